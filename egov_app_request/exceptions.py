@@ -1,0 +1,47 @@
+"Typed user errors; every text is an ir.message in message.xml."
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class IneligibleOrganizationError(ValidationError):
+    "SOP warning 1: only an OPD may submit; UPT and Kelurahan go through it."
+
+
+class IneligiblePositionError(ValidationError):
+    "SOP warning 2: only the listed positions may submit."
+
+
+class MissingInputError(ValidationError):
+    "SOP step 1: an input or a required document is missing."
+
+
+class StaleClickError(UserError):
+    "The request is no longer where the user saw it: nothing was changed."
+
+
+class NotResponsibleError(AccessError):
+    "The user is not in the group responsible for the current step."
+
+
+class StepRequirementError(ValidationError):
+    "A step's output (analysis, category, decision, reason…) is missing."
+
+
+class ProtectedFieldError(AccessError):
+    "A field that only the workflow may set was written directly."
+
+
+class HistoryImmutableError(AccessError):
+    "The step history is an audit trail: nobody edits it."
+
+
+class DocumentLockedError(AccessError):
+    "A submitted document is kept as it was: add a new one instead."
+
+
+class UploadError(ValidationError):
+    "An uploaded file is empty, too large or of a type that is not allowed."
+
+
+class DeleteSubmittedError(AccessError):
+    "A submitted request is never deleted."

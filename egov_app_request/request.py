@@ -1,0 +1,1032 @@
+"""The request for a new or developed e-Government application and its moves
+through the nine SOP steps.
+
+States and moves are code; who acts on a step, its time standard and the
+required documents are data (sop.py)."""
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from functools import wraps
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If, In, Not
+from trytond.transaction import Transaction
+
+from .exceptions import (
+    DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
+    IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
+    NotResponsibleError, ProtectedFieldError, StaleClickError,
+    StepRequirementError, UploadError)
+from .sop import STEP_NUMBERS, STEP_STATES
+
+STATES = [
+    ('draft', "Draft"),
+    ('received', "1. Receiving"),
+    ('completeness', "2. Completeness Check"),
+    ('incomplete', "Incomplete (with the OPD)"),
+    ('disposition', "3. Disposition"),
+    ('feasibility', "4. Feasibility Analysis"),
+    ('feasibility_validation', "5. Feasibility Validation"),
+    ('categorization', "6. Categorization"),
+    ('technical', "7. Technical Analysis"),
+    ('technical_validation', "8. Technical Validation"),
+    ('signing', "9. Reply Letter Signing"),
+    ('done', "Decided"),
+    ]
+# The states in which the OPD holds the file and may edit it.
+OPD_STATES = {'draft', 'incomplete'}
+# What the OPD fills in (SOP step 1 inputs).
+OPD_FIELDS = {
+    'kind', 'title', 'description', 'existing_application',
+    'business_process_policy', 'legal_basis', 'user_requirements',
+    'app_inputs', 'app_outputs', 'documents'}
+STEP1_INPUTS = [
+    'business_process_policy', 'legal_basis', 'user_requirements',
+    'app_inputs', 'app_outputs']
+# The output each Diskominfo step writes on the request.
+STEP_FIELDS = {
+    'completeness': {'missing_items'},
+    'feasibility': {'feasibility_analysis', 'feasibility_conclusion'},
+    'categorization': {'category'},
+    'technical': {'technical_analysis', 'technical_recommendation'},
+    'signing': {'decision', 'decision_text'},
+    }
+DECISIONS = [
+    (None, ""),
+    ('approved', "Approved"),
+    ('approved_conditions', "Approved with Conditions"),
+    ('rejected', "Rejected"),
+    ]
+
+
+def _now():
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _readonly_unless(*states):
+    return {'readonly': ~Eval('state').in_(list(states))}
+
+
+def from_state(*sources):
+    """Refuse a click on a request that is no longer in `sources`.
+
+    Outermost decorator of every step button, so that it runs before the
+    platform's own button checks: when two users press the same button at
+    once, the transaction of the second is retried after the first commits
+    and lands here, telling its user that the click changed nothing."""
+    def decorator(func):
+        @wraps(func)
+        def wrapper(cls, requests, *args, **kwargs):
+            for request in requests:
+                if request.state not in sources:
+                    raise StaleClickError(gettext(
+                            'egov_app_request.msg_stale_click',
+                            request=request.rec_name,
+                            state=request.state_string))
+            return func(cls, requests, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def step_move(target, outcome):
+    """Move requests to `target` and write the audit trail.
+
+    `outcome` is the outcome of the step that ends, or a function of the
+    request that returns it. Only the step's responsible groups may move."""
+    def decorator(func):
+        moved = Workflow.transition(target)(func)
+
+        @wraps(func)
+        def wrapper(cls, requests, *args, **kwargs):
+            cls.check_responsible(requests)
+            outcomes = {
+                r.id: outcome(r) if callable(outcome) else outcome
+                for r in requests}
+            result = moved(cls, requests, *args, **kwargs)
+            cls._record_move(cls.browse(requests), outcomes)
+            return result
+        return wrapper
+    return decorator
+
+
+class Request(Workflow, ModelSQL, ModelView):
+    "e-Government application request"
+    __name__ = 'egov.request'
+    _rec_name = 'number'
+
+    number = fields.Char("Number", readonly=True)
+    kind = fields.Selection([
+            ('new', "New Application (pembangunan)"),
+            ('development', "Development of an Existing Application "
+                "(pengembangan)"),
+            ], "Kind", required=True, states=_readonly_unless(*OPD_STATES))
+    kind_string = kind.translated('kind')
+    title = fields.Char(
+        "Application Title", required=True,
+        states=_readonly_unless(*OPD_STATES))
+    description = fields.Text(
+        "Description", states=_readonly_unless(*OPD_STATES))
+    existing_application = fields.Char(
+        "Existing Application",
+        states={
+            'readonly': ~Eval('state').in_(list(OPD_STATES)),
+            'invisible': Eval('kind') != 'development',
+            },
+        help="The application to be developed.")
+    opd = fields.Many2One(
+        'egov.opd', "Organization (OPD)", required=True, readonly=True,
+        ondelete='RESTRICT')
+    submitter = fields.Many2One(
+        'res.user', "Submitted by", readonly=True, ondelete='RESTRICT')
+    submitted_at = fields.DateTime("Submitted at", readonly=True)
+
+    # SOP step 1 inputs (kelengkapan)
+    business_process_policy = fields.Text(
+        "Business Process Policy", states=_readonly_unless(*OPD_STATES),
+        help="Policy documents on the business process the application "
+        "supports.")
+    legal_basis = fields.Text(
+        "Legal Basis", states=_readonly_unless(*OPD_STATES))
+    user_requirements = fields.Text(
+        "User Requirements", states=_readonly_unless(*OPD_STATES))
+    app_inputs = fields.Text(
+        "Application Inputs", states=_readonly_unless(*OPD_STATES))
+    app_outputs = fields.Text(
+        "Application Outputs", states=_readonly_unless(*OPD_STATES))
+    documents = fields.One2Many(
+        'egov.request.document', 'request', "Documents",
+        states=_readonly_unless(*OPD_STATES))
+
+    state = fields.Selection(STATES, "State", readonly=True, required=True,
+        sort=False)
+    state_string = state.translated('state')
+    step = fields.Function(
+        fields.Many2One('egov.step', "Current Step"), 'get_step')
+    responsible = fields.Function(
+        fields.Char("Responsible"), 'get_responsible')
+    time_standard = fields.Function(
+        fields.Char("Time Standard"), 'get_time_standard')
+    step_started = fields.Function(
+        fields.DateTime("Step Started"), 'get_step_started')
+    waiting_for_me = fields.Function(
+        fields.Boolean("Waiting for Me"),
+        'get_waiting_for_me', searcher='search_waiting_for_me')
+    step_note = fields.Text(
+        "Note for This Step",
+        states={
+            'invisible': ~Eval('state').in_(list(STEP_NUMBERS)),
+            },
+        help="Reason, instruction or remark recorded in the history when "
+        "the step is completed. Required to return or reject.")
+
+    # Step outputs
+    missing_items = fields.Text(
+        "Missing Items", states=_readonly_unless('completeness'),
+        help="What the OPD must complete (SOP step 2).")
+    feasibility_analysis = fields.Text(
+        "Feasibility Analysis", states=_readonly_unless('feasibility'))
+    feasibility_conclusion = fields.Selection([
+            (None, ""),
+            ('feasible', "Feasible"),
+            ('feasible_notes', "Feasible with Notes"),
+            ('not_feasible', "Not Feasible"),
+            ], "Feasibility Conclusion", states=_readonly_unless('feasibility'))
+    feasibility_conclusion_string = feasibility_conclusion.translated(
+        'feasibility_conclusion')
+    category = fields.Many2One(
+        'egov.category', "Category", ondelete='RESTRICT',
+        states=_readonly_unless('categorization'))
+    technical_analysis = fields.Text(
+        "Technical Analysis", states=_readonly_unless('technical'))
+    technical_recommendation = fields.Selection([
+            (None, ""),
+            ('build', "Build"),
+            ('develop', "Develop"),
+            ('reuse', "Reuse an Existing Application"),
+            ('reject', "Reject"),
+            ], "Technical Recommendation",
+        states=_readonly_unless('technical'))
+    technical_recommendation_string = technical_recommendation.translated(
+        'technical_recommendation')
+    rejection_concluded = fields.Boolean(
+        "Rejection Concluded", readonly=True,
+        help="A validation (step 5 or 8) concluded that the request is to "
+        "be rejected.")
+    decision = fields.Selection(
+        DECISIONS, "Decision", states=_readonly_unless('signing'))
+    decision_string = decision.translated('decision')
+    decision_text = fields.Text(
+        "Explanation or Conditions", states=_readonly_unless('signing'))
+    decided_by = fields.Many2One(
+        'res.user', "Signed by", readonly=True, ondelete='RESTRICT')
+    decided_at = fields.DateTime("Decided at", readonly=True)
+    history = fields.One2Many(
+        'egov.request.history', 'request', "Step History", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('submitted_at', 'DESC NULLS FIRST'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'received'),
+            ('received', 'completeness'),
+            ('completeness', 'disposition'),
+            ('completeness', 'incomplete'),
+            ('incomplete', 'completeness'),
+            ('disposition', 'feasibility'),
+            ('feasibility', 'feasibility_validation'),
+            ('feasibility_validation', 'categorization'),
+            ('feasibility_validation', 'feasibility'),
+            ('feasibility_validation', 'signing'),
+            ('categorization', 'technical'),
+            ('technical', 'technical_validation'),
+            ('technical_validation', 'signing'),
+            ('technical_validation', 'technical'),
+            ('signing', 'done'),
+            }
+
+        def only(state, icon):
+            return {'invisible': Eval('state') != state,
+                'icon': icon, 'depends': ['state']}
+        cls._buttons.update({
+                'submit': only('draft', 'tryton-forward'),
+                'register': only('received', 'tryton-ok'),
+                'mark_complete': only('completeness', 'tryton-ok'),
+                'mark_incomplete': only('completeness', 'tryton-back'),
+                'resubmit': only('incomplete', 'tryton-forward'),
+                'forward': only('disposition', 'tryton-forward'),
+                'submit_feasibility': only('feasibility', 'tryton-forward'),
+                'approve_feasibility': only('feasibility_validation', 'tryton-ok'),
+                'revise_feasibility': only('feasibility_validation', 'tryton-back'),
+                'reject_feasibility': only('feasibility_validation', 'tryton-cancel'),
+                'categorize': only('categorization', 'tryton-forward'),
+                'submit_technical': only('technical', 'tryton-forward'),
+                'approve_technical': only('technical_validation', 'tryton-ok'),
+                'revise_technical': only('technical_validation', 'tryton-back'),
+                'reject_technical': only('technical_validation', 'tryton-cancel'),
+                'decide': only('signing', 'tryton-ok'),
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_kind(cls):
+        return 'new'
+
+    @classmethod
+    def default_opd(cls):
+        User = Pool().get('res.user')
+        user = User(Transaction().user)
+        return user.egov_opd.id if user.egov_opd else None
+
+    @classmethod
+    def default_rejection_concluded(cls):
+        return False
+
+    def get_rec_name(self, name):
+        if self.number:
+            return f'{self.number} — {self.title}'
+        return self.title
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number', operator, operand, *extra),
+            ('title', operator, operand, *extra),
+            ]
+
+    # --- Current step, its role and its standard -------------------------
+
+    @classmethod
+    def get_step(cls, requests, name):
+        steps = Pool().get('egov.step').by_state()
+        return {r.id: steps[r.state].id if r.state in steps else None
+            for r in requests}
+
+    def responsible_groups(self):
+        "The groups that act on the current step of this request"
+        Step = Pool().get('egov.step')
+        step = Step.by_state().get(self.state)
+        if not step:
+            return []
+        if step.route_by_category and self.category:
+            return [self.category.team_group]
+        return list(step.groups)
+
+    def get_responsible(self, name):
+        if self.state in OPD_STATES:
+            return self.opd.rec_name if self.opd else None
+        return ', '.join(g.name for g in self.responsible_groups()) or None
+
+    def get_time_standard(self, name):
+        return self.step.time_standard if self.step else None
+
+    @classmethod
+    def get_step_started(cls, requests, name):
+        History = Pool().get('egov.request.history')
+        result = {r.id: None for r in requests}
+        for record in History.search([
+                    ('request', 'in', [r.id for r in requests]),
+                    ('finished', '=', None),
+                    ]):
+            result[record.request.id] = record.started
+        return result
+
+    @classmethod
+    def _my_waiting_domain(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        Step = pool.get('egov.step')
+        Category = pool.get('egov.category')
+        ModelData = pool.get('ir.model.data')
+        groups = set(User.get_groups())
+        domain = ['OR']
+        for step in Step.search([]):
+            if step.route_by_category:
+                categories = Category.search([
+                        ('team_group', 'in', list(groups)),
+                        ])
+                if categories:
+                    domain.append([
+                            ('state', '=', step.state),
+                            ('category', 'in', [c.id for c in categories]),
+                            ])
+            elif groups & {g.id for g in step.groups}:
+                domain.append(('state', '=', step.state))
+        if ModelData.get_id('egov_app_request', 'group_opd') in groups:
+            domain.append(('state', 'in', list(OPD_STATES)))
+        return domain if len(domain) > 1 else [('id', '=', -1)]
+
+    @classmethod
+    def get_waiting_for_me(cls, requests, name):
+        waiting = cls.search([
+                ('id', 'in', [r.id for r in requests]),
+                cls._my_waiting_domain(),
+                ])
+        return {r.id: r in waiting for r in requests}
+
+    @classmethod
+    def search_waiting_for_me(cls, name, clause):
+        _, operator, value = clause
+        domain = cls._my_waiting_domain()
+        if (operator == '=') != bool(value):
+            domain = ['NOT', domain]
+        return domain
+
+    # --- Checks ----------------------------------------------------------
+
+    @classmethod
+    def check_responsible(cls, requests):
+        "Refuse unless the user is in the group responsible for the step"
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if transaction.user == 0:
+            return
+        groups = set(User.get_groups())
+        for request in requests:
+            if request.state in OPD_STATES:
+                # The record rules keep OPD users to their own OPD.
+                continue
+            responsible = request.responsible_groups()
+            if not groups & {g.id for g in responsible}:
+                raise NotResponsibleError(gettext(
+                        'egov_app_request.msg_not_responsible',
+                        request=request.rec_name,
+                        step=request.state_string,
+                        groups=', '.join(g.name for g in responsible)))
+
+    def check_eligible_organization(self):
+        "SOP warning 1: only an OPD submits; a unit goes through its parent"
+        opd = self.opd
+        if opd and not opd.may_submit:
+            parent = opd.submitting_parent
+            if parent:
+                raise IneligibleOrganizationError(gettext(
+                        'egov_app_request.msg_ineligible_opd',
+                        opd=opd.name, type=opd.type.name, parent=parent.name))
+            raise IneligibleOrganizationError(gettext(
+                    'egov_app_request.msg_ineligible_opd_no_parent',
+                    opd=opd.name, type=opd.type.name))
+
+    @classmethod
+    def check_eligible_position(cls):
+        "SOP warning 2: only the listed positions submit"
+        pool = Pool()
+        User = pool.get('res.user')
+        Position = pool.get('egov.position')
+        if Transaction().user == 0:
+            return
+        user = User(Transaction().user)
+        if not user.egov_position or not user.egov_position.may_submit:
+            allowed = Position.search([('may_submit', '=', True)])
+            raise IneligiblePositionError(gettext(
+                    'egov_app_request.msg_ineligible_position',
+                    position=(user.egov_position.name
+                        if user.egov_position else '-'),
+                    positions=' / '.join(p.name for p in allowed)))
+
+    def check_complete_inputs(self):
+        "SOP step 1: every input filled in and every required document"
+        DocumentType = Pool().get('egov.document.type')
+        labels = self.fields_get(STEP1_INPUTS)
+        missing = [labels[f]['string'] for f in STEP1_INPUTS
+            if not (getattr(self, f) or '').strip()]
+        if missing:
+            raise MissingInputError(gettext(
+                    'egov_app_request.msg_missing_input',
+                    request=self.rec_name, fields=', '.join(missing)))
+        uploaded = {d.type.id for d in self.documents}
+        missing = [t.name for t in DocumentType.search([])
+            if t.is_required(self.kind) and t.id not in uploaded]
+        if missing:
+            raise MissingInputError(gettext(
+                    'egov_app_request.msg_missing_document',
+                    request=self.rec_name, types=', '.join(missing)))
+
+    def _require(self, *field_names):
+        labels = self.fields_get(list(field_names))
+        for name in field_names:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = value.strip()
+            if not value:
+                raise StepRequirementError(gettext(
+                        'egov_app_request.msg_step_requirement',
+                        request=self.rec_name,
+                        field=labels[name]['string']))
+
+    @classmethod
+    def _editable_fields(cls, request, groups):
+        if request.state in OPD_STATES:
+            return OPD_FIELDS
+        if not groups & {g.id for g in request.responsible_groups()}:
+            return set()
+        return STEP_FIELDS.get(request.state, set()) | {'step_note'}
+
+    @classmethod
+    def _check_direct_write(cls, requests, values):
+        "Users write only what their step lets them; the workflow the rest"
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if transaction.user == 0 or not transaction.check_access:
+            return
+        groups = set(User.get_groups())
+        labels = cls.fields_get(list(values))
+        for request in requests:
+            allowed = cls._editable_fields(request, groups)
+            for name in values:
+                if name not in allowed:
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_protected_field',
+                            field=labels.get(name, {}).get('string', name),
+                            request=request.rec_name,
+                            step=request.state_string))
+
+    # --- Storage ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            labels = cls.fields_get()
+            for values in vlist:
+                for name, value in values.items():
+                    # Copies and clients send empty or default values too.
+                    if (name not in OPD_FIELDS | {'opd'}
+                            and value not in {None, False, '', 'draft'}):
+                        raise ProtectedFieldError(gettext(
+                                'egov_app_request.msg_protected_field_create',
+                                field=labels.get(name, {}).get(
+                                    'string', name)))
+        requests = super().create(vlist)
+        for request in requests:
+            request.check_eligible_organization()
+        return requests
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for requests, values in zip(actions, actions):
+            cls._check_direct_write(requests, values)
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, requests):
+        for request in requests:
+            if request.state != 'draft':
+                raise DeleteSubmittedError(gettext(
+                        'egov_app_request.msg_delete_submitted',
+                        request=request.rec_name))
+        super().delete(requests)
+
+    @classmethod
+    def copy(cls, requests, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['number', 'submitter', 'submitted_at', 'history',
+                'missing_items', 'feasibility_analysis',
+                'feasibility_conclusion', 'category', 'technical_analysis',
+                'technical_recommendation', 'rejection_concluded',
+                'decision', 'decision_text', 'decided_by', 'decided_at',
+                'step_note', 'documents']:
+            default.setdefault(name, None)
+        default.setdefault('state', 'draft')
+        return super().copy(requests, default=default)
+
+    # --- Audit trail -----------------------------------------------------
+
+    @classmethod
+    def _record_move(cls, requests, outcomes):
+        """Close the history record of the step that ended and open one for
+        the step that starts."""
+        pool = Pool()
+        History = pool.get('egov.request.history')
+        Step = pool.get('egov.step')
+        transaction = Transaction()
+        now = _now()
+        steps = Step.by_state()
+        open_records = {h.request.id: h for h in History.search([
+                    ('request', 'in', [r.id for r in requests]),
+                    ('finished', '=', None),
+                    ])}
+        to_close, to_open = [], []
+        for request in requests:
+            record = open_records.get(request.id)
+            if record:
+                to_close.extend(([record], {
+                            'finished': now,
+                            'actor': transaction.user or None,
+                            'outcome': outcomes.get(request.id),
+                            'notes': request.step_note,
+                            'output': request._step_output(record.state),
+                            }))
+            if request.state in steps or request.state == 'incomplete':
+                step = steps.get(request.state)
+                to_open.append({
+                        'request': request.id,
+                        'state': request.state,
+                        'step': step.id if step else None,
+                        'responsible': request.responsible,
+                        'started': now,
+                        })
+        if to_close:
+            History.write(*to_close)
+        if to_open:
+            History.create(to_open)
+        super().write(list(requests), {'step_note': None})
+
+    def _step_output(self, state):
+        "A snapshot of what the step produced, kept in its history record"
+        names = {
+            'completeness': ['missing_items'],
+            'incomplete': [],
+            'feasibility': ['feasibility_conclusion', 'feasibility_analysis'],
+            'categorization': ['category'],
+            'technical': [
+                'technical_recommendation', 'technical_analysis'],
+            'signing': ['decision', 'decision_text'],
+            }.get(state, [])
+        if state == 'completeness' and self.state != 'incomplete':
+            names = []
+        lines = []
+        labels = self.fields_get(names)
+        for name in names:
+            value = getattr(self, name)
+            if not value:
+                continue
+            if labels[name]['type'] == 'selection':
+                value = getattr(self, f'{name}_string')
+            elif hasattr(value, 'rec_name'):
+                value = value.rec_name
+            lines.append(f"{labels[name]['string']}: {value}")
+        return '\n'.join(lines) or None
+
+    # --- The OPD's moves -------------------------------------------------
+
+    @classmethod
+    def _check_submission(cls, requests):
+        cls.check_eligible_position()
+        for request in requests:
+            request.check_eligible_organization()
+            request.check_complete_inputs()
+
+    @classmethod
+    def _lock_documents(cls, requests):
+        Document = Pool().get('egov.request.document')
+        documents = [d for r in requests for d in r.documents if not d.locked]
+        if documents:
+            Document.write(documents, {'locked': True})
+
+    @classmethod
+    @from_state('draft')
+    @ModelView.button
+    @step_move('received', outcome=None)
+    def submit(cls, requests):
+        "SOP step 1 starts: the OPD submits through the information system"
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        User = pool.get('res.user')
+        cls._check_submission(requests)
+        config = Configuration(1)
+        user = User(Transaction().user)
+        now = _now()
+        for request in requests:
+            if not request.number:
+                request.number = config.request_sequence.get()
+            request.submitter = user
+            request.submitted_at = now
+        cls.save(requests)
+        cls._lock_documents(requests)
+
+    @classmethod
+    @from_state('incomplete')
+    @ModelView.button
+    @step_move('completeness', outcome='resubmitted')
+    def resubmit(cls, requests):
+        "The OPD completed what step 2 found missing: back to step 2"
+        cls._check_submission(requests)
+        cls._lock_documents(requests)
+
+    # --- Steps 1-3 -------------------------------------------------------
+
+    @classmethod
+    @from_state('received')
+    @ModelView.button
+    @step_move('completeness', outcome='done')
+    def register(cls, requests):
+        "Step 1: the request letter is registered"
+
+    @classmethod
+    @from_state('completeness')
+    @ModelView.button
+    @step_move('disposition', outcome='complete')
+    def mark_complete(cls, requests):
+        "Step 2: the requirements are complete"
+
+    @classmethod
+    @from_state('completeness')
+    @ModelView.button
+    @step_move('incomplete', outcome='incomplete')
+    def mark_incomplete(cls, requests):
+        "Step 2: back to the OPD with the list of what is missing"
+        for request in requests:
+            request._require('missing_items')
+
+    @classmethod
+    @from_state('disposition')
+    @ModelView.button
+    @step_move('feasibility', outcome='done')
+    def forward(cls, requests):
+        "Step 3: acknowledged and forwarded (disposition)"
+
+    # --- Steps 4-5: feasibility -----------------------------------------
+
+    @classmethod
+    @from_state('feasibility')
+    @ModelView.button
+    @step_move('feasibility_validation', outcome='done')
+    def submit_feasibility(cls, requests):
+        "Step 4: the feasibility analysis is ready for validation"
+        for request in requests:
+            request._require('feasibility_analysis', 'feasibility_conclusion')
+
+    @classmethod
+    @from_state('feasibility_validation')
+    @ModelView.button
+    @step_move('categorization', outcome='validated')
+    def approve_feasibility(cls, requests):
+        "Step 5: the feasibility analysis is valid"
+
+    @classmethod
+    @from_state('feasibility_validation')
+    @ModelView.button
+    @step_move('feasibility', outcome='revision')
+    def revise_feasibility(cls, requests):
+        "Step 5: back to step 4 for revision, with the reason"
+        for request in requests:
+            request._require('step_note')
+
+    @classmethod
+    @from_state('feasibility_validation')
+    @ModelView.button
+    @step_move('signing', outcome='rejection')
+    def reject_feasibility(cls, requests):
+        "Step 5: the request is to be rejected; step 9 signs the rejection"
+        for request in requests:
+            request._require('step_note')
+        cls.write(requests, {'rejection_concluded': True})
+
+    # --- Steps 6-8: category and technical analysis ---------------------
+
+    @classmethod
+    @from_state('categorization')
+    @ModelView.button
+    @step_move('technical', outcome='done')
+    def categorize(cls, requests):
+        "Step 6: the category routes step 7 to its team"
+        for request in requests:
+            request._require('category')
+
+    @classmethod
+    @from_state('technical')
+    @ModelView.button
+    @step_move('technical_validation', outcome='done')
+    def submit_technical(cls, requests):
+        "Step 7: the technical analysis is ready for validation"
+        for request in requests:
+            request._require('technical_analysis', 'technical_recommendation')
+
+    @classmethod
+    @from_state('technical_validation')
+    @ModelView.button
+    @step_move('signing', outcome='validated')
+    def approve_technical(cls, requests):
+        """Step 8: valid. Runs only once both Kepala Bidang have pressed it
+        (ir.model.button.rule); the history names them."""
+        pool = Pool()
+        Click = pool.get('ir.model.button.click')
+        for request in requests:
+            clicks = Click.search([
+                    ('button.model.model', '=', cls.__name__),
+                    ('button.name', '=', 'approve_technical'),
+                    ('record_id', '=', request.id),
+                    ])
+            names = sorted({c.user.name for c in clicks if c.user})
+            if names:
+                note = gettext(
+                    'egov_app_request.msg_validated_by',
+                    names=', '.join(names))
+                request.step_note = '\n'.join(
+                    filter(None, [request.step_note, note]))
+        cls.save(requests)
+
+    @classmethod
+    @from_state('technical_validation')
+    @ModelView.button
+    @step_move('technical', outcome='revision')
+    def revise_technical(cls, requests):
+        "Step 8: back to step 7 for revision, with the reason"
+        for request in requests:
+            request._require('step_note')
+
+    @classmethod
+    @from_state('technical_validation')
+    @ModelView.button
+    @step_move('signing', outcome='rejection')
+    def reject_technical(cls, requests):
+        "Step 8: the request is to be rejected; step 9 signs the rejection"
+        for request in requests:
+            request._require('step_note')
+        cls.write(requests, {'rejection_concluded': True})
+
+    # --- Step 9 ----------------------------------------------------------
+
+    @classmethod
+    @from_state('signing')
+    @ModelView.button
+    @step_move('done', outcome=lambda r: r.decision)
+    def decide(cls, requests):
+        "Step 9: the Kepala Dinas signs the reply letter"
+        pool = Pool()
+        User = pool.get('res.user')
+        for request in requests:
+            request._require('decision', 'decision_text')
+            if request.rejection_concluded and request.decision != 'rejected':
+                raise StepRequirementError(gettext(
+                        'egov_app_request.msg_rejection_concluded',
+                        request=request.rec_name))
+            request.decided_by = User(Transaction().user)
+            request.decided_at = _now()
+        cls.save(requests)
+
+
+class RequestDocument(ModelSQL, ModelView):
+    "Supporting document of a request"
+    __name__ = 'egov.request.document'
+    __access__ = {'request'}
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, ondelete='CASCADE')
+    type = fields.Many2One(
+        'egov.document.type', "Type", required=True, ondelete='RESTRICT',
+        states={'readonly': Bool(Eval('locked'))})
+    file = fields.Binary(
+        "File", filename='filename', file_id='file_id',
+        store_prefix='egov', required=True,
+        states={'readonly': Bool(Eval('locked'))})
+    file_id = fields.Char("File ID", readonly=True)
+    filename = fields.Char(
+        "File Name", required=True,
+        states={'readonly': Bool(Eval('locked'))})
+    description = fields.Char(
+        "Description", states={'readonly': Bool(Eval('locked'))})
+    digest = fields.Char("SHA-256", readonly=True)
+    size = fields.Integer("Size (bytes)", readonly=True)
+    locked = fields.Boolean(
+        "Submitted", readonly=True,
+        help="Submitted documents are kept as they are; a correction is "
+        "added as a new document.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_locked(cls):
+        return False
+
+    def get_rec_name(self, name):
+        return f'{self.type.rec_name}: {self.filename}'
+
+    @classmethod
+    def _check_upload(cls, values):
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        data = values.get('file')
+        if data is None:
+            return values
+        data = bytes(data)
+        filename = values.get('filename') or ''
+        limit = Configuration(1).max_upload_size * 1024 * 1024
+        if not data:
+            raise UploadError(gettext(
+                    'egov_app_request.msg_upload_empty', filename=filename))
+        if len(data) > limit:
+            raise UploadError(gettext(
+                    'egov_app_request.msg_upload_too_large',
+                    filename=filename,
+                    size=Configuration(1).max_upload_size))
+        if not upload_type_ok(filename, data):
+            raise UploadError(gettext(
+                    'egov_app_request.msg_upload_type', filename=filename))
+        values = values.copy()
+        values['digest'] = hashlib.sha256(data).hexdigest()
+        values['size'] = len(data)
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Request = pool.get('egov.request')
+        transaction = Transaction()
+        vlist = [cls._check_upload(v) for v in vlist]
+        if transaction.user and transaction.check_access:
+            for values in vlist:
+                if values.get('locked'):
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_protected_field_create',
+                            field='locked'))
+                request = Request(values['request'])
+                if request.state not in OPD_STATES:
+                    raise DocumentLockedError(gettext(
+                            'egov_app_request.msg_document_request_locked',
+                            request=request.rec_name))
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        transaction = Transaction()
+        actions = iter(args)
+        args = []
+        for documents, values in zip(actions, actions):
+            if transaction.user and transaction.check_access:
+                if set(values) & {'locked', 'digest', 'size', 'request'}:
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_document_locked',
+                            document=documents[0].rec_name))
+                for document in documents:
+                    if document.locked:
+                        raise DocumentLockedError(gettext(
+                                'egov_app_request.msg_document_locked',
+                                document=document.rec_name))
+            args.extend((documents, cls._check_upload(values)))
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, documents):
+        for document in documents:
+            if document.locked:
+                raise DocumentLockedError(gettext(
+                        'egov_app_request.msg_document_locked',
+                        document=document.rec_name))
+        super().delete(documents)
+
+
+# Allowed uploads, recognised by their first bytes, not only their name.
+_SIGNATURES = {
+    'pdf': [b'%PDF-'],
+    'png': [b'\x89PNG\r\n\x1a\n'],
+    'jpg': [b'\xff\xd8\xff'],
+    'jpeg': [b'\xff\xd8\xff'],
+    # Office Open XML and OpenDocument files are ZIP archives.
+    'docx': [b'PK\x03\x04'],
+    'xlsx': [b'PK\x03\x04'],
+    'odt': [b'PK\x03\x04'],
+    'ods': [b'PK\x03\x04'],
+    }
+ALLOWED_EXTENSIONS = sorted(_SIGNATURES)
+
+
+def upload_type_ok(filename, data):
+    "The extension is allowed and the content starts as such a file does"
+    extension = filename.rsplit('.', 1)[-1].lower() if '.' in filename else ''
+    signatures = _SIGNATURES.get(extension)
+    if not signatures:
+        return False
+    if not any(data.startswith(s) for s in signatures):
+        return False
+    if extension in {'docx', 'xlsx', 'odt', 'ods'}:
+        return _zip_kind_ok(extension, data)
+    return True
+
+
+def _zip_kind_ok(extension, data):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if extension in {'odt', 'ods'}:
+                mimetype = archive.read('mimetype').decode('ascii', 'replace')
+                return mimetype == {
+                    'odt': 'application/vnd.oasis.opendocument.text',
+                    'ods': 'application/vnd.oasis.opendocument.spreadsheet',
+                    }[extension]
+            return {'docx': 'word/document.xml',
+                'xlsx': 'xl/workbook.xml'}[extension] in names
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+class RequestHistory(ModelSQL, ModelView):
+    "Step history of a request (audit trail)"
+    __name__ = 'egov.request.history'
+    __access__ = {'request'}
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, ondelete='CASCADE',
+        readonly=True)
+    state = fields.Selection(STATES, "Stage", readonly=True, required=True)
+    state_string = state.translated('state')
+    step = fields.Many2One('egov.step', "Step", readonly=True)
+    responsible = fields.Char("Responsible", readonly=True,
+        help="The groups (or the OPD) responsible when the step started.")
+    actor = fields.Many2One('res.user', "Done by", readonly=True)
+    started = fields.DateTime("Started", readonly=True, required=True)
+    finished = fields.DateTime("Finished", readonly=True)
+    outcome = fields.Selection([
+            (None, ""),
+            ('done', "Done"),
+            ('complete', "Complete"),
+            ('incomplete', "Incomplete"),
+            ('resubmitted', "Completed by the OPD"),
+            ('validated', "Validated"),
+            ('revision', "Returned for Revision"),
+            ('rejection', "Rejection Concluded"),
+            ('approved', "Approved"),
+            ('approved_conditions', "Approved with Conditions"),
+            ('rejected', "Rejected"),
+            ], "Outcome", readonly=True)
+    outcome_string = outcome.translated('outcome')
+    notes = fields.Text("Notes", readonly=True)
+    output = fields.Text("Output", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('started', 'ASC'), ('id', 'ASC')]
+
+    @staticmethod
+    def default_started():
+        return _now()
+
+    @classmethod
+    def _check_immutable(cls):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            raise HistoryImmutableError(gettext(
+                    'egov_app_request.msg_history_immutable'))
+
+    @classmethod
+    def create(cls, vlist):
+        cls._check_immutable()
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        cls._check_immutable()
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        cls._check_immutable()
+        super().delete(records)

@@ -1,0 +1,184 @@
+"""The SOP as data: its nine steps, the application categories that route
+step 7, and the supporting document types.
+
+The Dinas may change durations, groups and required documents here without
+code; the states and moves of a request are code (request.py)."""
+from trytond.model import (
+    DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
+from trytond.pool import Pool
+from trytond.pyson import Id
+from trytond.transaction import without_check_access
+
+# The request states that are SOP steps, in order: structure, not data.
+STEP_STATES = [
+    ('received', 1),
+    ('completeness', 2),
+    ('disposition', 3),
+    ('feasibility', 4),
+    ('feasibility_validation', 5),
+    ('categorization', 6),
+    ('technical', 7),
+    ('technical_validation', 8),
+    ('signing', 9),
+    ]
+STEP_NUMBERS = dict(STEP_STATES)
+# The request buttons that complete each step (request.py). Who may press
+# them follows the step's groups: change the step, the buttons follow.
+STEP_BUTTONS = {
+    'received': ['register'],
+    'completeness': ['mark_complete', 'mark_incomplete'],
+    'disposition': ['forward'],
+    'feasibility': ['submit_feasibility'],
+    'feasibility_validation': [
+        'approve_feasibility', 'revise_feasibility', 'reject_feasibility'],
+    'categorization': ['categorize'],
+    'technical': ['submit_technical'],
+    'technical_validation': [
+        'approve_technical', 'revise_technical', 'reject_technical'],
+    'signing': ['decide'],
+    }
+
+
+class Step(ModelSQL, ModelView):
+    "SOP step"
+    __name__ = 'egov.step'
+    number = fields.Integer("Number", required=True, readonly=True)
+    state = fields.Selection(
+        [(s, s) for s, _ in STEP_STATES], "Request State", required=True,
+        readonly=True, help="The request state this step is.")
+    name = fields.Char("Activity", required=True, translate=True)
+    groups = fields.Many2Many(
+        'egov.step-res.group', 'step', 'group', "Responsible Groups",
+        help="The roles that act on this step. "
+        "Every one of them must act where the step needs several "
+        "sign-offs (step 8).")
+    route_by_category = fields.Boolean(
+        "Routed by Category",
+        help="The step goes to the team of the category set at step 6.")
+    duration = fields.Integer(
+        "Time Standard", required=True,
+        domain=[('duration', '>', 0)])
+    duration_unit = fields.Selection([
+            ('minute', "Minutes"),
+            ('day', "Working Days"),
+            ], "Unit", required=True)
+    inputs = fields.Text("Inputs", translate=True)
+    output = fields.Char("Output", translate=True)
+    note = fields.Text("Note", translate=True)
+    time_standard = fields.Function(
+        fields.Char("Time Standard"), 'get_time_standard')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('number', 'ASC'))
+
+    def get_rec_name(self, name):
+        return f'{self.number}. {self.name}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('name',) + tuple(clause[1:])]
+
+    def get_time_standard(self, name):
+        unit = dict(self.fields_get(['duration_unit'])['duration_unit']
+            ['selection'])[self.duration_unit]
+        return f'{self.duration} {unit.lower()}'
+
+    @classmethod
+    def on_modification(cls, mode, steps, field_names=None):
+        super().on_modification(mode, steps, field_names=field_names)
+        if mode == 'write' and 'groups' in (field_names or []):
+            cls.sync_button_groups(steps)
+
+    @classmethod
+    def sync_button_groups(cls, steps):
+        "Give the step's buttons to the step's groups"
+        Button = Pool().get('ir.model.button')
+        with without_check_access():
+            for step in steps:
+                buttons = Button.search([
+                        ('model', '=', 'egov.request'),
+                        ('name', 'in', STEP_BUTTONS[step.state]),
+                        ])
+                Button.write(buttons, {
+                        'groups': [('set', [g.id for g in step.groups])],
+                        })
+
+    @classmethod
+    def by_state(cls):
+        "Map request state to its step record"
+        return {s.state: s for s in cls.search([])}
+
+
+class StepGroup(ModelSQL):
+    "SOP step - group"
+    __name__ = 'egov.step-res.group'
+    step = fields.Many2One(
+        'egov.step', "Step", required=True, ondelete='CASCADE')
+    group = fields.Many2One(
+        'res.group', "Group", required=True, ondelete='CASCADE')
+
+
+class Category(DeactivableMixin, ModelSQL, ModelView):
+    "Application category (step 6)"
+    __name__ = 'egov.category'
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code", required=True)
+    team_group = fields.Many2One(
+        'res.group', "Team", required=True,
+        help="The team lead group that makes the technical analysis "
+        "(step 7) of requests in this category.")
+
+
+class DocumentType(DeactivableMixin, ModelSQL, ModelView):
+    "Supporting document type"
+    __name__ = 'egov.document.type'
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code", required=True)
+    sequence = fields.Integer("Sequence")
+    required_new = fields.Boolean(
+        "Required for New Applications",
+        help="Required when the request is to build a new application "
+        "(pembangunan).")
+    required_development = fields.Boolean(
+        "Required for Development",
+        help="Required when the request is to develop an existing "
+        "application (pengembangan).")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('sequence', 'ASC NULLS FIRST'))
+
+    def is_required(self, kind):
+        return {
+            'new': self.required_new,
+            'development': self.required_development,
+            }.get(kind, False)
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    "e-Government request configuration"
+    __name__ = 'egov.configuration'
+    request_sequence = fields.Many2One(
+        'ir.sequence.strict', "Request Number Sequence", required=True,
+        domain=[
+            ('sequence_type', '=',
+                Id('egov_app_request', 'sequence_type_request')),
+            ])
+    max_upload_size = fields.Integer(
+        "Maximum Upload Size (MB)", required=True,
+        domain=[('max_upload_size', '>', 0)])
+
+    @classmethod
+    def default_request_sequence(cls):
+        ModelData = Pool().get('ir.model.data')
+        try:
+            return ModelData.get_id('egov_app_request', 'sequence_request')
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_max_upload_size(cls):
+        return 10

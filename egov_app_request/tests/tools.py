@@ -1,0 +1,119 @@
+"""Helpers shared by the scenarios, the browser tests and the demo data:
+the users of the SOP roles and complete requests, made through proteus."""
+from proteus import Model
+from proteus import config as pconfig
+
+# login: (name, role groups, OPD code, position code)
+ROLE_USERS = {
+    'tatakelola': ("Rina Marlina", ['group_katim_tatakelola'], None,
+        'ketua_tim'),
+    'kabid.egov': ("Agus Setiawan", ['group_kabid_egov'], None,
+        'kepala_bidang'),
+    'kabid.sarpras': ("Dewi Lestari", ['group_kabid_sarpras'], None,
+        'kepala_bidang'),
+    'katim.publik': ("Bayu Pratama", ['group_katim_publik'], None,
+        'ketua_tim'),
+    'katim.manajemen': ("Siti Nurhaliza", ['group_katim_manajemen'], None,
+        'ketua_tim'),
+    'kadis': ("Hj. Indri Astuti", ['group_kadis'], None, 'kepala_dinas'),
+    }
+OPD_USERS = {
+    # eligible: head of an OPD
+    'kadis.dinkes': ("dr. Dini Anggraeni", 'dinkes', 'kepala_opd'),
+    # staff who prepare the documents but may not submit
+    'staf.dinkes': ("Yusuf Maulana", 'dinkes', 'staf'),
+    # eligible, another OPD
+    'kabid.dishub': ("Hendra Gunawan", 'dishub', 'kepala_bidang'),
+    # a Camat: eligible
+    'camat.cipondoh': ("Ahmad Fauzi", 'kec_cipondoh', 'camat'),
+    # a UPT and a Kelurahan: refused, they go through their parent
+    'kepala.upt': ("Lina Marliana", 'upt_puskesmas_cikokol', 'kepala_upt'),
+    'lurah.cikokol': ("Rudi Hartono", 'kel_cikokol', 'lurah'),
+    }
+DEMO_PASSWORD = 'Tangerang-2026!'
+
+# Small but real file contents (the upload check looks at them).
+PDF = (b'%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n'
+    b'2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n'
+    b'%%EOF\n')
+
+
+def _ref(module_fs_id):
+    ModelData = Model.get('ir.model.data')
+    module, fs_id = module_fs_id.split('.')
+    data, = ModelData.find([('module', '=', module), ('fs_id', '=', fs_id)])
+    return data.db_id
+
+
+def create_users(config=None, password=None):
+    "One user per SOP role and the OPD officials of the demo"
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    OPD = Model.get('egov.opd')
+    Position = Model.get('egov.position')
+    Lang = Model.get('ir.lang')
+    lang, = Lang.find([('code', '=', 'id')]) or [None]
+    if lang is not None and not lang.translatable:
+        lang.translatable = True
+        lang.save()
+    diskominfo, = OPD.find([('code', '=', 'diskominfo')])
+    staff = Group(_ref('egov_app_request.group_diskominfo'))
+    opd_group = Group(_ref('egov_app_request.group_opd'))
+    users = []
+    for login, (name, groups, opd, position) in ROLE_USERS.items():
+        user = User(login=login, name=name)
+        user.egov_opd = diskominfo
+        user.egov_position, = Position.find([('code', '=', position)])
+        user.groups.append(Group(staff.id))
+        for group in groups:
+            user.groups.append(Group(_ref(f'egov_app_request.{group}')))
+        users.append(user)
+    for login, (name, opd, position) in OPD_USERS.items():
+        user = User(login=login, name=name)
+        user.egov_opd, = OPD.find([('code', '=', opd)])
+        user.egov_position, = Position.find([('code', '=', position)])
+        user.groups.append(Group(opd_group.id))
+        users.append(user)
+    for user in users:
+        user.email = f"{user.login}@tangerangkota.go.id"
+        if lang is not None:
+            user.language = lang
+        if password:
+            user.password = password
+    User.save(users)
+    return users
+
+
+def login(user, config=None):
+    "Play the next lines as this user"
+    from proteus import config as pconfig
+    current = pconfig.get_config()
+    return pconfig.set_trytond(
+        database=current.database_name, user=user)
+
+
+def new_request(title, kind='new', documents=True):
+    "A complete draft made by the current (OPD) user"
+    Request = Model.get('egov.request')
+    DocumentType = Model.get('egov.document.type')
+    request = Request()
+    request.title = title
+    request.kind = kind
+    request.description = f"Permintaan {title}."
+    request.business_process_policy = (
+        "Peraturan Wali Kota tentang standar pelayanan.")
+    request.legal_basis = "Perpres 95/2018 tentang SPBE."
+    request.user_requirements = "Petugas dan warga mengakses layanan daring."
+    request.app_inputs = "Formulir permohonan warga."
+    request.app_outputs = "Dasbor dan laporan bulanan."
+    if kind == 'development':
+        request.existing_application = "Tangerang LIVE"
+    if documents:
+        field = 'required_new' if kind == 'new' else 'required_development'
+        for type_ in DocumentType.find([(field, '=', True)]):
+            document = request.documents.new()
+            document.type = type_
+            document.filename = f'{type_.code}.pdf'
+            document.file = PDF
+    request.save()
+    return request
