@@ -41,21 +41,22 @@ PDF = (b'%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n'
 def _ref(module_fs_id):
     ModelData = Model.get('ir.model.data')
     module, fs_id = module_fs_id.split('.')
-    data, = ModelData.find([('module', '=', module), ('fs_id', '=', fs_id)])
-    return data.db_id
+    return ModelData.get_id(module, fs_id, {})
 
 
-def create_users(config=None, password=None):
-    "One user per SOP role and the OPD officials of the demo"
+def create_users(config=None, password=None, language=None):
+    """One user per SOP role and the OPD officials of the demo.
+
+    Scenarios leave the language unset (English source texts); the demo
+    gives them Indonesian."""
     User = Model.get('res.user')
     Group = Model.get('res.group')
     OPD = Model.get('egov.opd')
     Position = Model.get('egov.position')
     Lang = Model.get('ir.lang')
-    lang, = Lang.find([('code', '=', 'id')]) or [None]
-    if lang is not None and not lang.translatable:
-        lang.translatable = True
-        lang.save()
+    lang = None
+    if language:
+        lang, = Lang.find([('code', '=', language)])
     diskominfo, = OPD.find([('code', '=', 'diskominfo')])
     staff = Group(_ref('egov_app_request.group_diskominfo'))
     opd_group = Group(_ref('egov_app_request.group_opd'))
