@@ -1,0 +1,123 @@
+"""Start a real trytond for the tests that span the running system
+(browser, HTTP, PostgreSQL): a database built like the demo's, a server on
+a free loopback port, and a small JSON-RPC client."""
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SAO_ROOT = ROOT / '.sao' / 'package'
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def write_config(directory, uri='sqlite://', sqlite_path=None, extra=''):
+    "A trytond configuration for a test server in `directory`"
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = ['[database]', f'uri = {uri}']
+    if sqlite_path:
+        lines.append(f'path = {sqlite_path}')
+    lines += [
+        '', '[web]', f'root = {SAO_ROOT}',
+        '', extra]
+    config = directory / 'trytond.conf'
+    config.write_text('\n'.join(lines) + '\n')
+    return [str(ROOT / 'etc' / 'security.conf'), str(config)]
+
+
+def clean_env(**extra):
+    "The environment of a child trytond: none of the test runner's database"
+    env = {k: v for k, v in os.environ.items()
+        if not k.startswith(('TRYTOND_', 'DB_CACHE', 'DB_NAME'))}
+    env.update(extra)
+    return env
+
+
+def start_server(configs, database, port=None, log=None):
+    "Start trytond on 127.0.0.1 and wait until it answers"
+    port = port or free_port()
+    args = [str(VENV_BIN / 'trytond'), '-d', database]
+    for config in configs:
+        args += ['-c', config]
+    env = clean_env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}')
+    output = open(log, 'wb') if log else subprocess.DEVNULL
+    process = subprocess.Popen(
+        args, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}/'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'trytond exited with {process.returncode}')
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.terminate()
+        raise RuntimeError('trytond did not start within 60 s')
+    process.url = url
+    return process
+
+
+def stop_server(process):
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+class RPCError(Exception):
+    "An error answered by trytond: args are (type, details)"
+
+
+class Client:
+    "A JSON-RPC session of one user, as the web client makes it"
+
+    def __init__(self, url, database):
+        self.url = url.rstrip('/') + '/' + database + '/'
+        self.database = database
+        self.session = None
+        self._id = 0
+
+    def _post(self, method, params):
+        self._id += 1
+        body = json.dumps(
+            {'id': self._id, 'method': method, 'params': params}).encode()
+        request = urllib.request.Request(self.url, data=body, headers={
+                'Content-Type': 'application/json'})
+        if self.session:
+            token = base64.b64encode(
+                f'{self.login}:{self.user_id}:{self.session}'.encode()
+                ).decode()
+            request.add_header('Authorization', f'Session {token}')
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.loads(response.read())
+        if answer.get('error'):
+            raise RPCError(*answer['error'])
+        return answer['result']
+
+    def login(self, login, password):
+        self.login = login
+        self.user_id, self.session = self._post(
+            'common.db.login', [login, {'password': password}, 'en'])[:2]
+        return self
+
+    def call(self, method, *args, context=None):
+        return self._post(method, [*args, context or {}])
