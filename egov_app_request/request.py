@@ -815,7 +815,6 @@ class Request(Workflow, ModelSQL, ModelView):
 class RequestDocument(ModelSQL, ModelView):
     "Supporting document of a request"
     __name__ = 'egov.request.document'
-    __access__ = {'request'}
     request = fields.Many2One(
         'egov.request', "Request", required=True, ondelete='CASCADE')
     type = fields.Many2One(
@@ -841,6 +840,8 @@ class RequestDocument(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # Whoever may not read the request may not read its documents.
+        cls.__access__.add('request')
         cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
 
     @classmethod
@@ -971,7 +972,6 @@ def _zip_kind_ok(extension, data):
 class RequestHistory(ModelSQL, ModelView):
     "Step history of a request (audit trail)"
     __name__ = 'egov.request.history'
-    __access__ = {'request'}
     request = fields.Many2One(
         'egov.request', "Request", required=True, ondelete='CASCADE',
         readonly=True)
@@ -1003,6 +1003,7 @@ class RequestHistory(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('request')
         cls._order = [('started', 'ASC'), ('id', 'ASC')]
 
     @staticmethod
