@@ -101,9 +101,13 @@ class Step(ModelSQL, ModelView):
                         ('model', '=', 'egov.request'),
                         ('name', 'in', STEP_BUTTONS[step.state]),
                         ])
-                Button.write(buttons, {
-                        'groups': [('set', [g.id for g in step.groups])],
-                        })
+                for button in buttons:
+                    Button.write([button], {
+                            'groups': [
+                                ('remove', [g.id for g in button.groups]),
+                                ('add', [g.id for g in step.groups]),
+                                ],
+                            })
 
     @classmethod
     def by_state(cls):

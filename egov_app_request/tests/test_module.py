@@ -1,9 +1,106 @@
-from trytond.tests.test_tryton import ModuleTestCase
+import configparser
+import io
+import zipfile
+from pathlib import Path
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+from ..request import upload_type_ok
+from .tools import PDF
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _zip(names, mimetype=None):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as archive:
+        if mimetype:
+            archive.writestr('mimetype', mimetype)
+        for name in names:
+            archive.writestr(name, '<x/>')
+    return buffer.getvalue()
 
 
 class EgovAppRequestTestCase(ModuleTestCase):
     "Test e-Government application request module"
     module = 'egov_app_request'
+
+    def test_upload_type_by_content(self):
+        "Uploads are recognised by their content, not only their name"
+        docx = _zip(['word/document.xml'])
+        odt = _zip(['content.xml'], 'application/vnd.oasis.opendocument.text')
+        for filename, data, expected in [
+                ('surat.pdf', PDF, True),
+                ('SURAT.PDF', PDF, True),
+                ('surat.pdf', b'MZ\x90\x00', False),
+                ('surat.exe', b'MZ\x90\x00', False),
+                ('surat', PDF, False),
+                ('kak.docx', docx, True),
+                ('kak.docx', _zip(['xl/workbook.xml']), False),
+                ('kak.xlsx', _zip(['xl/workbook.xml']), True),
+                ('kak.odt', odt, True),
+                ('kak.ods', odt, False),
+                ('kak.docx', b'PK\x03\x04 broken', False),
+                ('foto.png', b'\x89PNG\r\n\x1a\n....', True),
+                ('foto.jpg', b'\xff\xd8\xff\xe0....', True),
+                ('foto.jpg', b'\x89PNG\r\n\x1a\n....', False),
+                ]:
+            with self.subTest(filename=filename, data=data[:8]):
+                self.assertEqual(upload_type_ok(filename, data), expected)
+
+    @with_transaction()
+    def test_sop_steps_data(self):
+        "The nine steps and their standard: 430 minutes and 2 working days"
+        Step = Pool().get('egov.step')
+        steps = Step.search([])
+        self.assertEqual([s.number for s in steps], list(range(1, 10)))
+        self.assertEqual(sum(s.duration for s in steps
+                if s.duration_unit == 'minute'), 430)
+        self.assertEqual(sum(s.duration for s in steps
+                if s.duration_unit == 'day'), 2)
+        step8, = [s for s in steps if s.number == 8]
+        self.assertEqual(len(step8.groups), 2)
+
+    @with_transaction()
+    def test_step_groups_give_the_buttons(self):
+        "Changing who acts on a step changes who may press its buttons"
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Button = pool.get('ir.model.button')
+        ModelData = pool.get('ir.model.data')
+        kabid = ModelData.get_id('egov_app_request', 'group_kabid_egov')
+        step4, = Step.search([('number', '=', 4)])
+        Step.write([step4], {'groups': [
+                    ('remove', [g.id for g in step4.groups]),
+                    ('add', [kabid]),
+                    ]})
+        self.assertEqual(
+            Button.get_groups('egov.request', 'submit_feasibility'), {kabid})
+
+    @with_transaction()
+    def test_kota_tangerang_structure(self):
+        "Every OPD of Kota Tangerang, its 13 Kecamatan, units with a parent"
+        OPD = Pool().get('egov.opd')
+        kecamatan = OPD.search([('type.code', '=', 'kecamatan')])
+        self.assertEqual(len(kecamatan), 13)
+        units = OPD.search([('type.may_submit', '=', False)])
+        self.assertTrue(units)
+        for unit in units:
+            with self.subTest(unit=unit.name):
+                self.assertTrue(unit.submitting_parent)
+                self.assertTrue(unit.submitting_parent.may_submit)
+
+    def test_security_configuration(self):
+        "Upload limit, a working day's session and 12-character passwords"
+        config = configparser.ConfigParser()
+        config.read(ROOT / 'etc' / 'security.conf')
+        self.assertLessEqual(
+            config.getint('request', 'max_size_authenticated'),
+            50 * 1024 * 1024)
+        self.assertLessEqual(
+            config.getint('session', 'max_age'), 9 * 60 * 60)
+        self.assertGreaterEqual(config.getint('password', 'length'), 12)
 
 
 del ModuleTestCase
