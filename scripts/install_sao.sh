@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Tryton 8.0 web client (sao) from npm into DIR/package
+# (default .sao/package), ready for trytond's [web] root.
+#
+# The npm package tryton-sao ships the built client (dist/), but its
+# index.html loads its libraries from a node_modules/ beside itself: install
+# the package's own runtime dependencies inside the unpacked folder.
+set -eu
+
+DIR=${1:-.sao}
+VERSION=${SAO_VERSION:-8.0}
+
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+TMP=$(mktemp -d "$DIR/.tmp.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+echo "sao: npm pack tryton-sao@$VERSION"
+(cd "$TMP" && npm pack --silent "tryton-sao@$VERSION" >/dev/null)
+TARBALL=$(ls "$TMP"/tryton-sao-*.tgz)
+tar -xzf "$TARBALL" -C "$TMP"
+
+echo "sao: npm install (runtime dependencies)"
+(cd "$TMP/package" && npm install --silent --omit=dev --legacy-peer-deps \
+    --no-audit --no-fund >/dev/null)
+
+# trytond answers 405 for these two optional files when they are missing.
+: > "$TMP/package/custom.js"
+: > "$TMP/package/custom.css"
+
+test -f "$TMP/package/index.html"
+test -d "$TMP/package/dist"
+test -d "$TMP/package/node_modules"
+
+rm -rf "$DIR/package"
+mv "$TMP/package" "$DIR/package"
+echo "sao: installed $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+    "$DIR/package/package.json" | head -n 1) in $DIR/package"
