@@ -5,9 +5,8 @@ The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
-from trytond.transaction import without_check_access
 
 # The request states that are SOP steps, in order: structure, not data.
 STEP_STATES = [
@@ -23,7 +22,8 @@ STEP_STATES = [
     ]
 STEP_NUMBERS = dict(STEP_STATES)
 # The request buttons that complete each step (request.py). Who may press
-# them follows the step's groups: change the step, the buttons follow.
+# them is the step's groups (ModelButton below): change the step, the
+# buttons follow.
 STEP_BUTTONS = {
     'received': ['register'],
     'completeness': ['mark_complete', 'mark_incomplete'],
@@ -37,6 +37,7 @@ STEP_BUTTONS = {
         'approve_technical', 'revise_technical', 'reject_technical'],
     'signing': ['decide'],
     }
+BUTTON_STEPS = {b: s for s, buttons in STEP_BUTTONS.items() for b in buttons}
 
 
 class Step(ModelSQL, ModelView):
@@ -87,27 +88,13 @@ class Step(ModelSQL, ModelView):
 
     @classmethod
     def on_modification(cls, mode, steps, field_names=None):
+        pool = Pool()
+        Button = pool.get('ir.model.button')
         super().on_modification(mode, steps, field_names=field_names)
-        if mode == 'write' and 'groups' in (field_names or []):
-            cls.sync_button_groups(steps)
-
-    @classmethod
-    def sync_button_groups(cls, steps):
-        "Give the step's buttons to the step's groups"
-        Button = Pool().get('ir.model.button')
-        with without_check_access():
-            for step in steps:
-                buttons = Button.search([
-                        ('model', '=', 'egov.request'),
-                        ('name', 'in', STEP_BUTTONS[step.state]),
-                        ])
-                for button in buttons:
-                    Button.write([button], {
-                            'groups': [
-                                ('remove', [g.id for g in button.groups]),
-                                ('add', [g.id for g in step.groups]),
-                                ],
-                            })
+        # Who may press a step's buttons, and so which buttons a view
+        # shows, follows the step's groups.
+        Button._groups_cache.clear()
+        ModelView._fields_view_get_cache.clear()
 
     @classmethod
     def by_state(cls):
@@ -186,3 +173,23 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_max_upload_size(cls):
         return 10
+
+
+class ModelButton(metaclass=PoolMeta):
+    __name__ = 'ir.model.button'
+
+    @classmethod
+    def get_groups(cls, model, name):
+        "The groups of a step button are the groups of its step"
+        if model == 'egov.request':
+            state = BUTTON_STEPS.get(name)
+            if state:
+                key = (model, name)
+                groups = cls._groups_cache.get(key)
+                if groups is None:
+                    Step = Pool().get('egov.step')
+                    steps = Step.search([('state', '=', state)])
+                    groups = cls._groups_cache.set(
+                        key, {g.id for s in steps for g in s.groups})
+                return groups
+        return super().get_groups(model, name)
