@@ -1,0 +1,95 @@
+"""Checks of the Indonesian translation (locale/id.po).
+
+Fast: they read files only. Regenerate the file with scripts/update_po.py."""
+import os
+import re
+import unittest
+import xml.etree.ElementTree as ET
+
+import polib
+
+MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PO_PATH = os.path.join(MODULE_DIR, 'locale', 'id.po')
+MESSAGE_XML = os.path.join(MODULE_DIR, 'message.xml')
+
+# Python named placeholders, as gettext() fills them: %(name)s, %(n)d, ...
+PLACEHOLDER = re.compile(r'%\(([^)]+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]')
+
+
+def placeholders(text):
+    return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
+
+
+def message_ids():
+    tree = ET.parse(MESSAGE_XML)
+    return [
+        record.get('id') for record in tree.iter('record')
+        if record.get('model') == 'ir.message']
+
+
+class TranslationTestCase(unittest.TestCase):
+    "Indonesian translation file"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.po = polib.pofile(PO_PATH)
+        cls.entries = [e for e in cls.po if not e.obsolete]
+
+    def test_parses(self):
+        "id.po parses and holds entries"
+        self.assertTrue(self.entries)
+        for entry in self.entries:
+            self.assertTrue(entry.msgctxt, msg=entry.msgid)
+
+    def test_no_empty_msgstr(self):
+        "every entry is translated (the header aside) and none is fuzzy"
+        empty = [
+            f'{e.msgctxt} {e.msgid!r}' for e in self.entries
+            if e.msgid and not e.msgstr]
+        self.assertFalse(empty, msg='untranslated:\n' + '\n'.join(empty))
+        fuzzy = [
+            f'{e.msgctxt} {e.msgid!r}' for e in self.entries
+            if 'fuzzy' in e.flags]
+        self.assertFalse(fuzzy, msg='fuzzy (to review):\n' + '\n'.join(fuzzy))
+
+    def test_placeholders(self):
+        "every msgstr keeps exactly the placeholders of its msgid"
+        wrong = []
+        for entry in self.entries:
+            if not entry.msgstr:
+                continue
+            if placeholders(entry.msgid) != placeholders(entry.msgstr):
+                wrong.append(
+                    f'{entry.msgctxt}: {placeholders(entry.msgid)} '
+                    f'!= {placeholders(entry.msgstr)}')
+            # A stray % would make the %-formatting of gettext fail
+            if entry.msgstr.count('%') != entry.msgid.count('%'):
+                wrong.append(f'{entry.msgctxt}: number of "%" differs')
+        self.assertFalse(wrong, msg='\n'.join(wrong))
+
+    def test_whitespace(self):
+        "leading and trailing newlines are kept (Tryton concatenates helps)"
+        wrong = [
+            e.msgctxt for e in self.entries if e.msgstr and (
+                e.msgid.startswith('\n') != e.msgstr.startswith('\n')
+                or e.msgid.endswith('\n') != e.msgstr.endswith('\n'))]
+        self.assertFalse(wrong, msg='\n'.join(wrong))
+
+    def test_every_message_translated(self):
+        "every ir.message of message.xml has an entry"
+        contexts = {e.msgctxt for e in self.entries if e.msgstr}
+        missing = [
+            fs_id for fs_id in message_ids()
+            if f'model:ir.message,text:{fs_id}' not in contexts]
+        self.assertTrue(message_ids())
+        self.assertFalse(missing, msg='run scripts/update_po.py and '
+            'translate: ' + ', '.join(missing))
+
+    def test_no_duplicate(self):
+        "no msgctxt + msgid appears twice"
+        keys = [(e.msgctxt, e.msgid) for e in self.entries]
+        self.assertEqual(len(keys), len(set(keys)))
+
+
+if __name__ == '__main__':
+    unittest.main()
