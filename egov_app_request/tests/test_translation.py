@@ -7,6 +7,11 @@ import unittest
 import xml.etree.ElementTree as ET
 
 import polib
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction
 
 MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PO_PATH = os.path.join(MODULE_DIR, 'locale', 'id.po')
@@ -89,6 +94,55 @@ class TranslationTestCase(unittest.TestCase):
         "no msgctxt + msgid appears twice"
         keys = [(e.msgctxt, e.msgid) for e in self.entries]
         self.assertEqual(len(keys), len(set(keys)))
+
+
+@unittest.skipUnless(os.environ.get('DB_CACHE'),
+    'needs DB_CACHE (set by make test) to reuse the activated database')
+class TranslationLoadTestCase(unittest.TestCase):
+    "Tryton loads id.po (cheap: the database test_module activated, cached)"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        activate_module('egov_app_request')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
+
+    @with_transaction()
+    def test_load(self):
+        "Messages and noupdate data read in Indonesian once id.po is loaded"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        Step = pool.get('egov.step')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+
+        lang, = Lang.search([('code', '=', 'id')])
+        lang.translatable = True
+        lang.save()
+        Translation.translation_import('id', 'egov_app_request', PO_PATH)
+
+        with Transaction().set_context(language='id'):
+            text = gettext(
+                'egov_app_request.msg_ineligible_opd',
+                opd="UPT Puskesmas", type="UPT", parent="Dinas Kesehatan")
+            self.assertIn('induknya', text)
+            self.assertIn('"Dinas Kesehatan"', text)
+
+            step1, = Step.search([('number', '=', 1)])
+            self.assertEqual(
+                step1.name,
+                "Menerima pengajuan aplikasi melalui Sistem Informasi "
+                "Pengelolaan Pembangunan dan Pengembangan Aplikasi "
+                "e-Government")
+            kadis = Group(ModelData.get_id(
+                    'egov_app_request', 'group_kadis'))
+            self.assertEqual(kadis.name, "Kepala Dinas")
 
 
 if __name__ == '__main__':
