@@ -19,10 +19,14 @@ MESSAGE_XML = os.path.join(MODULE_DIR, 'message.xml')
 
 # Python named placeholders, as gettext() fills them: %(name)s, %(n)d, ...
 PLACEHOLDER = re.compile(r'%\(([^)]+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]')
+# Placeholders of the e-mail templates: ${name}
+TEMPLATE_PLACEHOLDER = re.compile(r'\$\{[^}]*\}')
 
 
 def placeholders(text):
-    return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
+    return sorted(m.group(0) for m in (
+            list(PLACEHOLDER.finditer(text))
+            + list(TEMPLATE_PLACEHOLDER.finditer(text))))
 
 
 def message_ids():
