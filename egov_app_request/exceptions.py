@@ -45,3 +45,11 @@ class UploadError(ValidationError):
 
 class DeleteSubmittedError(AccessError):
     "A submitted request is never deleted."
+
+
+class CalendarError(ValidationError):
+    "The working calendar has no working hours"
+
+
+class HolidayImportError(ValidationError):
+    "A holiday file that cannot be read; nothing is imported"

@@ -8,6 +8,7 @@ from trytond.transaction import Transaction, without_check_access
 class OrganizationType(DeactivableMixin, ModelSQL, ModelView):
     "OPD type: Dinas, Badan, Kecamatan, UPT, Kelurahan…"
     __name__ = 'egov.opd.type'
+    __string__ = "Organization Type"
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
     may_submit = fields.Boolean(
@@ -28,6 +29,7 @@ class OrganizationType(DeactivableMixin, ModelSQL, ModelView):
 class Organization(DeactivableMixin, tree(), ModelSQL, ModelView):
     "Organisasi Perangkat Daerah (OPD) or one of its units"
     __name__ = 'egov.opd'
+    __string__ = "Organization (OPD)"
     name = fields.Char("Name", required=True)
     code = fields.Char("Code")
     type = fields.Many2One('egov.opd.type', "Type", required=True)
@@ -59,6 +61,7 @@ class Organization(DeactivableMixin, tree(), ModelSQL, ModelView):
 class Position(DeactivableMixin, ModelSQL, ModelView):
     "Position (jabatan) of an official"
     __name__ = 'egov.position'
+    __string__ = "Position"
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code")
     may_submit = fields.Boolean(

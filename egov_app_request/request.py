@@ -14,29 +14,15 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If, In, Not
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
     DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
     IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
-from .sop import STEP_NUMBERS, STEP_STATES
+from .sop import STATES, STEP_NUMBERS, STEP_STATES
 
-STATES = [
-    ('draft', "Draft"),
-    ('received', "1. Receiving"),
-    ('completeness', "2. Completeness Check"),
-    ('incomplete', "Incomplete (with the OPD)"),
-    ('disposition', "3. Disposition"),
-    ('feasibility', "4. Feasibility Analysis"),
-    ('feasibility_validation', "5. Feasibility Validation"),
-    ('categorization', "6. Categorization"),
-    ('technical', "7. Technical Analysis"),
-    ('technical_validation', "8. Technical Validation"),
-    ('signing', "9. Reply Letter Signing"),
-    ('done', "Decided"),
-    ]
 # The states in which the OPD holds the file and may edit it.
 OPD_STATES = {'draft', 'incomplete'}
 # What the OPD fills in (SOP step 1 inputs).
@@ -116,6 +102,7 @@ def step_move(target, outcome):
 class Request(Workflow, ModelSQL, ModelView):
     "e-Government application request"
     __name__ = 'egov.request'
+    __string__ = "Application Request"
     _rec_name = 'number'
 
     number = fields.Char("Number", readonly=True)
@@ -172,6 +159,33 @@ class Request(Workflow, ModelSQL, ModelView):
         fields.Char("Time Standard"), 'get_time_standard')
     step_started = fields.Function(
         fields.DateTime("Step Started"), 'get_step_started')
+    deadline = fields.Function(
+        fields.DateTime("Step Deadline"), 'get_timing')
+    time_used = fields.Function(
+        fields.Integer("Step Time Used (minutes)"), 'get_timing')
+    time_left = fields.Function(
+        fields.Integer("Step Time Left (minutes)"), 'get_timing')
+    timing = fields.Function(fields.Selection([
+                (None, ""),
+                ('on_time', "On Time"),
+                ('nearly_late', "Nearly Late"),
+                ('late', "Late"),
+                ], "Timing"), 'get_timing', searcher='search_timing')
+    total_standard = fields.Function(
+        fields.Integer("Total Standard (minutes)",
+            help="The nine steps' standards in working minutes."),
+        'get_timing')
+    total_used = fields.Function(
+        fields.Integer("Total Time Used (minutes)",
+            help="Working time of every step so far, pauses excluded."),
+        'get_timing')
+    total_left = fields.Function(
+        fields.Integer("Total Time Left (minutes)"), 'get_timing')
+    overall_deadline = fields.Function(
+        fields.DateTime("Overall Deadline",
+            help="When the whole procedure is due if the time left is "
+            "used from now on (or from the resubmission, while paused)."),
+        'get_timing')
     waiting_for_me = fields.Function(
         fields.Boolean("Waiting for Me"),
         'get_waiting_for_me', searcher='search_waiting_for_me')
@@ -342,6 +356,55 @@ class Request(Workflow, ModelSQL, ModelView):
                     ]):
             result[record.request.id] = record.started
         return result
+
+    @classmethod
+    def get_timing(cls, requests, names):
+        pool = Pool()
+        History = pool.get('egov.request.history')
+        Step = pool.get('egov.step')
+        Configuration = pool.get('egov.configuration')
+        from .workcalendar import to_local, to_utc, work_calendar
+        config = Configuration(1)
+        total_standard = sum(
+            s.duration * (config.day_minutes if s.duration_unit == 'day'
+                else 1)
+            for s in Step.search([]))
+        result = {n: {r.id: None for r in requests} for n in names}
+        records = History.search([('request', 'in', [r.id for r in requests])])
+        by_request = {}
+        for record in records:
+            by_request.setdefault(record.request.id, []).append(record)
+        times = History.get_time(records, ['time_used', 'time_left', 'timing'])
+        now = _now()
+        for request in requests:
+            history = by_request.get(request.id, [])
+            current = [h for h in history if not h.finished]
+            current = current[0] if current else None
+            used = sum(times['time_used'][h.id] or 0 for h in history)
+            values = {
+                'total_standard': total_standard,
+                'total_used': used if history else None,
+                'total_left': (total_standard - used) if history else None,
+                }
+            if current:
+                values.update({
+                        'deadline': current.deadline,
+                        'time_used': times['time_used'][current.id],
+                        'time_left': times['time_left'][current.id],
+                        'timing': times['timing'][current.id],
+                        })
+                start = now if not current.is_pause else None
+                if start and values['total_left'] is not None:
+                    values['overall_deadline'] = to_utc(work_calendar().add(
+                            to_local(start), max(values['total_left'], 0)))
+            for name in names:
+                result[name][request.id] = values.get(name)
+        return result
+
+    @classmethod
+    def search_timing(cls, name, clause):
+        History = Pool().get('egov.request.history')
+        return [('history', 'where', History.search_timing(name, clause))]
 
     @classmethod
     def _my_waiting_domain(cls):
@@ -550,7 +613,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @classmethod
     def _record_move(cls, requests, outcomes):
         """Close the history record of the step that ended and open one for
-        the step that starts."""
+        the step that starts, with its deadline in working time."""
         pool = Pool()
         History = pool.get('egov.request.history')
         Step = pool.get('egov.step')
@@ -571,21 +634,36 @@ class Request(Workflow, ModelSQL, ModelView):
                             'outcome': outcomes.get(request.id),
                             'notes': request.step_note,
                             'output': request._step_output(record.state),
+                            'used_minutes': record.working_minutes(now),
                             }))
             if request.state in steps or request.state == 'incomplete':
                 step = steps.get(request.state)
-                to_open.append({
-                        'request': request.id,
-                        'state': request.state,
-                        'step': step.id if step else None,
-                        'responsible': request.responsible,
-                        'started': now,
-                        })
+                values = {
+                    'request': request.id,
+                    'state': request.state,
+                    'step': step.id if step else None,
+                    'responsible': request.responsible,
+                    'started': now,
+                    }
+                if step:
+                    values.update(History.standard_of(
+                            step, now, resumed=(
+                                record if record
+                                and record.state == 'incomplete' else None)))
+                to_open.append(values)
         if to_close:
             History.write(*to_close)
         if to_open:
             History.create(to_open)
         super().write(list(requests), {'step_note': None})
+        cls._notify_moves(requests, outcomes)
+
+    @classmethod
+    def _notify_moves(cls, requests, outcomes):
+        "Tell the role whose step starts, and the OPD what concerns it"
+        Notice = Pool().get('egov.notice')
+        for request in requests:
+            Notice.request_moved(request, outcomes.get(request.id))
 
     def _step_output(self, state):
         "A snapshot of what the step produced, kept in its history record"
@@ -815,6 +893,7 @@ class Request(Workflow, ModelSQL, ModelView):
 class RequestDocument(ModelSQL, ModelView):
     "Supporting document of a request"
     __name__ = 'egov.request.document'
+    __string__ = "Request Document"
     request = fields.Many2One(
         'egov.request', "Request", required=True, ondelete='CASCADE')
     type = fields.Many2One(
@@ -972,6 +1051,7 @@ def _zip_kind_ok(extension, data):
 class RequestHistory(ModelSQL, ModelView):
     "Step history of a request (audit trail)"
     __name__ = 'egov.request.history'
+    __string__ = "Step History"
     request = fields.Many2One(
         'egov.request', "Request", required=True, ondelete='CASCADE',
         readonly=True)
@@ -999,6 +1079,31 @@ class RequestHistory(ModelSQL, ModelView):
     outcome_string = outcome.translated('outcome')
     notes = fields.Text("Notes", readonly=True)
     output = fields.Text("Output", readonly=True)
+    standard_minutes = fields.Integer(
+        "Standard (working minutes)", readonly=True,
+        help="The working time this pass of the step may take; after a "
+        "pause, what was left of it.")
+    standard_days = fields.Integer(
+        "Standard (working days)", readonly=True,
+        help="Set when a day counts to the end of the next working day.")
+    deadline = fields.DateTime("Deadline", readonly=True)
+    nearly_late_at = fields.DateTime("Nearly Late at", readonly=True)
+    used_minutes = fields.Integer(
+        "Used (working minutes)", readonly=True,
+        help="Frozen when the step ends; calendar changes do not alter it.")
+    time_used = fields.Function(
+        fields.Integer("Used (working minutes)"), 'get_time')
+    time_left = fields.Function(
+        fields.Integer("Left (working minutes)"), 'get_time')
+    timing = fields.Function(fields.Selection([
+                (None, ""),
+                ('on_time', "On Time"),
+                ('nearly_late', "Nearly Late"),
+                ('late', "Late"),
+                ], "Timing"), 'get_time', searcher='search_timing')
+    warned_nearly_late = fields.DateTime(
+        "Nearly Late Notice Sent", readonly=True)
+    warned_late = fields.DateTime("Late Notice Sent", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -1009,6 +1114,140 @@ class RequestHistory(ModelSQL, ModelView):
     @staticmethod
     def default_started():
         return _now()
+
+    @property
+    def is_pause(self):
+        "While the OPD completes its file, the clock stops"
+        return self.state == 'incomplete'
+
+    def working_minutes(self, until):
+        "Working minutes of this pass from its start until `until` (UTC)"
+        from .workcalendar import to_local, work_calendar
+        if self.is_pause or not self.started:
+            return None
+        return work_calendar().between(
+            to_local(self.started), to_local(until))
+
+    @classmethod
+    def standard_of(cls, step, start, resumed=None):
+        """The standard and deadline of a pass of `step` starting at
+        `start` (UTC); after a pause (`resumed`, the pause record) what was
+        left of the pass that paused."""
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        config = Configuration(1)
+        values = {'standard_minutes': None, 'standard_days': None}
+        if resumed:
+            paused, = cls.search([
+                    ('request', '=', resumed.request.id),
+                    ('state', '=', step.state),
+                    ('finished', '<=', resumed.started),
+                    ], order=[('finished', 'DESC'), ('id', 'DESC')], limit=1)
+            values['standard_minutes'] = max(
+                (paused.standard_minutes or 0) - (paused.used_minutes or 0),
+                0)
+        elif step.duration_unit == 'minute':
+            values['standard_minutes'] = step.duration
+        elif config.day_rule == 'minutes':
+            values['standard_minutes'] = step.duration * config.day_minutes
+        else:
+            values['standard_days'] = step.duration
+        values.update(cls._deadlines(start, **values))
+        return values
+
+    @classmethod
+    def _deadlines(cls, start, standard_minutes=None, standard_days=None):
+        from .workcalendar import to_local, to_utc, work_calendar
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        calendar = work_calendar()
+        local_start = to_local(start)
+        values = {}
+        if standard_days:
+            deadline = calendar.end_of_working_day(local_start, standard_days)
+            standard_minutes = calendar.between(local_start, deadline)
+            values['standard_minutes'] = standard_minutes
+        else:
+            deadline = calendar.add(local_start, standard_minutes or 0)
+        percent = Configuration(1).warning_percent
+        nearly = calendar.add(
+            local_start, (standard_minutes or 0) * percent // 100)
+        values['deadline'] = to_utc(deadline)
+        values['nearly_late_at'] = to_utc(nearly)
+        return values
+
+    @classmethod
+    def check_deadlines(cls):
+        "Scheduled job: notices for nearly late and late steps, once each"
+        from .notice import check_deadlines
+        return check_deadlines()
+
+    @classmethod
+    def recompute_open_deadlines(cls):
+        """After a change of the calendar: new deadlines for the steps still
+        open; finished steps keep the figures they had."""
+        records = cls.search([
+                ('finished', '=', None),
+                ('state', '!=', 'incomplete'),
+                ('deadline', '!=', None),
+                ])
+        to_write = []
+        for record in records:
+            values = cls._deadlines(record.started,
+                standard_minutes=record.standard_minutes,
+                standard_days=record.standard_days)
+            now = _now()
+            # A notice whose condition no longer holds may be sent again.
+            if values['deadline'] > now:
+                values['warned_late'] = None
+            if values['nearly_late_at'] > now:
+                values['warned_nearly_late'] = None
+            to_write.extend(([record], values))
+        if to_write:
+            with without_check_access():
+                cls.write(*to_write)
+
+    @classmethod
+    def get_time(cls, records, names):
+        now = _now()
+        result = {n: {} for n in names}
+        for record in records:
+            used = record.used_minutes
+            if used is None and not record.finished:
+                used = record.working_minutes(now)
+            left = (record.standard_minutes - used
+                if record.standard_minutes is not None and used is not None
+                else None)
+            end = record.finished or now
+            if record.deadline is None:
+                timing = None
+            elif end > record.deadline:
+                timing = 'late'
+            elif not record.finished and end >= record.nearly_late_at:
+                timing = 'nearly_late'
+            else:
+                timing = 'on_time'
+            values = {'time_used': used, 'time_left': left, 'timing': timing}
+            for name in names:
+                result[name][record.id] = values[name]
+        return result
+
+    @classmethod
+    def search_timing(cls, name, clause):
+        "Open steps by timing: the late and nearly late queues"
+        _, operator, value = clause
+        now = _now()
+        domains = {
+            'late': [('deadline', '<', now)],
+            'nearly_late': [
+                ('deadline', '>=', now), ('nearly_late_at', '<=', now)],
+            'on_time': [('nearly_late_at', '>', now)],
+            }
+        domain = [('finished', '=', None), ('deadline', '!=', None),
+            domains.get(value, [('id', '=', -1)])]
+        if operator in {'!=', 'not in'}:
+            domain = ['NOT', domain]
+        return domain
 
     @classmethod
     def _check_immutable(cls):

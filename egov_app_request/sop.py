@@ -21,6 +21,21 @@ STEP_STATES = [
     ('signing', 9),
     ]
 STEP_NUMBERS = dict(STEP_STATES)
+# Every state of a request, the steps among them.
+STATES = [
+    ('draft', "Draft"),
+    ('received', "1. Receiving"),
+    ('completeness', "2. Completeness Check"),
+    ('incomplete', "Incomplete (with the OPD)"),
+    ('disposition', "3. Disposition"),
+    ('feasibility', "4. Feasibility Analysis"),
+    ('feasibility_validation', "5. Feasibility Validation"),
+    ('categorization', "6. Categorization"),
+    ('technical', "7. Technical Analysis"),
+    ('technical_validation', "8. Technical Validation"),
+    ('signing', "9. Reply Letter Signing"),
+    ('done', "Decided"),
+    ]
 # The request buttons that complete each step (request.py). Who may press
 # them is the step's groups (ModelButton below): change the step, the
 # buttons follow.
@@ -43,9 +58,11 @@ BUTTON_STEPS = {b: s for s, buttons in STEP_BUTTONS.items() for b in buttons}
 class Step(ModelSQL, ModelView):
     "SOP step"
     __name__ = 'egov.step'
+    __string__ = "SOP Step"
     number = fields.Integer("Number", required=True, readonly=True)
     state = fields.Selection(
-        [(s, s) for s, _ in STEP_STATES], "Request State", required=True,
+        [(s, n) for s, n in STATES if s in STEP_NUMBERS], "Request State",
+        required=True,
         readonly=True, help="The request state this step is.")
     name = fields.Char("Activity", required=True, translate=True)
     groups = fields.Many2Many(
@@ -105,6 +122,7 @@ class Step(ModelSQL, ModelView):
 class StepGroup(ModelSQL):
     "SOP step - group"
     __name__ = 'egov.step-res.group'
+    __string__ = "SOP Step - Group"
     step = fields.Many2One(
         'egov.step', "Step", required=True, ondelete='CASCADE')
     group = fields.Many2One(
@@ -114,6 +132,7 @@ class StepGroup(ModelSQL):
 class Category(DeactivableMixin, ModelSQL, ModelView):
     "Application category (step 6)"
     __name__ = 'egov.category'
+    __string__ = "Application Category"
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
     team_group = fields.Many2One(
@@ -125,6 +144,7 @@ class Category(DeactivableMixin, ModelSQL, ModelView):
 class DocumentType(DeactivableMixin, ModelSQL, ModelView):
     "Supporting document type"
     __name__ = 'egov.document.type'
+    __string__ = "Document Type"
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
     sequence = fields.Integer("Sequence")
@@ -152,6 +172,7 @@ class DocumentType(DeactivableMixin, ModelSQL, ModelView):
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     "e-Government request configuration"
     __name__ = 'egov.configuration'
+    __string__ = "e-Government Configuration"
     request_sequence = fields.Many2One(
         'ir.sequence.strict', "Request Number Sequence", required=True,
         domain=[
@@ -161,6 +182,54 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     max_upload_size = fields.Integer(
         "Maximum Upload Size (MB)", required=True,
         domain=[('max_upload_size', '>', 0)])
+
+    timezone = fields.Selection(
+        'get_timezones', "Time Zone", required=True,
+        help="The time zone of the Dinas's working hours.")
+    day_rule = fields.Selection([
+            ('minutes', "A Full Working Day of Minutes"),
+            ('next_day_end', "End of the Next Working Day"),
+            ], "How a Day Counts", required=True,
+        help="How a time standard in days (\"1 hari\") is counted.")
+    day_minutes = fields.Integer(
+        "Minutes of a Working Day", required=True,
+        domain=[('day_minutes', '>', 0)],
+        help="37.5 hours a week over five days: 450 minutes.")
+    warning_percent = fields.Integer(
+        "Nearly Late at (%)", required=True,
+        domain=[('warning_percent', '>', 0), ('warning_percent', '<', 100)],
+        help="A step is nearly late once this share of its standard is "
+        "used.")
+
+    @classmethod
+    def get_timezones(cls):
+        import zoneinfo
+        return [(z, z) for z in sorted(zoneinfo.available_timezones())]
+
+    @classmethod
+    def default_timezone(cls):
+        return 'Asia/Jakarta'
+
+    @classmethod
+    def default_day_rule(cls):
+        return 'minutes'
+
+    @classmethod
+    def default_day_minutes(cls):
+        return 450
+
+    @classmethod
+    def default_warning_percent(cls):
+        return 80
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        History = pool.get('egov.request.history')
+        super().on_modification(mode, records, field_names=field_names)
+        if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
+                field_names or []):
+            History.recompute_open_deadlines()
 
     @classmethod
     def default_request_sequence(cls):
@@ -193,3 +262,12 @@ class ModelButton(metaclass=PoolMeta):
                         key, {g.id for s in steps for g in s.groups})
                 return groups
         return super().get_groups(model, name)
+
+
+class Group(metaclass=PoolMeta):
+    __name__ = 'res.group'
+    egov_head_group = fields.Many2One(
+        'res.group', "Head",
+        help="The role that is told when a step of this role is late: "
+        "the Kepala Bidang above a team lead, the Kepala Dinas above a "
+        "Kepala Bidang.")

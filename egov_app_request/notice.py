@@ -1,0 +1,182 @@
+"""Who is told what, when: in the web client (the bell) and by e-mail.
+
+E-mails are Indonesian templates that an administrator edits; they leave
+only after the transaction commits (Tryton's transactional sendmail)."""
+import string
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from trytond.config import config
+from trytond.model import DeactivableMixin, Model, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.sendmail import send_message_transactional
+from trytond.i18n import gettext
+from trytond.transaction import Transaction, without_check_access
+
+from .workcalendar import to_local
+
+
+class EmailTemplate(DeactivableMixin, ModelSQL, ModelView):
+    "E-mail template"
+    __name__ = 'egov.email.template'
+    __string__ = "E-mail Template"
+    code = fields.Char("Code", required=True, readonly=True)
+    name = fields.Char("Name", required=True)
+    subject = fields.Char(
+        "Subject", required=True,
+        help="Placeholders: ${number}, ${title}, ${opd}, ${step}, "
+        "${responsible}, ${deadline}, ${missing}, ${decision}, "
+        "${explanation}, ${recipient}.")
+    body = fields.Text("Body", required=True)
+
+    @classmethod
+    def render(cls, code, values):
+        "(subject, body) of the active template `code`, or None"
+        templates = cls.search([('code', '=', code)], limit=1)
+        if not templates:
+            return None
+        template, = templates
+        return (
+            string.Template(template.subject).safe_substitute(values),
+            string.Template(template.body).safe_substitute(values))
+
+
+class Notice(Model):
+    "Notices of the e-Government request flow"
+    __name__ = 'egov.notice'
+    __string__ = "Notice"
+
+    @classmethod
+    def _values(cls, request, recipient=None, record=None):
+        deadline = (record.deadline if record else None) or request.deadline
+        return {
+            'number': request.number or '',
+            'title': request.title,
+            'opd': request.opd.name if request.opd else '',
+            'step': request.state_string,
+            'responsible': request.responsible or '',
+            'deadline': (to_local(deadline).strftime('%d-%m-%Y %H:%M')
+                if deadline else '-'),
+            'missing': request.missing_items or '',
+            'decision': request.decision_string or '',
+            'explanation': request.decision_text or '',
+            'recipient': recipient.name if recipient else '',
+            }
+
+    @classmethod
+    def _users_of(cls, groups):
+        User = Pool().get('res.user')
+        with without_check_access():
+            return User.search([
+                    ('groups', 'in', [g.id for g in groups]),
+                    ('active', '=', True),
+                    ]) if groups else []
+
+    @classmethod
+    def send(cls, request, code, users, record=None, in_client=True):
+        "Tell `users` about `request` with the template `code`"
+        pool = Pool()
+        Template = pool.get('egov.email.template')
+        Request = pool.get('egov.request')
+        for user in users:
+            # Texts in the recipient's language (step names, decisions).
+            language = user.language.code if user.language else None
+            with without_check_access(), Transaction().set_context(
+                    language=language):
+                localized = Request(request.id)
+                values = cls._values(localized, user, record)
+                rendered = Template.render(code, values)
+                if rendered is None:
+                    continue
+                subject, body = rendered
+                if in_client:
+                    Request.notify_user(
+                        [localized], 'tryton-notification', subject,
+                        description=gettext(
+                            'egov_app_request.msg_notice_description',
+                            opd=values['opd'], step=values['step'],
+                            deadline=values['deadline']),
+                        user=user.id)
+            if user.email:
+                cls._email(user, subject, body)
+
+    @classmethod
+    def _email(cls, user, subject, body):
+        message = EmailMessage()
+        sender = config.get('email', 'from')
+        message['From'] = sender
+        message['To'] = formataddr((user.name, user.email))
+        message['Subject'] = subject
+        message.set_content(body)
+        send_message_transactional(message, sender, [user.email])
+
+    @classmethod
+    def request_moved(cls, request, outcome):
+        "After a move: the role of the new step, and the OPD"
+        state = request.state
+        if state in {'draft', 'done', 'incomplete'}:
+            pass
+        else:
+            cls.send(request, 'step_started',
+                cls._users_of(request.responsible_groups()))
+        submitter = [request.submitter] if request.submitter else []
+        if state == 'completeness' and outcome == 'done':
+            cls.send(request, 'registered', submitter)
+        elif state == 'incomplete':
+            cls.send(request, 'incomplete', submitter)
+        elif state == 'done':
+            cls.send(request, 'decided', submitter)
+
+    @classmethod
+    def deadline(cls, record, level):
+        """A step is nearly late or late: its role in the web client and by
+        e-mail, and by e-mail the head of that role too"""
+        request = record.request
+        groups = request.responsible_groups()
+        users = cls._users_of(groups)
+        cls.send(request, level, users, record=record)
+        heads = [g.egov_head_group for g in groups if g.egov_head_group]
+        head_users = [u for u in cls._users_of(heads) if u not in users]
+        cls.send(request, level, head_users, record=record, in_client=False)
+
+
+def check_deadlines():
+    "The scheduled job: each notice once per step pass and threshold"
+    pool = Pool()
+    History = pool.get('egov.request.history')
+    from .request import _now
+    now = _now()
+    with without_check_access():
+        nearly = History.search([
+                ('timing', '=', 'nearly_late'),
+                ('warned_nearly_late', '=', None),
+                ('warned_late', '=', None),
+                ])
+        late = History.search([
+                ('timing', '=', 'late'),
+                ('warned_late', '=', None),
+                ])
+        Notice = pool.get('egov.notice')
+        for record in nearly:
+            Notice.deadline(record, 'nearly_late')
+        for record in late:
+            Notice.deadline(record, 'late')
+        to_write = []
+        if nearly:
+            to_write.extend((nearly, {'warned_nearly_late': now}))
+        if late:
+            to_write.extend((late, {'warned_late': now}))
+        if to_write:
+            History.write(*to_write)
+    return len(nearly), len(late)
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('egov.request.history|check_deadlines',
+                "Check the Deadlines of e-Government Request Steps"))

@@ -1,0 +1,293 @@
+"""The Dinas's working calendar as data: weekly hours with breaks, dated
+periods with other hours (Ramadan) and non-working days. Deadlines are
+computed from it (worktime.py) in the Dinas's time zone."""
+import csv
+import datetime as dt
+import io
+import re
+
+try:
+    import zoneinfo
+except ImportError:  # pragma: no cover
+    zoneinfo = None
+
+from trytond.cache import Cache
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import CalendarError, HolidayImportError
+from .worktime import WorkCalendar
+
+WEEKDAYS = [
+    ('0', "Monday"),
+    ('1', "Tuesday"),
+    ('2', "Wednesday"),
+    ('3', "Thursday"),
+    ('4', "Friday"),
+    ('5', "Saturday"),
+    ('6', "Sunday"),
+    ]
+HOLIDAY_KINDS = [
+    ('national', "National Holiday"),
+    ('cuti_bersama', "Collective Leave (Cuti Bersama)"),
+    ('local', "Local Holiday"),
+    ('one_off', "One-off Day Off"),
+    ]
+
+_calendar_cache = Cache('egov.work_calendar', context=False)
+
+
+class _CalendarData:
+    "Every change of the calendar recomputes the deadlines of open steps"
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        History = pool.get('egov.request.history')
+        super().on_modification(mode, records, field_names=field_names)
+        _calendar_cache.clear()
+        History.recompute_open_deadlines()
+
+
+class WorkingHours(_CalendarData, ModelSQL, ModelView):
+    "Working hours"
+    __name__ = 'egov.calendar.hours'
+    __string__ = "Working Hours"
+    period = fields.Many2One(
+        'egov.calendar.period', "Period", ondelete='CASCADE',
+        help="Empty for the usual weekly hours.")
+    weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
+    start = fields.Time("From", required=True)
+    end = fields.Time(
+        "To", required=True,
+        domain=[('end', '>', Eval('start'))])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('weekday', 'ASC'), ('start', 'ASC'), ('id', 'ASC')]
+
+    @property
+    def minutes(self):
+        return (self.end.hour * 60 + self.end.minute
+            - self.start.hour * 60 - self.start.minute)
+
+
+class WorkingPeriod(_CalendarData, ModelSQL, ModelView):
+    "Period with other working hours"
+    __name__ = 'egov.calendar.period'
+    __string__ = "Period with Other Hours"
+    name = fields.Char("Name", required=True)
+    first_date = fields.Date("First Day", required=True)
+    last_date = fields.Date(
+        "Last Day", required=True,
+        domain=[('last_date', '>=', Eval('first_date'))])
+    legal_basis = fields.Char("Legal Basis")
+    hours = fields.One2Many('egov.calendar.hours', 'period', "Hours")
+    weekly_hours = fields.Function(
+        fields.Numeric("Hours a Week", digits=(3, 1)), 'get_weekly_hours')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('first_date', 'DESC'), ('id', 'DESC')]
+
+    def get_weekly_hours(self, name):
+        from decimal import Decimal
+        return Decimal(sum(h.minutes for h in self.hours)) / 60
+
+
+class Holiday(_CalendarData, ModelSQL, ModelView):
+    "Non-working day"
+    __name__ = 'egov.holiday'
+    __string__ = "Non-Working Day"
+    date = fields.Date("Date", required=True)
+    name = fields.Char("Name", required=True)
+    kind = fields.Selection(HOLIDAY_KINDS, "Kind", required=True)
+    legal_basis = fields.Char(
+        "Legal Basis", help="E.g. the SKB 3 Menteri or a Keppres.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('date_uniq', Unique(t, t.date),
+                'egov_app_request.msg_holiday_date_unique'),
+            ]
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+
+def dinas_timezone():
+    Configuration = Pool().get('egov.configuration')
+    name = Configuration(1).timezone or 'Asia/Jakarta'
+    return zoneinfo.ZoneInfo(name)
+
+
+def to_local(moment):
+    "A naive UTC datetime (as Tryton stores it) in the Dinas's local time"
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(
+        dinas_timezone()).replace(tzinfo=None)
+
+
+def to_utc(moment):
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dinas_timezone()).astimezone(
+        dt.timezone.utc).replace(tzinfo=None)
+
+
+def work_calendar():
+    "The WorkCalendar of the data, built once until the data changes"
+    calendar = _calendar_cache.get('calendar')
+    if calendar is not None:
+        return calendar
+    pool = Pool()
+    Hours = pool.get('egov.calendar.hours')
+    Period = pool.get('egov.calendar.period')
+    Holiday = pool.get('egov.holiday')
+
+    def weekly(hours):
+        result = {}
+        for h in hours:
+            result.setdefault(int(h.weekday), []).append((
+                    h.start.hour * 60 + h.start.minute,
+                    h.end.hour * 60 + h.end.minute))
+        return result
+    calendar = WorkCalendar(
+        weekly(Hours.search([('period', '=', None)])),
+        [(p.first_date, p.last_date, weekly(p.hours))
+            for p in Period.search([])],
+        [h.date for h in Holiday.search([])])
+    if not any(calendar.weekly.values()):
+        raise CalendarError(gettext('egov_app_request.msg_calendar_empty'))
+    _calendar_cache.set('calendar', calendar)
+    return calendar
+
+
+class HolidayImportStart(ModelView):
+    "Import non-working days"
+    __name__ = 'egov.holiday.import.start'
+    __string__ = "Import Non-Working Days"
+    file = fields.Binary(
+        "File", required=True, filename='filename',
+        help="A CSV file with the columns date (YYYY-MM-DD), name, kind "
+        "and legal basis, or an iCalendar (.ics) file.")
+    filename = fields.Char("File Name")
+    kind = fields.Selection(
+        HOLIDAY_KINDS, "Kind", required=True,
+        help="The kind of the days the file does not give one for.")
+    legal_basis = fields.Char("Legal Basis")
+
+    @classmethod
+    def default_kind(cls):
+        return 'national'
+
+
+class HolidayImport(Wizard):
+    "Import non-working days"
+    __name__ = 'egov.holiday.import'
+    start = StateView(
+        'egov.holiday.import.start',
+        'egov_app_request.holiday_import_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Import", 'import_', 'tryton-ok', default=True),
+            ])
+    import_ = StateTransition()
+
+    def transition_import_(self):
+        pool = Pool()
+        Holiday = pool.get('egov.holiday')
+        rows = parse_holidays(
+            bytes(self.start.file), self.start.filename or '',
+            self.start.kind, self.start.legal_basis)
+        existing = {h.date for h in Holiday.search([
+                    ('date', 'in', [r['date'] for r in rows]),
+                    ])}
+        # Days already in the calendar are kept as they are.
+        new = [r for r in rows if r['date'] not in existing]
+        if new:
+            Holiday.create(new)
+        return 'end'
+
+
+def parse_holidays(data, filename, kind, legal_basis):
+    "Rows of egov.holiday values from a CSV or iCalendar file"
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError:
+        raise HolidayImportError(gettext(
+                'egov_app_request.msg_holiday_import_encoding'))
+    kinds = dict(HOLIDAY_KINDS)
+    rows = []
+    if text.lstrip().startswith('BEGIN:VCALENDAR') or filename.lower(
+            ).endswith('.ics'):
+        # Unfold continuation lines (RFC 5545 3.1), then read VEVENTs.
+        text = re.sub(r'\r?\n[ \t]', '', text)
+        event = None
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.startswith('BEGIN:VEVENT'):
+                event = {}
+            elif line.startswith('END:VEVENT') and event is not None:
+                if 'date' not in event:
+                    raise HolidayImportError(gettext(
+                            'egov_app_request.msg_holiday_import_line',
+                            line=number))
+                rows.append({
+                        'date': event['date'],
+                        'name': event.get('name') or '-',
+                        'kind': kind,
+                        'legal_basis': legal_basis,
+                        })
+                event = None
+            elif event is not None and line.startswith('DTSTART'):
+                value = line.split(':', 1)[-1].strip()[:8]
+                try:
+                    event['date'] = dt.datetime.strptime(
+                        value, '%Y%m%d').date()
+                except ValueError:
+                    raise HolidayImportError(gettext(
+                            'egov_app_request.msg_holiday_import_line',
+                            line=number))
+            elif event is not None and line.startswith('SUMMARY'):
+                event['name'] = line.split(':', 1)[-1].strip().replace(
+                    '\\,', ',')
+    else:
+        reader = csv.reader(io.StringIO(text))
+        for number, row in enumerate(reader, 1):
+            if not row or not ''.join(row).strip():
+                continue
+            if number == 1 and row[0].strip().lower() in {'date', 'tanggal'}:
+                continue
+            try:
+                date = dt.date.fromisoformat(row[0].strip())
+                name = row[1].strip()
+                row_kind = (row[2].strip() if len(row) > 2 and row[2].strip()
+                    else kind)
+                if row_kind not in kinds or not name:
+                    raise ValueError
+            except (ValueError, IndexError):
+                raise HolidayImportError(gettext(
+                        'egov_app_request.msg_holiday_import_line',
+                        line=number))
+            rows.append({
+                    'date': date,
+                    'name': name,
+                    'kind': row_kind,
+                    'legal_basis': (row[3].strip() if len(row) > 3
+                        and row[3].strip() else legal_basis),
+                    })
+    if not rows:
+        raise HolidayImportError(gettext(
+                'egov_app_request.msg_holiday_import_empty'))
+    dates = [r['date'] for r in rows]
+    if len(dates) != len(set(dates)):
+        raise HolidayImportError(gettext(
+                'egov_app_request.msg_holiday_import_duplicate'))
+    return rows
