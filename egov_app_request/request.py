@@ -21,7 +21,7 @@ from .exceptions import (
     IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
-from .sop import STATES, STEP_NUMBERS, STEP_STATES
+from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
 OPD_STATES = {'draft', 'incomplete'}
@@ -50,7 +50,9 @@ DECISIONS = [
 
 
 def _now():
-    return dt.datetime.now().replace(microsecond=0)
+    "Now, as Tryton stores it: naive UTC, to the second"
+    return dt.datetime.now(dt.timezone.utc).replace(
+        tzinfo=None, microsecond=0)
 
 
 def _readonly_unless(*states):
