@@ -82,6 +82,22 @@ if ! as_root grep -Eq \
     psql_admin -c "SELECT pg_reload_conf()" >/dev/null
 fi
 
+# Tryton's test cache (DB_CACHE=postgresql://) keeps template databases
+# "test-<hash of the module names>" in the cluster. The name does not change
+# when the module does: a template left by an older checkout lacks new
+# columns (or still has old data) and makes the next run wrong. Drop them so
+# that the run rebuilds them once; KEEP_TEST_CACHE=1 keeps them.
+if [ "${KEEP_TEST_CACHE:-0}" != "1" ]; then
+    for db in $(psql_admin -tAc "SELECT datname FROM pg_database
+            WHERE datname ~ '^test-[0-9a-f]+$'"); do
+        if psql_admin -c "DROP DATABASE \"$db\"" 2>/dev/null; then
+            echo "start_postgresql: dropped the test cache $db"
+        else
+            echo "start_postgresql: test cache $db is in use, kept" >&2
+        fi
+    done
+fi
+
 # The check that matters: the role logs in with its password over TCP.
 PGPASSWORD=$PG_PASSWORD psql -X -q -h 127.0.0.1 -p "$PORT" -U "$PG_ROLE" \
     -d postgres -tAc "SELECT 'start_postgresql: ' || current_user
