@@ -9,8 +9,10 @@ is used by `make demo` (scripts/demo.py) and by the browser tests
 directory. The heavy work runs in child processes with a clean environment,
 so that a test runner configured for PostgreSQL (TRYTOND_*, DB_*) does not
 leak into the demo's SQLite database."""
+import copy
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,11 +101,13 @@ def build_demo_database(directory, name=DEFAULT_NAME, port=DEFAULT_PORT,
     database = directory / f'{name}.sqlite'
     ready = directory / READY.format(name=name)
     ready.unlink(missing_ok=True)
-    database.unlink(missing_ok=True)
-    # The file store of the documents lives beside the database.
-    filestore = directory / name
-    if filestore.exists():
-        subprocess.run(['rm', '-rf', str(filestore)], check=True)
+    for suffix in ['', '-wal', '-shm', '-journal']:
+        Path(f'{database}{suffix}').unlink(missing_ok=True)
+    # The file store (documents) lives in subdirectories beside the
+    # database: DIRECTORY/<store prefix>/...; the directory is the demo's.
+    for child in directory.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
     database.touch()
 
     env = clean_env()
@@ -125,7 +129,7 @@ def build_demo_database(directory, name=DEFAULT_NAME, port=DEFAULT_PORT,
     if not quiet:
         print("demo: pengguna dan permohonan contoh ...", flush=True)
     subprocess.run([sys.executable, __file__, '_fill', name, *configs],
-        check=True, env=env, cwd=str(ROOT))
+        check=True, env=env)
     ready.write_text(dt.datetime.now().isoformat() + '\n')
     return configs
 
@@ -600,10 +604,35 @@ def _draft(spec):
     return request.id
 
 
+_CONFIGS = {}
+
+
+def _as(login):
+    """Play the next lines as this user.
+
+    Like tools.login(), without reloading the pool for each switch
+    (proteus.config.set_trytond initialises it again: ~1.5 s a time)."""
+    from proteus import config as pconfig
+    from trytond.transaction import Transaction
+    config = _CONFIGS.get(login)
+    if config is None:
+        base = _CONFIGS[ADMIN_LOGIN]
+        config = copy.copy(base)
+        with Transaction().start(base.database_name, 0) as transaction:
+            User = base.pool.get('res.user')
+            with transaction.set_context(active_test=False):
+                user, = User.search([('login', '=', login)])
+            with transaction.set_user(user.id):
+                context = User.get_preferences(context_only=True)
+        config.user, config._user, config._context = user.id, login, context
+        _CONFIGS[login] = config
+    pconfig._CONFIG.current = config
+    return config
+
+
 def _play(request_id, button, values, actor):
     from proteus import Model
-    from egov_app_request.tests.tools import login
-    login(actor)
+    _as(actor)
     Request = Model.get('egov.request')
     request = Request(request_id)
     for name, value in values.items():
@@ -617,9 +646,40 @@ def _play(request_id, button, values, actor):
     return request
 
 
+# Office hours a step took in the demo (working time, 07:30-16:00).
+STEP_HOURS = {
+    'received': 0.25, 'completeness': 1.5, 'incomplete': 16,
+    'disposition': 0.75, 'feasibility': 7, 'feasibility_validation': 1.5,
+    'categorization': 0.5, 'technical': 8, 'technical_validation': 2,
+    'signing': 3,
+    }
+DAY_START, DAY_END = dt.time(7, 30), dt.time(16, 0)
+
+
+def _office_moment(moment):
+    "The moment itself if within office hours, else the next opening"
+    while (moment.weekday() >= 5 or moment.time() >= DAY_END):
+        moment = dt.datetime.combine(
+            moment.date() + dt.timedelta(days=1), DAY_START)
+    if moment.time() < DAY_START:
+        moment = dt.datetime.combine(moment.date(), DAY_START)
+    return moment
+
+
+def _add_office_hours(moment, hours):
+    moment = _office_moment(moment)
+    left = dt.timedelta(hours=hours)
+    while True:
+        closing = dt.datetime.combine(moment.date(), DAY_END)
+        if moment + left <= closing:
+            return moment + left
+        left -= closing - moment
+        moment = _office_moment(closing)
+
+
 def _backdate(database, ids):
-    """Spread each request's history over the past days, as if the steps
-    had been worked on at office pace (the demo's time indicators)."""
+    """Place each request's history in the past, at office pace (working
+    days, 07:30-16:00), as if the steps had been worked on over weeks."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     now = dt.datetime.now().replace(microsecond=0)
@@ -634,26 +694,35 @@ def _backdate(database, ids):
             days = AGE_DAYS.get(key)
             if not days:
                 continue
-            start = now - dt.timedelta(days=days, hours=2)
+            start = _office_moment(dt.datetime.combine(
+                    now.date() - dt.timedelta(days=days), dt.time(9, 12)))
             records = History.search([('request', '=', request_id)],
                 order=[('id', 'ASC')])
-            steps = max(len(records), 1)
-            span = (now - start) * 0.8
-            moment = start
+            times, moment = [], start
             for record in records:
                 finished = None
                 if record.finished:
-                    finished = moment + span / steps
+                    finished = _add_office_hours(
+                        moment, STEP_HOURS.get(record.state, 1))
+                times.append((record.id, moment, finished))
+                moment = finished or moment
+            # Never in the future: shift the whole file back if needed.
+            shift = max(moment - (now - dt.timedelta(hours=1)),
+                dt.timedelta(0))
+            for history_id, started, finished in times:
                 cursor.execute(*history_table.update(
                         [history_table.started, history_table.finished],
-                        [moment, finished],
-                        where=history_table.id == record.id))
-                moment = finished or moment
+                        [started - shift,
+                            finished - shift if finished else None],
+                        where=history_table.id == history_id))
             request = Request(request_id)
-            values = {request_table.submitted_at: start,
-                request_table.create_date: start - dt.timedelta(days=1)}
+            values = {
+                request_table.submitted_at: start - shift,
+                request_table.create_date: start - shift
+                - dt.timedelta(days=1, hours=3),
+                }
             if request.decided_at:
-                values[request_table.decided_at] = moment
+                values[request_table.decided_at] = moment - shift
             cursor.execute(*request_table.update(
                     list(values), list(values.values()),
                     where=request_table.id == request_id))
@@ -664,10 +733,10 @@ def fill(database, configs):
     "Create the users and the requests (runs in the child process)"
     from proteus import Model
     from proteus import config as pconfig
-    from egov_app_request.tests.tools import (
-        DEMO_PASSWORD, create_users, login)
+    from egov_app_request.tests.tools import DEMO_PASSWORD, create_users
 
-    pconfig.set_trytond(database, config_file=configs)
+    _CONFIGS[ADMIN_LOGIN] = pconfig.set_trytond(
+        database, user=ADMIN_LOGIN, config_file=configs)
     # Users: the admin and everybody speak Indonesian.
     create_users(password=DEMO_PASSWORD, language='id')
     User = Model.get('res.user')
@@ -678,8 +747,10 @@ def fill(database, configs):
     admin.save()
 
     ids = {}
-    for spec in REQUESTS:
-        login(spec['user'])
+    # The oldest first, so that the numbers follow the submission dates.
+    for spec in sorted(REQUESTS, key=lambda s: (s['path'] is None,
+                -AGE_DAYS.get(s['key'], 0))):
+        _as(spec['user'])
         request_id = _draft(spec)
         ids[spec['key']] = request_id
         if spec['path'] is None:
@@ -701,7 +772,7 @@ def fill(database, configs):
     _backdate(database, ids)
 
     # Check: every state of the workflow has a request.
-    login(ADMIN_LOGIN)
+    _as(ADMIN_LOGIN)
     Request = Model.get('egov.request')
     states = {r.state for r in Request.find([])}
     expected = {'draft', 'received', 'completeness', 'incomplete',
@@ -712,5 +783,5 @@ def fill(database, configs):
 
 
 if __name__ == '__main__' and sys.argv[1:2] == ['_fill']:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
     fill(sys.argv[2], sys.argv[3:])
