@@ -9,7 +9,13 @@ STAMP := $(VENV)/.installed
 SAO := .sao/package
 SAO_STAMP := .sao/.installed
 CHROMIUM := /usr/bin/chromium
-DB_CACHE ?= $(CURDIR)/.cache/db
+# Tryton's test database cache does not notice module changes: key it by the
+# module's sources, so that a change gets a fresh cache.
+SOURCES_HASH := $(shell cat egov_app_request/*.py egov_app_request/*.xml \
+	egov_app_request/*/*.xml egov_app_request/tryton.cfg \
+	egov_app_request/locale/*.po egov_app_request/tests/*.py 2>/dev/null \
+	| sha1sum | cut -c1-12)
+DB_CACHE ?= $(CURDIR)/.cache/db-$(SOURCES_HASH)
 export DB_CACHE
 
 PYTEST_ARGS ?=
@@ -42,7 +48,7 @@ demo: install sao
 	$(PY) scripts/demo.py
 
 test: install sao chromium
-	mkdir -p $(DB_CACHE)
+	case "$(DB_CACHE)" in postgresql*) ;; *) mkdir -p "$(DB_CACHE)" ;; esac
 	$(PYTEST) $(PYTEST_ARGS) egov_app_request/tests tests
 
 clean:

@@ -6,7 +6,7 @@ import string
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from trytond.config import config
+from trytond import config
 from trytond.model import DeactivableMixin, Model, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.sendmail import send_message_transactional

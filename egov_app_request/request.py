@@ -69,6 +69,11 @@ def from_state(*sources):
     def decorator(func):
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
+            transaction = Transaction()
+            if transaction.user and transaction.check_access:
+                # Tell nothing about a request the user may not read.
+                Pool().get('ir.model.access').check(cls.__name__, 'read')
+                cls.read([r.id for r in requests], ['id'])
             for request in requests:
                 if request.state not in sources:
                     raise StaleClickError(gettext(
@@ -635,7 +640,8 @@ class Request(Workflow, ModelSQL, ModelView):
                             'actor': transaction.user or None,
                             'outcome': outcomes.get(request.id),
                             'notes': request.step_note,
-                            'output': request._step_output(record.state),
+                            'output': (request._step_output(record.state)
+                                or record.output),
                             'used_minutes': record.working_minutes(now),
                             }))
             if request.state in steps or request.state == 'incomplete':
@@ -647,6 +653,9 @@ class Request(Workflow, ModelSQL, ModelView):
                     'responsible': request.responsible,
                     'started': now,
                     }
+                if request.state == 'incomplete':
+                    # The pause keeps its reason: what the OPD must complete.
+                    values['output'] = request._step_output('completeness')
                 if step:
                     values.update(History.standard_of(
                             step, now, resumed=(

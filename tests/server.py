@@ -91,7 +91,7 @@ class Client:
     "A JSON-RPC session of one user, as the web client makes it"
 
     def __init__(self, url, database):
-        self.url = url.rstrip('/') + '/' + database + '/'
+        self.url = url.rstrip('/') + '/' + database + '/rpc/'
         self.database = database
         self.session = None
         self._id = 0

@@ -124,12 +124,6 @@ def test_other_opd_cannot_press_buttons(site):
     assert states == {site.received: 'received', site.draft: 'draft'}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-        "BUG egov_app_request/request.py from_state(): it reads the state "
-        "before the record rules are checked, so a click on another OPD's "
-        "request answers 'Your click changed nothing: request \"<number> — "
-        "<title>\" … It is now at \"<state>\"'. Remove this mark once "
-        "from_state checks read access first."))
 def test_refused_buttons_tell_nothing_about_the_request(site):
     dishub = site.as_('kabid.dishub')
     for button, request in BUTTON_CLICKS:

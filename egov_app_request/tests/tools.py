@@ -118,3 +118,46 @@ def new_request(title, kind='new', documents=True):
             document.file = PDF
     request.save()
     return request
+
+
+class SMTPSink:
+    "A local SMTP server that keeps what it receives (for e-mail tests)"
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from trytond import config
+
+        self.messages = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+                from email import policy
+                message = email.message_from_bytes(
+                    envelope.content, policy=policy.default)
+                sink.messages.append((list(envelope.rcpt_tos), message))
+                return '250 OK'
+        import socket
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(
+            Handler(), hostname='127.0.0.1', port=port)
+        self.controller.start()
+        config.set('email', 'uri', f'smtp://127.0.0.1:{port}')
+        config.set('email', 'from', 'e-gov@tangerangkota.go.id')
+
+    def pop(self):
+        "The messages received since the last pop: [(recipients, message)]"
+        messages, self.messages = self.messages, []
+        return messages
+
+    def stop(self):
+        self.controller.stop()
+
+
+def local(*args):
+    "A moment in Kota Tangerang (WIB, UTC+7) as Tryton stores it (UTC)"
+    import datetime as dt
+    return dt.datetime(*args) - dt.timedelta(hours=7)
