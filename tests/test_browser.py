@@ -180,6 +180,14 @@ class Session:
         tab.click()
         self.idle()
 
+    def state_label(self):
+        "The label the form shows for the request's state (a select)"
+        labels = self.pane().locator('select').evaluate_all(
+            "elements => elements.filter(e => e.selectedIndex >= 0)"
+            ".map(e => e.options[e.selectedIndex].text)")
+        steps = [label for label in labels if re.match(r'^\d\. ', label)]
+        return steps[0] if steps else ' / '.join(labels)
+
     def list_rows(self):
         return self.pane().locator('.treeview tbody tr:visible')
 
@@ -218,6 +226,8 @@ def test_register_at_step_1(browser, demo_server):
             "elements => elements.map(e => e.value)")
         assert request['number'] in values, values
         assert request['title'] in values, values
+        assert session.state_label().startswith('1.'), session.state_label()
+        register.scroll_into_view_if_needed()
         session.shot('04_request_step1')
 
         register.click()
@@ -233,7 +243,12 @@ def test_register_at_step_1(browser, demo_server):
             state='visible')
         session.idle()
         session.check_errors('register')
-        session.shot('05_request_step2')
+        session.shot('05_request_step2_buttons')
+        session.pane().evaluate(
+            "pane => pane.querySelectorAll('*').forEach("
+            "e => { if (e.scrollTop) { e.scrollTop = 0; } })")
+        assert session.state_label().startswith('2.'), session.state_label()
+        session.shot('06_request_step2')
     finally:
         session.close()
 
@@ -264,7 +279,7 @@ def test_opd_sees_only_its_requests(browser, demo_server):
         session.select_tab(TAB_ALL)
         rows = session.list_rows()
         rows.first.wait_for()
-        session.shot('06_opd_requests')
+        session.shot('07_opd_requests')
         texts = rows.all_inner_texts()
     finally:
         session.close()
