@@ -20,7 +20,7 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from demo_data import (  # noqa: E402
     ADMIN_LOGIN, DEFAULT_NAME, DEFAULT_PORT, ROLE_LABELS, ROOT, SAO_ROOT,
-    VENV_BIN, build_demo_database, clean_env, database_ready,
+    VENV_BIN, MailSink, build_demo_database, clean_env, database_ready,
     write_demo_config)
 
 DEMO_DIR = ROOT / '.demo'
@@ -67,7 +67,7 @@ def main(argv=None):
         print(f"demo: membangun basis data {args.name} ({why}) di "
             f"{DEMO_DIR} ...", flush=True)
         started = time.monotonic()
-        configs = build_demo_database(DEMO_DIR, args.name, args.port)
+        build_demo_database(DEMO_DIR, args.name, args.port)
         print(f"demo: selesai dalam {time.monotonic() - started:.0f} detik.",
             flush=True)
     else:
@@ -75,9 +75,11 @@ def main(argv=None):
             f"{DEMO_DIR / (args.name + '.sqlite')} "
             "(bangun ulang: make demo DEMO_RESET=1 atau "
             "scripts/demo.py --reset).", flush=True)
-        configs = write_demo_config(DEMO_DIR, args.port)
     if args.build_only:
+        write_demo_config(DEMO_DIR, args.port)
         return 0
+    sink = MailSink(DEMO_DIR)
+    configs = write_demo_config(DEMO_DIR, args.port, sink.port)
 
     url = f'http://127.0.0.1:{args.port}/'
     print()
@@ -86,6 +88,7 @@ def main(argv=None):
     print()
     print(logins_table(DEMO_PASSWORD))
     print()
+    print(f"E-mail notifikasi disimpan di {DEMO_DIR / 'mail'} (*.eml).")
     print("Tekan Ctrl-C untuk berhenti.", flush=True)
 
     command = [str(VENV_BIN / 'trytond'), '-d', args.name]

@@ -64,7 +64,63 @@ def clean_env(**extra):
     return env
 
 
-def write_demo_config(directory, port=DEFAULT_PORT):
+class MailSink:
+    """A minimal SMTP server on 127.0.0.1 that files each message the demo
+    sends (notifications) as DIRECTORY/mail/*.eml instead of delivering it"""
+
+    def __init__(self, directory):
+        import socketserver
+        import threading
+        folder = Path(directory) / 'mail'
+        folder.mkdir(parents=True, exist_ok=True)
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.reply('220 demo SMTP')
+                data = None
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    if data is not None:
+                        if line in {b'.\r\n', b'.\n'}:
+                            name = dt.datetime.now().strftime(
+                                '%Y%m%d-%H%M%S-%f') + '.eml'
+                            (folder / name).write_bytes(b''.join(data))
+                            data = None
+                            self.reply('250 OK')
+                        else:
+                            data.append(line[1:] if line.startswith(b'..')
+                                else line)
+                        continue
+                    command = line[:4].upper()
+                    if command == b'EHLO':
+                        self.reply('250-demo\r\n250 8BITMIME')
+                    elif command == b'DATA':
+                        data = []
+                        self.reply('354 End data with <CR><LF>.<CR><LF>')
+                    elif command == b'QUIT':
+                        self.reply('221 Bye')
+                        return
+                    else:
+                        self.reply('250 OK')
+
+            def reply(self, text):
+                self.wfile.write(text.encode() + b'\r\n')
+
+        self.server = socketserver.ThreadingTCPServer(
+            ('127.0.0.1', 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+            daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_demo_config(directory, port=DEFAULT_PORT, smtp_port=None):
     "Write DIRECTORY/trytond.conf; return the configuration files to load"
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -79,7 +135,13 @@ def write_demo_config(directory, port=DEFAULT_PORT):
         "[web]\n"
         f"root = {SAO_ROOT}\n"
         f"listen = 127.0.0.1:{port}\n"
-        )
+        + (
+            "\n[email]\n"
+            "# Notifications go to the demo's mail sink: DIRECTORY/mail/*.eml\n"
+            f"uri = smtp://127.0.0.1:{smtp_port}\n"
+            "from = Diskominfo Kota Tangerang (demo) "
+            "<noreply@tangerangkota.go.id>\n"
+            if smtp_port else ""))
     return [str(SECURITY_CONF), str(config)]
 
 
@@ -97,7 +159,7 @@ def build_demo_database(directory, name=DEFAULT_NAME, port=DEFAULT_PORT,
     from egov_app_request.tests.tools import DEMO_PASSWORD
     password = password or DEMO_PASSWORD
     directory = Path(directory).resolve()
-    configs = write_demo_config(directory, port)
+    directory.mkdir(parents=True, exist_ok=True)
     database = directory / f'{name}.sqlite'
     ready = directory / READY.format(name=name)
     ready.unlink(missing_ok=True)
@@ -109,6 +171,8 @@ def build_demo_database(directory, name=DEFAULT_NAME, port=DEFAULT_PORT,
         if child.is_dir():
             shutil.rmtree(child)
     database.touch()
+    sink = MailSink(directory)
+    configs = write_demo_config(directory, port, sink.port)
 
     env = clean_env()
     output = subprocess.DEVNULL if quiet else None
@@ -128,10 +192,13 @@ def build_demo_database(directory, name=DEFAULT_NAME, port=DEFAULT_PORT,
 
     if not quiet:
         print("demo: pengguna dan permohonan contoh ...", flush=True)
-    subprocess.run([sys.executable, __file__, '_fill', name, *configs],
-        check=True, env=env)
+    try:
+        subprocess.run([sys.executable, __file__, '_fill', name, *configs],
+            check=True, env=env)
+    finally:
+        sink.close()
     ready.write_text(dt.datetime.now().isoformat() + '\n')
-    return configs
+    return write_demo_config(directory, port)
 
 
 # --- The data, played through proteus (runs in the child process) --------
@@ -646,14 +713,29 @@ def _play(request_id, button, values, actor):
     return request
 
 
-# Office hours a step took in the demo (working time, 07:30-16:00).
+# Office hours a step took in the demo (working time, 07:30-16:00 WIB),
+# by the state the move ends.
 STEP_HOURS = {
     'received': 0.25, 'completeness': 1.5, 'incomplete': 16,
     'disposition': 0.75, 'feasibility': 7, 'feasibility_validation': 1.5,
     'categorization': 0.5, 'technical': 8, 'technical_validation': 2,
     'signing': 3,
     }
+SOURCE = {
+    'register': 'received', 'mark_complete': 'completeness',
+    'mark_incomplete': 'completeness', 'resubmit': 'incomplete',
+    'forward': 'disposition', 'submit_feasibility': 'feasibility',
+    'approve_feasibility': 'feasibility_validation',
+    'revise_feasibility': 'feasibility_validation',
+    'reject_feasibility': 'feasibility_validation',
+    'categorize': 'categorization', 'submit_technical': 'technical',
+    'approve_technical': 'technical_validation',
+    'revise_technical': 'technical_validation',
+    'reject_technical': 'technical_validation',
+    'decide': 'signing',
+    }
 DAY_START, DAY_END = dt.time(7, 30), dt.time(16, 0)
+WIB = dt.timedelta(hours=7)  # Asia/Jakarta, no daylight saving time
 
 
 def _office_moment(moment):
@@ -677,56 +759,51 @@ def _add_office_hours(moment, hours):
         moment = _office_moment(closing)
 
 
-def _backdate(database, ids):
-    """Place each request's history in the past, at office pace (working
-    days, 07:30-16:00), as if the steps had been worked on over weeks."""
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-    now = dt.datetime.now().replace(microsecond=0)
-    with Transaction().start(database, 0) as transaction:
-        pool = Pool()
-        Request = pool.get('egov.request')
-        History = pool.get('egov.request.history')
-        cursor = transaction.connection.cursor()
-        request_table = Request.__table__()
-        history_table = History.__table__()
-        for key, request_id in ids.items():
-            days = AGE_DAYS.get(key)
-            if not days:
-                continue
-            start = _office_moment(dt.datetime.combine(
-                    now.date() - dt.timedelta(days=days), dt.time(9, 12)))
-            records = History.search([('request', '=', request_id)],
-                order=[('id', 'ASC')])
-            times, moment = [], start
-            for record in records:
-                finished = None
-                if record.finished:
-                    finished = _add_office_hours(
-                        moment, STEP_HOURS.get(record.state, 1))
-                times.append((record.id, moment, finished))
-                moment = finished or moment
-            # Never in the future: shift the whole file back if needed.
-            shift = max(moment - (now - dt.timedelta(hours=1)),
-                dt.timedelta(0))
-            for history_id, started, finished in times:
-                cursor.execute(*history_table.update(
-                        [history_table.started, history_table.finished],
-                        [started - shift,
-                            finished - shift if finished else None],
-                        where=history_table.id == history_id))
-            request = Request(request_id)
-            values = {
-                request_table.submitted_at: start - shift,
-                request_table.create_date: start - shift
-                - dt.timedelta(days=1, hours=3),
-                }
-            if request.decided_at:
-                values[request_table.decided_at] = moment - shift
-            cursor.execute(*request_table.update(
-                    list(values), list(values.values()),
-                    where=request_table.id == request_id))
-        transaction.commit()
+def _timeline(spec, now):
+    """The moments (naive UTC, as Tryton stores them) of the submission and
+    of each move of `spec`: office pace, the last one in the past."""
+    days = AGE_DAYS.get(spec['key'])
+    moves = [m if isinstance(m, str) else m[0] for m in spec['path'] or []]
+    if not days:
+        return None
+    local_now = now + WIB
+    start = dt.datetime.combine(
+        local_now.date() - dt.timedelta(days=days), dt.time(9, 12))
+    while True:
+        moment = _office_moment(start)
+        moments = [moment]
+        for button in moves:
+            moment = _add_office_hours(
+                moment, STEP_HOURS.get(SOURCE.get(button), 1))
+            moments.append(moment)
+        if moments[-1] <= local_now - dt.timedelta(minutes=20):
+            return [m - WIB for m in moments]
+        start -= dt.timedelta(days=1)
+
+
+class _Clock:
+    """The demo's clock: the module reads the time through
+    egov_app_request.request._now, set here to replay each request's
+    history at office pace in the past (deadlines and lateness included)."""
+
+    def __init__(self):
+        import egov_app_request.request as module
+        self.module = module
+        self.real = module._now
+        self.moments = []
+        module._now = self.now
+
+    def now(self):
+        if self.moments:
+            return self.moments[0]
+        return self.real()
+
+    def set(self, moments):
+        self.moments = list(moments or [])
+
+    def tick(self):
+        if self.moments:
+            self.moments.pop(0)
 
 
 def fill(database, configs):
@@ -746,15 +823,18 @@ def fill(database, configs):
     admin.language = lang
     admin.save()
 
-    ids = {}
+    clock = _Clock()
+    now = clock.real()
     # The oldest first, so that the numbers follow the submission dates.
     for spec in sorted(REQUESTS, key=lambda s: (s['path'] is None,
                 -AGE_DAYS.get(s['key'], 0))):
+        timeline = _timeline(spec, now)
+        clock.set(timeline and [timeline[0] - dt.timedelta(days=1)])
         _as(spec['user'])
         request_id = _draft(spec)
-        ids[spec['key']] = request_id
         if spec['path'] is None:
             continue
+        clock.set(timeline)
         _play(request_id, 'submit', {}, spec['user'])
         category = None
         for move in spec['path']:
@@ -768,8 +848,9 @@ def fill(database, configs):
                 actor = TEAM[category]
             else:
                 actor = ACTORS[button]
+            clock.tick()
             _play(request_id, button, values, actor)
-    _backdate(database, ids)
+        clock.set(None)
 
     # Check: every state of the workflow has a request.
     _as(ADMIN_LOGIN)

@@ -19,7 +19,8 @@ from server import (
 
 sys.path.insert(0, str(ROOT / 'scripts'))
 
-from demo_data import build_demo_database  # noqa: E402
+from demo_data import (  # noqa: E402
+    MailSink, build_demo_database, write_demo_config)
 
 CHROMIUM = Path('/usr/bin/chromium')
 CHROMIUM_ARGS = [
@@ -71,8 +72,10 @@ def demo_server(tmp_path_factory):
     directory = tmp_path_factory.mktemp('demo')
     started = time.monotonic()
     port = free_port()
-    configs = build_demo_database(directory, DATABASE, port, quiet=True)
+    build_demo_database(directory, DATABASE, port, quiet=True)
     print(f"\ndemo database built in {time.monotonic() - started:.0f} s")
+    sink = MailSink(directory)
+    configs = write_demo_config(directory, port, sink.port)
     process = start_server(configs, DATABASE, port=port,
         log=str(directory / 'trytond.log'))
     process.password = DEMO_PASSWORD
@@ -81,6 +84,7 @@ def demo_server(tmp_path_factory):
         yield process
     finally:
         stop_server(process)
+        sink.close()
 
 
 @pytest.fixture(scope='module')
