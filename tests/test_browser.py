@@ -158,9 +158,13 @@ class Session:
         self.wait_list()
 
     def wait_list(self):
-        page = self.page
-        page.locator('#tabcontent .tab-pane.active .treeview').first.wait_for(
-            timeout=TIMEOUT)
+        tree = self.page.locator('#tabcontent .tab-pane.active .treeview')
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while not (tree.count() and tree.first.is_visible()):
+            # A JavaScript error leaves sao "Processing" for ever.
+            self.check_errors('list')
+            assert time.monotonic() < deadline, "the list did not open"
+            time.sleep(0.2)
         self.idle()
         self.check_errors('list')
 
