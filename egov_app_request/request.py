@@ -310,6 +310,15 @@ class Request(Workflow, ModelSQL, ModelView):
     def default_rejection_concluded(cls):
         return False
 
+    @classmethod
+    def view_attributes(cls):
+        # Late rows in red, nearly late in orange.
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
+                    If(Eval('timing') == 'nearly_late', 'warning', '')),
+                ['timing']),
+            ]
+
     def get_rec_name(self, name):
         if self.number:
             return f'{self.number} — {self.title}'
@@ -1125,6 +1134,15 @@ class RequestHistory(ModelSQL, ModelView):
     @staticmethod
     def default_started():
         return _now()
+
+    @classmethod
+    def view_attributes(cls):
+        # Late rows in red, nearly late in orange.
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
+                    If(Eval('timing') == 'nearly_late', 'warning', '')),
+                ['timing']),
+            ]
 
     @property
     def is_pause(self):
