@@ -11,9 +11,8 @@ from functools import wraps
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If, In, Not
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (

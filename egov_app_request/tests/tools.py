@@ -1,7 +1,6 @@
 """Helpers shared by the scenarios, the browser tests and the demo data:
 the users of the SOP roles and complete requests, made through proteus."""
 from proteus import Model
-from proteus import config as pconfig
 
 # login: (name, role groups, OPD code, position code)
 ROLE_USERS = {
