@@ -710,6 +710,19 @@ class Request(Workflow, ModelSQL, ModelView):
             lines.append(f"{labels[name]['string']}: {value}")
         return '\n'.join(lines) or None
 
+    # --- What the validations (steps 5 and 8) share ---------------------
+
+    @classmethod
+    def _require_reason(cls, requests):
+        "Returning or rejecting always says why (in the step note)"
+        for request in requests:
+            request._require('step_note')
+
+    @classmethod
+    def _conclude_rejection(cls, requests):
+        cls._require_reason(requests)
+        cls.write(requests, {'rejection_concluded': True})
+
     # --- The OPD's moves -------------------------------------------------
 
     @classmethod
@@ -812,8 +825,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('feasibility', outcome='revision')
     def revise_feasibility(cls, requests):
         "Step 5: back to step 4 for revision, with the reason"
-        for request in requests:
-            request._require('step_note')
+        cls._require_reason(requests)
 
     @classmethod
     @from_state('feasibility_validation')
@@ -821,9 +833,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('signing', outcome='rejection')
     def reject_feasibility(cls, requests):
         "Step 5: the request is to be rejected; step 9 signs the rejection"
-        for request in requests:
-            request._require('step_note')
-        cls.write(requests, {'rejection_concluded': True})
+        cls._conclude_rejection(requests)
 
     # --- Steps 6-8: category and technical analysis ---------------------
 
@@ -875,8 +885,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('technical', outcome='revision')
     def revise_technical(cls, requests):
         "Step 8: back to step 7 for revision, with the reason"
-        for request in requests:
-            request._require('step_note')
+        cls._require_reason(requests)
 
     @classmethod
     @from_state('technical_validation')
@@ -884,9 +893,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('signing', outcome='rejection')
     def reject_technical(cls, requests):
         "Step 8: the request is to be rejected; step 9 signs the rejection"
-        for request in requests:
-            request._require('step_note')
-        cls.write(requests, {'rejection_concluded': True})
+        cls._conclude_rejection(requests)
 
     # --- Step 9 ----------------------------------------------------------
 
