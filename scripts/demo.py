@@ -10,6 +10,7 @@ the web client (sao) on http://127.0.0.1:8000/ (DEMO_PORT or --port to
 change it) until Ctrl-C."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +42,10 @@ def logins_table(password):
         if i == 0:
             lines.append('  '.join('-' * w for w in widths))
     return '\n'.join(lines)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -94,11 +99,15 @@ def main(argv=None):
     command = [str(VENV_BIN / 'trytond'), '-d', args.name]
     for config in configs:
         command += ['-c', config]
+    # Ctrl-C (SIGINT) or SIGTERM stop the server and the demo together.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     process = subprocess.Popen(command, env=clean_env(
             TRYTOND_WEB__LISTEN=f'127.0.0.1:{args.port}'))
     try:
         return process.wait()
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         process.terminate()
         try:
             process.wait(10)
