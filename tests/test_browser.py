@@ -6,7 +6,6 @@ driven by Playwright) logs in as the users of the SOP roles. What a click
 changed is checked through JSON-RPC, not only on the screen. Screenshots of
 each stage go to tests/artifacts/."""
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -106,8 +105,10 @@ class Session:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.server = server
         self.name = name
+        # A browser in Kota Tangerang: sao shows times in its time zone.
         self.context = browser.new_context(
-            viewport={'width': 1366, 'height': 800}, locale='id-ID')
+            viewport={'width': 1366, 'height': 800}, locale='id-ID',
+            timezone_id='Asia/Jakarta')
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT)
         self.errors = []
