@@ -45,7 +45,7 @@ $(CHROMIUM):
 	sh scripts/install_chromium.sh
 
 demo: install sao
-	$(PY) scripts/demo.py
+	$(PY) scripts/demo.py $(DEMO_ARGS)
 
 test: install sao chromium
 	case "$(DB_CACHE)" in postgresql*) ;; *) mkdir -p "$(DB_CACHE)" ;; esac

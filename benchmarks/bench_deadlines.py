@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from egov_app_request.tests.test_worktime import shipped_calendar  # noqa: E402
+from egov_app_request.tests.tools import shipped_calendar  # noqa: E402
 from egov_app_request.worktime import WorkCalendar  # noqa: E402
 
 

@@ -76,6 +76,26 @@ class WorkCalendar:
             offset = 0
         raise NoWorkingTimeError(start)
 
+    def subtract(self, end, minutes):
+        "The moment `minutes` of working time before `end`"
+        if minutes <= 0:
+            return end
+        day = end.date()
+        offset = _minutes(end.time())
+        remaining = minutes
+        for _ in range(MAX_DAYS):
+            for begin, finish in reversed(self.intervals(day)):
+                if begin >= offset:
+                    continue
+                finish = min(finish, offset)
+                available = finish - begin
+                if remaining <= available:
+                    return _at(day, finish - remaining)
+                remaining -= available
+            day -= dt.timedelta(days=1)
+            offset = 24 * 60
+        raise NoWorkingTimeError(end)
+
     def between(self, start, end):
         "Working minutes from `start` to `end` (0 when end is before start)"
         if end <= start:

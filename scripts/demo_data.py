@@ -713,8 +713,7 @@ def _play(request_id, button, values, actor):
     return request
 
 
-# Office hours a step took in the demo (working time, 07:30-16:00 WIB),
-# by the state the move ends.
+# Working hours a step took in the demo, by the state the move ends.
 STEP_HOURS = {
     'received': 0.25, 'completeness': 1.5, 'incomplete': 16,
     'disposition': 0.75, 'feasibility': 7, 'feasibility_validation': 1.5,
@@ -734,51 +733,57 @@ SOURCE = {
     'reject_technical': 'technical_validation',
     'decide': 'signing',
     }
-DAY_START, DAY_END = dt.time(7, 30), dt.time(16, 0)
+# The SOP standard (working minutes) of the step each open request is at.
+STANDARD = {
+    'received': 10, 'completeness': 60, 'disposition': 30,
+    'feasibility': 450, 'feasibility_validation': 60, 'categorization': 30,
+    'technical': 450, 'technical_validation': 60, 'signing': 180,
+    }
+# How much of its current step's standard each open request has used when
+# the demo is built: some on time, some nearly late (80 % or more), some
+# late. Requests with no current standard (paused, decided) are AGE_DAYS
+# working days old.
+USED_SHARE = {
+    'received': 0.5, 'received2': 3.0, 'completeness': 0.9,
+    'disposition': 2.0, 'feasibility': 0.85, 'feasibility_validation': 0.3,
+    'categorization': 4.0, 'technical_publik': 0.5,
+    'technical_manajemen': 1.3, 'technical_validation': 0.82,
+    'signing': 0.4, 'signing_rejection': 1.5,
+    }
 WIB = dt.timedelta(hours=7)  # Asia/Jakarta, no daylight saving time
-
-
-def _office_moment(moment):
-    "The moment itself if within office hours, else the next opening"
-    while (moment.weekday() >= 5 or moment.time() >= DAY_END):
-        moment = dt.datetime.combine(
-            moment.date() + dt.timedelta(days=1), DAY_START)
-    if moment.time() < DAY_START:
-        moment = dt.datetime.combine(moment.date(), DAY_START)
-    return moment
-
-
-def _add_office_hours(moment, hours):
-    moment = _office_moment(moment)
-    left = dt.timedelta(hours=hours)
-    while True:
-        closing = dt.datetime.combine(moment.date(), DAY_END)
-        if moment + left <= closing:
-            return moment + left
-        left -= closing - moment
-        moment = _office_moment(closing)
 
 
 def _timeline(spec, now):
     """The moments (naive UTC, as Tryton stores them) of the submission and
-    of each move of `spec`: office pace, the last one in the past."""
-    days = AGE_DAYS.get(spec['key'])
-    moves = [m if isinstance(m, str) else m[0] for m in spec['path'] or []]
-    if not days:
+    of each move of `spec`, walked back from now in working time with the
+    module's own calendar: the last move leaves the current step as much of
+    its standard used as USED_SHARE says."""
+    from egov_app_request.tests.tools import shipped_calendar
+    if spec['path'] is None:
         return None
-    local_now = now + WIB
-    start = dt.datetime.combine(
-        local_now.date() - dt.timedelta(days=days), dt.time(9, 12))
-    while True:
-        moment = _office_moment(start)
-        moments = [moment]
-        for button in moves:
-            moment = _add_office_hours(
-                moment, STEP_HOURS.get(SOURCE.get(button), 1))
-            moments.append(moment)
-        if moments[-1] <= local_now - dt.timedelta(minutes=20):
-            return [m - WIB for m in moments]
-        start -= dt.timedelta(days=1)
+    calendar = shipped_calendar()
+    moves = [m if isinstance(m, str) else m[0] for m in spec['path']]
+    key = spec['key']
+    state = next((s for s in sorted(STANDARD, key=len, reverse=True)
+            if key.startswith(s)), None)
+    if key in USED_SHARE and state:
+        gap = round(USED_SHARE[key] * STANDARD[state])
+    else:
+        gap = AGE_DAYS.get(key, 1) * 450
+    trailing = []
+    if moves and moves[-1] == 'approve_technical' and (
+            key == 'technical_validation'):
+        # The first of the two validations leaves the step open: it came
+        # half-way through the time used so far.
+        trailing = [calendar.subtract(now + WIB, gap // 2)]
+        moves = moves[:-1]
+    moment = calendar.subtract(now + WIB, gap)
+    moments = [moment]
+    for button in reversed(moves):
+        moment = calendar.subtract(
+            moment, round(STEP_HOURS.get(SOURCE.get(button), 1) * 60))
+        moments.insert(0, moment)
+    return [m - WIB for m in moments + trailing]
 
 
 class _Clock:

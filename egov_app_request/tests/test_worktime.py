@@ -2,43 +2,9 @@
 each expectation worked out by hand in its comment. Times are local (WIB)."""
 import datetime as dt
 import unittest
-import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from ..worktime import WorkCalendar
-
-DATA = Path(__file__).resolve().parents[1] / 'data' / 'calendar_data.xml'
-
-
-def shipped_calendar():
-    "The calendar exactly as the module ships it"
-    records = ET.parse(DATA).getroot().iter('record')
-    weekly, periods, holidays = {}, {}, []
-
-    def value(record, name):
-        for field in record.iter('field'):
-            if field.get('name') == name:
-                if field.get('eval'):
-                    return eval(field.get('eval'), {'datetime': dt})
-                return field.get('ref') or field.text
-    for record in records:
-        model = record.get('model')
-        if model == 'egov.holiday':
-            holidays.append(value(record, 'date'))
-        elif model == 'egov.calendar.period':
-            periods[record.get('id')] = [
-                value(record, 'first_date'), value(record, 'last_date'), {}]
-        elif model == 'egov.calendar.hours':
-            start, end = value(record, 'start'), value(record, 'end')
-            interval = (start.hour * 60 + start.minute,
-                end.hour * 60 + end.minute)
-            period = value(record, 'period')
-            target = periods[period][2] if period else weekly
-            target.setdefault(int(value(record, 'weekday')), []).append(
-                interval)
-    return WorkCalendar(weekly, [tuple(p) for p in periods.values()],
-        holidays)
-
+from .tools import shipped_calendar
 
 def at(*args):
     return dt.datetime(*args)
@@ -162,6 +128,31 @@ class WorkTimeTestCase(unittest.TestCase):
         calendar = WorkCalendar({})
         with self.assertRaises(NoWorkingTimeError):
             calendar.add(at(2026, 1, 5, 8, 0), 10)
+
+    def test_subtract(self):
+        # 60 working minutes before Monday 08:00: 30 on Monday from 07:30,
+        # 30 on Friday before its 16:30 close: Friday 16:00. Saturday 10:00
+        # counts from Friday's close.
+        self.assertEqual(
+            self.calendar.subtract(at(2026, 11, 30, 8, 0), 60),
+            at(2026, 11, 27, 16, 0))
+        self.assertEqual(
+            self.calendar.subtract(at(2026, 11, 28, 10, 0), 30),
+            at(2026, 11, 27, 16, 0))
+        # Across the lunch break: Monday 13:30 - 60 = 11:30.
+        self.assertEqual(
+            self.calendar.subtract(at(2026, 11, 30, 13, 30), 60),
+            at(2026, 11, 30, 11, 30))
+
+    def test_subtract_and_between_agree(self):
+        end = at(2026, 12, 31, 23, 0)
+        for i in range(0, 3000, 11):
+            moment = end - dt.timedelta(hours=i * 3, minutes=i % 60)
+            for minutes in (1, 30, 450, 2000):
+                with self.subTest(moment=moment, minutes=minutes):
+                    start = self.calendar.subtract(moment, minutes)
+                    self.assertEqual(
+                        self.calendar.between(start, moment), minutes)
 
     def test_add_and_between_agree(self):
         "Adding then measuring gives the minutes back"

@@ -160,3 +160,40 @@ def local(*args):
     "A moment in Kota Tangerang (WIB, UTC+7) as Tryton stores it (UTC)"
     import datetime as dt
     return dt.datetime(*args) - dt.timedelta(hours=7)
+
+
+def shipped_calendar():
+    """The WorkCalendar exactly as the module ships it in
+    data/calendar_data.xml (for tests, benchmarks and the demo, without a
+    database)"""
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    from ..worktime import WorkCalendar
+    data = Path(__file__).resolve().parents[1] / 'data' / 'calendar_data.xml'
+    weekly, periods, holidays = {}, {}, []
+
+    def value(record, name):
+        for field in record.iter('field'):
+            if field.get('name') == name:
+                if field.get('eval'):
+                    return eval(field.get('eval'), {'datetime': dt})
+                return field.get('ref') or field.text
+    for record in ET.parse(data).getroot().iter('record'):
+        model = record.get('model')
+        if model == 'egov.holiday':
+            holidays.append(value(record, 'date'))
+        elif model == 'egov.calendar.period':
+            periods[record.get('id')] = [
+                value(record, 'first_date'), value(record, 'last_date'), {}]
+        elif model == 'egov.calendar.hours':
+            start, end = value(record, 'start'), value(record, 'end')
+            interval = (start.hour * 60 + start.minute,
+                end.hour * 60 + end.minute)
+            period = value(record, 'period')
+            target = periods[period][2] if period else weekly
+            target.setdefault(int(value(record, 'weekday')), []).append(
+                interval)
+    return WorkCalendar(
+        weekly, [tuple(p) for p in periods.values()], holidays)
