@@ -33,6 +33,7 @@ def percentile(values, share):
 class StepTime(ModelSQL, ModelView):
     "Service Time Statistics"
     __name__ = 'egov.report.step_time'
+    __string__ = "Service Time Statistics"
     month = fields.Date("Month", readonly=True)
     dimension = fields.Selection(DIMENSIONS, "By", readonly=True)
     key = fields.Char("Step / Role / OPD", readonly=True)
