@@ -53,3 +53,7 @@ class CalendarError(ValidationError):
 
 class HolidayImportError(ValidationError):
     "A holiday file that cannot be read; nothing is imported"
+
+
+class LetterFrozenError(AccessError):
+    "An issued document is frozen: a correction issues a new version"

@@ -38,7 +38,7 @@ STEP_FIELDS = {
     'feasibility': {'feasibility_analysis', 'feasibility_conclusion'},
     'categorization': {'category'},
     'technical': {'technical_analysis', 'technical_recommendation'},
-    'signing': {'decision', 'decision_text'},
+    'signing': {'decision', 'decision_text', 'signatory_acting'},  # + issue 4
     }
 DECISIONS = [
     (None, ""),
@@ -244,6 +244,17 @@ class Request(Workflow, ModelSQL, ModelView):
     decided_by = fields.Many2One(
         'res.user', "Signed by", readonly=True, ondelete='RESTRICT')
     decided_at = fields.DateTime("Decided at", readonly=True)
+    # --- Issue 4: the signatory of the reply letter and the documents ---
+    signatory_acting = fields.Selection([
+            (None, ""),
+            ('plh', "Plh. (Acting Official)"),
+            ('plt', "Plt. (Acting Official)"),
+            ], "Signed as", states=_readonly_unless('signing'),
+        help="Set when an acting official (Plh. / Plt.) signs the reply "
+        "letter instead of the Kepala Dinas.")
+    letters = fields.One2Many(
+        'egov.request.letter', 'request', "Issued Documents", readonly=True)
+    # --- end of issue 4 ---
     history = fields.One2Many(
         'egov.request.history', 'request', "Step History", readonly=True)
 
@@ -618,7 +629,8 @@ class Request(Workflow, ModelSQL, ModelView):
                 'feasibility_conclusion', 'category', 'technical_analysis',
                 'technical_recommendation', 'rejection_concluded',
                 'decision', 'decision_text', 'decided_by', 'decided_at',
-                'step_note', 'documents']:
+                'step_note', 'documents',
+                'signatory_acting', 'letters']:  # issue 4: never copied
             default.setdefault(name, None)
         default.setdefault('state', 'draft')
         return super().copy(requests, default=default)
@@ -675,6 +687,9 @@ class Request(Workflow, ModelSQL, ModelView):
         if to_open:
             History.create(to_open)
         super().write(list(requests), {'step_note': None})
+        # Issue 4: the document of the step that ended (receipt, checklist,
+        # sheets, reply letter) is issued in this same transaction.
+        pool.get('egov.request.letter').issue_for_move(requests, outcomes)
         cls._notify_moves(requests, outcomes)
 
     @classmethod

@@ -201,6 +201,69 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="A step is nearly late once this share of its standard is "
         "used.")
 
+    # --- Letters (issue 4; letter.py) ---------------------------------
+    letterhead_government = fields.Char(
+        "Letterhead: Government", required=True,
+        help="First line of the letterhead (kop surat).")
+    letterhead_office = fields.Char(
+        "Letterhead: Office", required=True,
+        help="Second line of the letterhead: the Dinas.")
+    letterhead_address = fields.Text(
+        "Letterhead: Address",
+        help="Address, telephone, web site and e-mail under the name.")
+    letter_city = fields.Char(
+        "Place of Letters", required=True,
+        help="The place printed before the date of a letter.")
+    head_position = fields.Char(
+        "Position of the Head", required=True,
+        help="Printed above the signature of the Kepala Dinas.")
+    letter_classification = fields.Char(
+        "Classification Code", required=True,
+        help="Archive classification code of the reply letters.")
+    letter_unit = fields.Char(
+        "Unit Code", required=True,
+        help="The unit that issues the letters, in the letter number.")
+    letter_pattern = fields.Char(
+        "Letter Number Pattern", required=True,
+        help="With {classification}, {sequence}, {unit} and {year}; "
+        "the sequence is a strict sequence per year.")
+
+    @classmethod
+    def default_letterhead_government(cls):
+        return "PEMERINTAH KOTA TANGERANG"
+
+    @classmethod
+    def default_letterhead_office(cls):
+        return "DINAS KOMUNIKASI DAN INFORMATIKA"
+
+    @classmethod
+    def default_letterhead_address(cls):
+        return ("Gedung Pusat Pemerintahan Kota Tangerang Lt. 4, "
+            "Jl. Satria Sudirman No. 1, Tangerang, Banten 15111\n"
+            "Telepon (021) 55764955 · Laman diskominfo.tangerangkota.go.id "
+            "· Pos-el diskominfo@tangerangkota.go.id")
+
+    @classmethod
+    def default_letter_city(cls):
+        return "Tangerang"
+
+    @classmethod
+    def default_head_position(cls):
+        return "Kepala Dinas Komunikasi dan Informatika Kota Tangerang"
+
+    @classmethod
+    def default_letter_classification(cls):
+        return "000.5.2"
+
+    @classmethod
+    def default_letter_unit(cls):
+        return "Diskominfo"
+
+    @classmethod
+    def default_letter_pattern(cls):
+        return "{classification}/{sequence}/{unit}/{year}"
+    # --- end of letters ---------------------------------------------------
+
     @classmethod
     def get_timezones(cls):
         import zoneinfo

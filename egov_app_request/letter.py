@@ -1,0 +1,592 @@
+"""The SOP's documents (issue 4): the letters and sheets each step issues,
+rendered to PDF by Tryton's report engine (HTML templates, WeasyPrint),
+numbered when they leave the Dinas, stored with their SHA-256 digest and
+frozen.
+
+- One record of `egov.request.letter` per issued version. Nobody writes or
+  deletes one; a correction issues the next version and the old one stays.
+- Only the reply letter (surat jawaban, step 9) is an outgoing letter
+  signed by the Kepala Dinas: it takes a letter number from the strict
+  sequence of its year. The registration receipt and the completeness
+  checklist are referenced by the request number (PA/…); the internal
+  sheets by the request number and their version.
+- The templates are report actions (`ir.action.report`): an administrator
+  replaces one from the web client (Content) without code."""
+import datetime as dt
+import hashlib
+
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Id
+from trytond.report import Report
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import LetterFrozenError, NotResponsibleError
+
+MONTHS_ID = [
+    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
+    'Agustus', 'September', 'Oktober', 'November', 'Desember']
+DAYS_ID = ['Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu', 'Minggu']
+
+
+def format_date_id(date):
+    "28 November 2026"
+    if not date:
+        return ''
+    return f'{date.day} {MONTHS_ID[date.month - 1]} {date.year}'
+
+
+def format_datetime_id(moment):
+    "A stored (UTC) moment in the Dinas's time: Sabtu, 28 November 2026 09.15 WIB"
+    from .workcalendar import to_local
+    if not moment:
+        return ''
+    local = to_local(moment)
+    return (f'{DAYS_ID[local.weekday()]}, {format_date_id(local)} '
+        f'{local:%H.%M} WIB')
+
+
+def local_date(moment):
+    "The date, in the Dinas's time, of a stored (UTC) moment: 28 November 2026"
+    from .workcalendar import to_local
+    return format_date_id(to_local(moment).date()) if moment else ''
+
+
+KINDS = [
+    ('receipt', "Registration Receipt"),
+    ('checklist', "Completeness Checklist"),
+    ('disposition', "Disposition Sheet"),
+    ('feasibility', "Feasibility Analysis Sheet"),
+    ('category', "Application Category Sheet"),
+    ('technical', "Technical Analysis Sheet"),
+    ('reply', "Reply Letter"),
+    ]
+# What the OPD receives; the analyses stay inside Diskominfo.
+FOR_OPD = {'receipt', 'checklist', 'reply'}
+# Outgoing letters that take a number from the letter register.
+NUMBERED = {'reply'}
+# The step that ended -> the document it issues, and the outcomes that do.
+STEP_DOCUMENTS = {
+    'received': ('receipt', None),
+    'completeness': ('checklist', {'incomplete'}),
+    'disposition': ('disposition', None),
+    'feasibility_validation': ('feasibility', {'validated', 'rejection'}),
+    'categorization': ('category', None),
+    'technical_validation': ('technical', {'validated', 'rejection'}),
+    'signing': ('reply', None),
+    }
+KIND_STEP = {kind: state for state, (kind, _) in STEP_DOCUMENTS.items()}
+# File names and titles (the documents are Indonesian whatever the
+# language of the user who issues them).
+SLUGS = {
+    'receipt': 'tanda-terima',
+    'checklist': 'ceklis-kelengkapan',
+    'disposition': 'lembar-disposisi',
+    'feasibility': 'analisis-kelayakan',
+    'category': 'lembar-kategori',
+    'technical': 'analisis-teknis',
+    'reply': 'surat-jawaban',
+    }
+TITLES_ID = {
+    'receipt': "Tanda Terima Pengajuan Aplikasi e-Government",
+    'checklist': "Ceklis Kelengkapan Persyaratan",
+    'disposition': "Lembar Disposisi",
+    'feasibility': "Lembar Analisis Kelayakan",
+    'category': "Lembar Kategori Aplikasi",
+    'technical': "Lembar Analisis Teknis",
+    'reply': "Surat Jawaban",
+    }
+REPORTS = {
+    'receipt': 'egov.request.letter.receipt',
+    'checklist': 'egov.request.letter.checklist',
+    'reply': 'egov.request.letter.reply',
+    'disposition': 'egov.request.letter.disposition',
+    'feasibility': 'egov.request.letter.feasibility',
+    'category': 'egov.request.letter.category',
+    'technical': 'egov.request.letter.technical',
+    }
+# Indonesian words the templates print for stored values.
+WORDS_ID = {
+    'kind': {
+        'new': "Pembangunan Aplikasi",
+        'development': "Pengembangan Aplikasi",
+        },
+    'decision': {
+        'approved': "Disetujui",
+        'approved_conditions': "Disetujui dengan Ketentuan",
+        'rejected': "Ditolak",
+        },
+    'feasibility_conclusion': {
+        'feasible': "Layak",
+        'feasible_notes': "Layak dengan Catatan",
+        'not_feasible': "Tidak Layak",
+        },
+    'technical_recommendation': {
+        'build': "Dibangun",
+        'develop': "Dikembangkan",
+        'reuse': "Menggunakan Aplikasi yang Ada",
+        'reject': "Ditolak",
+        },
+    'outcome': {
+        'done': "Selesai",
+        'complete': "Lengkap",
+        'incomplete': "Tidak Lengkap",
+        'validated': "Divalidasi",
+        'revision': "Dikembalikan untuk Revisi",
+        'rejection': "Disimpulkan Ditolak",
+        },
+    'acting': {
+        'plh': "Plh.",
+        'plt': "Plt.",
+        },
+    }
+# The role that signs each internal sheet and the receipt (the reply letter
+# is signed by the Kepala Dinas, position from the configuration).
+SIGNER_TITLES = {
+    'receipt': "Ketua Tim Kerja Tata Kelola TIK",
+    'checklist': "Ketua Tim Kerja Tata Kelola TIK",
+    'disposition': "Kepala Bidang Pengembangan E-Government",
+    'feasibility': "Kepala Bidang Pengembangan E-Government",
+    'category': "Kepala Bidang Pengembangan E-Government",
+    'technical': "Kepala Bidang Pengembangan E-Government",
+    }
+
+
+def _now():
+    return dt.datetime.now(dt.timezone.utc).replace(
+        tzinfo=None, microsecond=0)
+
+
+def addressee(opd):
+    "The head of an OPD as a letter names them"
+    name = opd.name
+    if name.startswith('Kecamatan '):
+        title = 'Camat ' + name[len('Kecamatan '):]
+    elif name.startswith('Kelurahan '):
+        title = 'Lurah ' + name[len('Kelurahan '):]
+    elif name.startswith('Sekretariat '):
+        title = 'Sekretaris ' + name[len('Sekretariat '):]
+    else:
+        title = 'Kepala ' + name
+    return f'{title} Kota Tangerang'
+
+
+def lines(text):
+    "The non-empty lines of a text, without list marks (-, *, 1.)"
+    result = []
+    for line in (text or '').splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for mark in ('- ', '* ', '• '):
+            if line.startswith(mark):
+                line = line[len(mark):]
+        head, _, tail = line.partition('. ')
+        if tail and head.isdigit():
+            line = tail
+        result.append(line.strip())
+    return result
+
+
+class LetterSequence(ModelSQL, ModelView):
+    "Letter register of a year"
+    __name__ = 'egov.letter.sequence'
+    __string__ = "Letter Register"
+    year = fields.Integer("Year", required=True)
+    sequence = fields.Many2One(
+        'ir.sequence.strict', "Sequence", required=True, ondelete='RESTRICT',
+        domain=[
+            ('sequence_type', '=',
+                Id('egov_app_request', 'sequence_type_letter')),
+            ],
+        help="A strict sequence: a number is never reused nor skipped.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('year_unique', Unique(t, t.year),
+                'egov_app_request.msg_letter_sequence_year_unique'),
+            ]
+        cls._order.insert(0, ('year', 'DESC'))
+
+    def get_rec_name(self, name):
+        return str(self.year)
+
+    @classmethod
+    def next_number(cls, date):
+        """The next letter number of the year of `date`, formatted by the
+        configured pattern. Taken in the transaction that stores the
+        letter: if anything fails, the number is given back."""
+        pool = Pool()
+        Sequence = pool.get('ir.sequence.strict')
+        ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('egov.configuration')
+        config = Configuration(1)
+        with without_check_access():
+            records = cls.search([('year', '=', date.year)], limit=1)
+            if not records:
+                # The first letter of a year opens its register; the lock
+                # makes a simultaneous first letter wait and retry.
+                cls.lock()
+                records = cls.search([('year', '=', date.year)], limit=1)
+            if not records:
+                sequence, = Sequence.create([{
+                            'name': f"Surat Keluar {date.year}",
+                            'sequence_type': ModelData.get_id(
+                                'egov_app_request', 'sequence_type_letter'),
+                            'padding': 4,
+                            }])
+                records = cls.create([{
+                            'year': date.year, 'sequence': sequence.id}])
+            record, = records
+            with Transaction().set_context(date=date):
+                sequence = record.sequence.get()
+        pattern = (config.letter_pattern
+            or Configuration.default_letter_pattern())
+        return pattern.format(
+            classification=(config.letter_classification
+                or Configuration.default_letter_classification()),
+            sequence=sequence,
+            unit=config.letter_unit or Configuration.default_letter_unit(),
+            year=date.year)
+
+
+class Letter(ModelSQL, ModelView):
+    "Issued document of a request (one record per version)"
+    __name__ = 'egov.request.letter'
+    __string__ = "Issued Document"
+    _rec_name = 'filename'
+
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, readonly=True,
+        ondelete='RESTRICT')
+    kind = fields.Selection(KINDS, "Document", required=True, readonly=True)
+    kind_string = kind.translated('kind')
+    version = fields.Integer("Version", required=True, readonly=True)
+    number = fields.Char(
+        "Letter Number", readonly=True,
+        help="Outgoing letters only (the reply letter), from the letter "
+        "register of the year.")
+    issued_at = fields.DateTime("Issued at", required=True, readonly=True)
+    issued_date = fields.Date("Date", required=True, readonly=True,
+        help="The date printed on the document (the Dinas's time zone).")
+    issued_by = fields.Many2One(
+        'res.user', "Issued by", readonly=True, ondelete='RESTRICT')
+    signatory = fields.Many2One(
+        'res.user', "Signed by", readonly=True, ondelete='RESTRICT')
+    signatory_acting = fields.Selection([
+            (None, ""),
+            ('plh', "Plh. (Acting Official)"),
+            ('plt', "Plt. (Acting Official)"),
+            ], "Acting", readonly=True)
+    for_opd = fields.Boolean(
+        "For the OPD", readonly=True,
+        help="The OPD may read and download it; the analyses stay inside "
+        "Diskominfo.")
+    replaces = fields.Many2One(
+        'egov.request.letter', "Corrects", readonly=True,
+        ondelete='RESTRICT')
+    reason = fields.Text("Reason for the Correction", readonly=True)
+    file = fields.Binary(
+        "PDF", filename='filename', file_id='file_id',
+        store_prefix='egov_letter', readonly=True)
+    file_id = fields.Char("File ID", readonly=True)
+    filename = fields.Char("File Name", readonly=True)
+    digest = fields.Char("SHA-256", readonly=True)
+    size = fields.Integer("Size (bytes)", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Whoever may not read the request may not read its documents.
+        cls.__access__.add('request')
+        cls._order = [('issued_at', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_for_opd(cls):
+        return False
+
+    @property
+    def title_id(self):
+        return TITLES_ID[self.kind]
+
+    # --- Frozen ------------------------------------------------------------
+
+    @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            raise LetterFrozenError(gettext(
+                    'egov_app_request.msg_letter_create'))
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        transaction = Transaction()
+        actions = iter(args)
+        for letters, values in zip(actions, actions):
+            for letter in letters:
+                # Only the issuing code stores the PDF, once.
+                if (transaction.user and transaction.check_access
+                        or letter.digest
+                        or set(values) - {
+                            'file', 'filename', 'digest', 'size'}):
+                    raise LetterFrozenError(gettext(
+                            'egov_app_request.msg_letter_frozen',
+                            letter=letter.rec_name))
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, letters):
+        for letter in letters:
+            raise LetterFrozenError(gettext(
+                    'egov_app_request.msg_letter_frozen',
+                    letter=letter.rec_name))
+        super().delete(letters)
+
+    @classmethod
+    def copy(cls, letters, default=None):
+        if letters:
+            raise LetterFrozenError(gettext(
+                    'egov_app_request.msg_letter_create'))
+        return super().copy(letters, default=default)
+
+    # --- Issuing -----------------------------------------------------------
+
+    @classmethod
+    def issue_for_move(cls, requests, outcomes):
+        """After a move of the workflow (Request._record_move): issue the
+        document of the step that ended, if it has one."""
+        History = Pool().get('egov.request.history')
+        for request in requests:
+            with without_check_access():
+                ended = History.search([
+                        ('request', '=', request.id),
+                        ('finished', '!=', None),
+                        ], order=[('finished', 'DESC'), ('id', 'DESC')],
+                    limit=1)
+            if not ended:
+                continue
+            kind, outcomes_issuing = STEP_DOCUMENTS.get(
+                ended[0].state, (None, None))
+            if not kind:
+                continue
+            if (outcomes_issuing is not None
+                    and ended[0].outcome not in outcomes_issuing):
+                continue
+            cls.issue(request, kind)
+
+    @classmethod
+    def issue(cls, request, kind, reason=None, replaces=None):
+        """Render, number, store and freeze a new version of the document
+        `kind` of `request`. All in the caller's transaction."""
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        from .workcalendar import to_local
+        transaction = Transaction()
+        now = _now()
+        date = to_local(now).date()
+        with without_check_access():
+            previous = cls.search([
+                    ('request', '=', request.id),
+                    ('kind', '=', kind),
+                    ], order=[('version', 'DESC')], limit=1)
+            version = previous[0].version + 1 if previous else 1
+            number = (pool.get('egov.letter.sequence').next_number(date)
+                if kind in NUMBERED else None)
+            values = {
+                'request': request.id,
+                'kind': kind,
+                'version': version,
+                'number': number,
+                'issued_at': now,
+                'issued_date': date,
+                'issued_by': transaction.user or None,
+                'for_opd': kind in FOR_OPD,
+                'reason': reason,
+                'replaces': replaces.id if replaces else (
+                    previous[0].id if previous else None),
+                }
+            if kind == 'reply':
+                values['signatory'] = (request.decided_by.id
+                    if request.decided_by else transaction.user or None)
+                values['signatory_acting'] = getattr(
+                    request, 'signatory_acting', None)
+            else:
+                values['signatory'] = transaction.user or None
+            letter, = cls.create([values])
+            report_name = REPORTS[kind]
+            Report = pool.get(report_name, type='report')
+            action, = ActionReport.search(
+                [('report_name', '=', report_name)], limit=1)
+            # The documents are Indonesian whatever the language of the
+            # user who issues them (document types, positions…).
+            with transaction.set_context(language='id'):
+                records = Report._get_records(
+                    [letter.id], cls.__name__, {'model': cls.__name__})
+                _, content = Report._execute(
+                    records, {}, {'model': cls.__name__}, action)
+            content = bytes(content)
+            slug_number = (request.number or str(request.id)).replace('/', '-')
+            cls.write([letter], {
+                    'file': content,
+                    'filename': f'{SLUGS[kind]}-{slug_number}-v{version}.pdf',
+                    'digest': hashlib.sha256(content).hexdigest(),
+                    'size': len(content),
+                    })
+        return letter
+
+    @classmethod
+    def check_may_correct(cls, letters):
+        "A correction is issued by the role of the step that issued it"
+        pool = Pool()
+        User = pool.get('res.user')
+        Step = pool.get('egov.step')
+        if not Transaction().user:
+            return
+        groups = set(User.get_groups())
+        steps = Step.by_state()
+        for letter in letters:
+            step = steps.get(KIND_STEP[letter.kind])
+            allowed = list(step.groups) if step else []
+            if (step and step.route_by_category and letter.request.category):
+                allowed = [letter.request.category.team_group]
+            if not groups & {g.id for g in allowed}:
+                raise NotResponsibleError(gettext(
+                        'egov_app_request.msg_letter_correct_role',
+                        letter=letter.rec_name,
+                        groups=', '.join(g.name for g in allowed)))
+
+    @classmethod
+    def correct(cls, letters, reason):
+        "Issue the next version of each document; the old ones stay"
+        cls.check_may_correct(letters)
+        return [cls.issue(l.request, l.kind, reason=reason, replaces=l)
+            for l in letters]
+
+
+class LetterCorrectStart(ModelView):
+    "Correct an issued document"
+    __name__ = 'egov.request.letter.correct.start'
+    __string__ = "Correct an Issued Document"
+    reason = fields.Text(
+        "Reason", required=True,
+        help="Why a new version is issued; it is printed on the new "
+        "version and kept with it.")
+
+
+class LetterCorrect(Wizard):
+    "Correct an issued document: a new version, the old one stays"
+    __name__ = 'egov.request.letter.correct'
+    start = StateView('egov.request.letter.correct.start',
+        'egov_app_request.letter_correct_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Issue New Version", 'correct', 'tryton-ok',
+                default=True),
+            ])
+    correct = StateTransition()
+
+    def transition_correct(self):
+        Letter = Pool().get('egov.request.letter')
+        Letter.correct(list(self.records), self.start.reason)
+        return 'end'
+
+
+class LetterReport(Report):
+    "Base of the document templates: the letterhead and Indonesian dates"
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        History = pool.get('egov.request.history')
+        context = super().get_context(records, header, data)
+        config = Configuration(1)
+
+        def setting(name):
+            return (getattr(config, name, None)
+                or getattr(Configuration, f'default_{name}')())
+
+        def step_record(request, state):
+            "The last finished pass of a step (notes, actor, outcome)"
+            found = History.search([
+                    ('request', '=', request.id),
+                    ('state', '=', state),
+                    ('finished', '!=', None),
+                    ], order=[('finished', 'DESC'), ('id', 'DESC')], limit=1)
+            return found[0] if found else None
+
+        context.update({
+                'config': config,
+                'setting': setting,
+                'format_date_id': format_date_id,
+                'format_datetime_id': format_datetime_id,
+                'local_date': local_date,
+                'words': WORDS_ID,
+                'addressee': addressee,
+                'lines': lines,
+                'step_record': step_record,
+                'signer_title': SIGNER_TITLES,
+                'titles': TITLES_ID,
+                })
+        return context
+
+
+    @classmethod
+    def render(cls, report, report_context):
+        """As Report.render, but serialized as HTML (not XML): WeasyPrint
+        reads an empty <div/> of XML as an element left open."""
+        from io import BytesIO
+
+        from genshi.template import MarkupTemplate
+        template = report.get_template_cached()
+        if template is None:
+            template = MarkupTemplate(BytesIO(report.report_content))
+            report.set_template_cached(template)
+        translate = cls._callback_loader(report, template)
+        if translate:
+            report_context = report_context.copy()
+            report_context['gettext'] = translate.gettext
+            report_context['ngettext'] = translate.ngettext
+        return template.generate(**report_context).render(
+            'html', doctype='html5', encoding=None)
+
+
+class ReceiptReport(LetterReport):
+    "Registration receipt (tanda terima, step 1)"
+    __name__ = 'egov.request.letter.receipt'
+
+
+class ChecklistReport(LetterReport):
+    "Completeness checklist result (step 2, incomplete)"
+    __name__ = 'egov.request.letter.checklist'
+
+
+class ReplyReport(LetterReport):
+    "Reply letter (surat jawaban, step 9)"
+    __name__ = 'egov.request.letter.reply'
+
+
+class DispositionReport(LetterReport):
+    "Disposition sheet (step 3)"
+    __name__ = 'egov.request.letter.disposition'
+
+
+class FeasibilityReport(LetterReport):
+    "Validated feasibility analysis sheet (steps 4-5)"
+    __name__ = 'egov.request.letter.feasibility'
+
+
+class CategoryReport(LetterReport):
+    "Application category sheet (step 6)"
+    __name__ = 'egov.request.letter.category'
+
+
+class TechnicalReport(LetterReport):
+    "Validated technical analysis sheet (steps 7-8)"
+    __name__ = 'egov.request.letter.technical'
