@@ -143,7 +143,18 @@ WORDS_ID = {
         'plt': "Plt.",
         },
     }
-# The role that signs each internal sheet and the receipt (the reply letter
+# The position printed under a signature, by the signer's role (group).
+GROUP_TITLES = [
+    ('group_kadis', None),  # the configured position of the head
+    ('group_kabid_egov', "Kepala Bidang Pengembangan E-Government"),
+    ('group_kabid_sarpras',
+        "Kepala Bidang Sarana dan Prasarana TIK dan Persandian"),
+    ('group_katim_tatakelola', "Ketua Tim Kerja Tata Kelola TIK"),
+    ('group_katim_publik', "Ketua Tim Kerja Aplikasi Layanan Publik"),
+    ('group_katim_manajemen',
+        "Ketua Tim Kerja Aplikasi Manajemen Pemerintahan"),
+    ]
+# Failing that, the role that signs each internal sheet and the receipt (the reply letter
 # is signed by the Kepala Dinas, position from the configuration).
 SIGNER_TITLES = {
     'receipt': "Ketua Tim Kerja Tata Kelola TIK",
@@ -521,7 +532,17 @@ class LetterReport(Report):
                     ], order=[('finished', 'DESC'), ('id', 'DESC')], limit=1)
             return found[0] if found else None
 
+        def official_title(user, kind):
+            "The position of the signer: from their role, else the step's"
+            ModelData = pool.get('ir.model.data')
+            groups = {g.id for g in user.groups} if user else set()
+            for fs_id, title in GROUP_TITLES:
+                if ModelData.get_id('egov_app_request', fs_id) in groups:
+                    return title or setting('head_position')
+            return SIGNER_TITLES.get(kind) or setting('head_position')
+
         context.update({
+                'official_title': official_title,
                 'config': config,
                 'setting': setting,
                 'format_date_id': format_date_id,
