@@ -1,0 +1,1304 @@
+"""The OPD portal: web pages served by trytond itself (issue 5).
+
+    /<database>/portal/...   the OPD officials' pages (this file)
+    /<database>/board        the managers' kanban board (board.py)
+
+Server-rendered HTML in Indonesian that works without JavaScript. The
+pages log in with Tryton's own login (res.user.get_login through
+trytond.security: the same accounts, passwords and login-attempt limits as
+the web client) and keep the ir.session key in an HttpOnly, SameSite=Lax
+cookie of their own (Secure over https). Every POST form carries a CSRF
+token derived from the session key and compared in constant time. Every
+record is read and written as the logged-in user with access checks on,
+so the record rules keep each OPD to its own requests.
+
+The portal's own texts are Indonesian, in this file; the refusals come
+from the module's messages (message.xml, translated by locale/id.po)."""
+import hashlib
+import hmac
+import logging
+import mimetypes
+import secrets
+import string
+import time
+import urllib.parse
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from trytond import backend, config, security
+from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.protocols.wrappers import (
+    HTTPStatus, Response, redirect, set_max_request_size, with_pool)
+from trytond.transaction import (
+    Transaction, TransactionError, check_access)
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent / 'portal'
+SITE = "Portal Pengajuan Aplikasi e-Government"
+COOKIE = 'egov_portal'
+PRE_COOKIE = 'egov_portal_pre'
+_LAYOUT = None
+_STATIC = {}
+
+MONTHS_ID = [
+    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
+    'Agustus', 'September', 'Oktober', 'November', 'Desember']
+STEP_WORDS = {
+    'draft': "Draf",
+    'received': "1. Penerimaan permohonan",
+    'completeness': "2. Pemeriksaan kelengkapan",
+    'incomplete': "Dikembalikan ke OPD untuk dilengkapi",
+    'disposition': "3. Disposisi",
+    'feasibility': "4. Analisis kelayakan",
+    'feasibility_validation': "5. Validasi analisis kelayakan",
+    'categorization': "6. Penentuan kategori",
+    'technical': "7. Analisis teknis",
+    'technical_validation': "8. Validasi analisis teknis",
+    'signing': "9. Penandatanganan surat jawaban",
+    'done': "Selesai",
+    }
+TIMING_WORDS = {
+    'on_time': "Sesuai standar",
+    'nearly_late': "Hampir terlambat",
+    'late': "Melewati standar",
+    }
+DECISION_WORDS = {
+    'approved': "disetujui",
+    'approved_conditions': "disetujui dengan syarat",
+    'rejected': "ditolak",
+    }
+LETTER_WORDS = {
+    'receipt': "Tanda terima pendaftaran",
+    'checklist': "Daftar periksa kelengkapan",
+    'reply': "Surat jawaban",
+    }
+KIND_WORDS = {
+    'new': "Pembangunan aplikasi baru",
+    'development': "Pengembangan aplikasi yang sudah ada",
+    }
+# The SOP step 1 inputs the OPD fills in: field, label, hint.
+INPUTS = [
+    ('business_process_policy', "Kebijakan proses bisnis",
+        "Peraturan atau SOP yang mengatur proses yang didukung aplikasi."),
+    ('legal_basis', "Dasar hukum",
+        "Undang-undang, peraturan daerah atau peraturan wali kota."),
+    ('user_requirements', "Kebutuhan pengguna",
+        "Siapa memakai aplikasi dan untuk apa."),
+    ('app_inputs', "Masukan aplikasi", "Data yang dimasukkan ke aplikasi."),
+    ('app_outputs', "Keluaran aplikasi",
+        "Laporan, dasbor atau layanan yang dihasilkan."),
+    ]
+FLASH = {
+    'draf': ('ok', "Draf tersimpan. Anda dapat melanjutkannya kapan saja."),
+    'diajukan': ('ok', "Permohonan telah diajukan ke Diskominfo "
+        "(langkah 1: penerimaan)."),
+    'diajukan-ulang': ('ok', "Permohonan telah diajukan ulang ke "
+        "pemeriksaan kelengkapan (langkah 2)."),
+    'unggah': ('ok', "Dokumen telah diunggah."),
+    'keluar': ('info', "Anda telah keluar."),
+    'reset': ('info', "Bila akun tersebut terdaftar dan memiliki alamat "
+        "e-mail, kata sandi sementara telah dikirim ke e-mailnya. Masuk "
+        "dengan kata sandi sementara itu, lalu ganti kata sandi Anda di "
+        "klien web (Preferensi)."),
+    'sesi': ('info', "Silakan masuk untuk melanjutkan."),
+    }
+
+
+class Rollback(Exception):
+    "Undo the transaction and answer `response` (a refused form)"
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+# --- Rendering ---------------------------------------------------------------
+
+def _layout():
+    global _LAYOUT
+    if _LAYOUT is None:
+        _LAYOUT = string.Template(
+            (HERE / 'layout.html').read_text(encoding='utf-8'))
+    return _LAYOUT
+
+
+def page(database, title, body, user=None, status=200, flash=None,
+        current=None, body_class='', site=SITE, headers=None):
+    "A whole HTML page around `body` (Markup)"
+    base = f'/{database}'
+    if user is not None:
+        items = []
+        if user.get('opd_user'):
+            items.append(('requests', f'{base}/portal/requests',
+                    "Pengajuan OPD Saya"))
+            items.append(('new', f'{base}/portal/new', "Ajukan Baru"))
+        if user.get('staff'):
+            items.append(('board', f'{base}/board', "Papan Pemantauan"))
+            items.append(('client', f'/#{database}', "Klien Web"))
+        links = Markup('').join(
+            Markup('<li><a href="{}"{}>{}</a></li>').format(
+                href, Markup(' aria-current="page"')
+                if key == current else '', text)
+            for key, href, text in items)
+        nav = Markup(
+            '<nav class="site" aria-label="Menu utama"><ul>{links}'
+            '<li class="who">{name}{opd}</li>'
+            '<li><form method="post" action="{base}/portal/logout">'
+            '<input type="hidden" name="csrf_token" value="{csrf}">'
+            '<button type="submit">Keluar</button></form></li>'
+            '</ul></nav>').format(
+            links=links, name=user['name'],
+            opd=(Markup(' · {}').format(user['opd']) if user.get('opd')
+                else ''),
+            base=base, csrf=user['csrf'])
+    else:
+        nav = Markup('')
+    flash_html = Markup('')
+    if flash:
+        kind, text = flash
+        flash_html = Markup(
+            '<div class="msg {}" role="status">{}</div>').format(kind, text)
+    html = _layout().substitute(
+        title=escape(title), site=escape(site), nav=nav,
+        static=f'{base}/portal/static', flash=flash_html, body=body,
+        body_class=escape(body_class))
+    response = Response(html, status=status,
+        content_type='text/html; charset=utf-8')
+    _secure_headers(response)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _secure_headers(response):
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    response.headers['X-Frame-Options'] = 'DENY'
+    response.headers['Referrer-Policy'] = 'same-origin'
+    response.headers['Cache-Control'] = 'no-store'
+    response.headers['Content-Security-Policy'] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    return response
+
+
+def errors_box(errors):
+    if not errors:
+        return Markup('')
+    if len(errors) == 1:
+        return Markup('<div class="msg error" role="alert">{}</div>').format(
+            errors[0])
+    return Markup(
+        '<div class="msg error" role="alert"><strong>Belum dapat diproses:'
+        '</strong><ul>{}</ul></div>').format(
+        Markup('').join(Markup('<li>{}</li>').format(e) for e in errors))
+
+
+def format_date(moment, with_time=True):
+    "A stored (UTC) moment in WIB, in Indonesian"
+    from .workcalendar import to_local
+    if not moment:
+        return '-'
+    local = to_local(moment)
+    text = f'{local.day} {MONTHS_ID[local.month - 1]} {local.year}'
+    if with_time:
+        text += f', {local:%H.%M} WIB'
+    return text
+
+
+def format_minutes(minutes):
+    "Working minutes in words: 1 jam 30 menit"
+    if minutes is None:
+        return '-'
+    sign = '-' if minutes < 0 else ''
+    minutes = abs(int(minutes))
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f'{hours} jam')
+    if rest or not hours:
+        parts.append(f'{rest} menit')
+    return sign + ' '.join(parts)
+
+
+def timing_badge(timing):
+    if not timing:
+        return Markup('<span class="badge t-none">-</span>')
+    return Markup('<span class="badge t-{}">{}</span>').format(
+        timing, TIMING_WORDS.get(timing, timing))
+
+
+def status_words(request):
+    "The state of a request in plain words"
+    from .sop import STEP_NUMBERS
+    state = request.state
+    if state == 'draft':
+        return "Draf — belum diajukan"
+    if state == 'incomplete':
+        return "Perlu dilengkapi oleh OPD, lalu diajukan ulang"
+    if state == 'done':
+        decision = DECISION_WORDS.get(request.decision or '', '')
+        return f"Selesai — {decision}" if decision else "Selesai"
+    number = STEP_NUMBERS.get(state)
+    if number:
+        return f"Sedang diproses Diskominfo (langkah {number} dari 9)"
+    return state
+
+
+# --- Sessions and CSRF -------------------------------------------------------
+
+def _context(request):
+    return {'_request': request.context}
+
+
+def _cookie_path(database):
+    return f'/{database}/'
+
+
+def _set_cookie(response, request, database, name, value, max_age=None):
+    response.set_cookie(name, value, max_age=max_age,
+        path=_cookie_path(database), httponly=True, samesite='Lax',
+        secure=request.is_secure)
+
+
+def _delete_cookie(response, request, database, name):
+    response.set_cookie(name, '', expires=0, max_age=0,
+        path=_cookie_path(database), httponly=True, samesite='Lax',
+        secure=request.is_secure)
+
+
+def portal_session(request, database):
+    """(user id, session key) of the portal cookie when Tryton still holds
+    the session (max age, inactivity timeout), else None"""
+    raw = request.cookies.get(COOKIE, '')
+    user_id, _, key = raw.partition(':')
+    if not user_id.isdigit() or not key:
+        return None
+    user_id = int(user_id)
+    context = _context(request)
+    try:
+        if security.check(database, user_id, key, context=context) is None:
+            return None
+        if not security.check_timeout(
+                database, user_id, key, context=context):
+            return None
+        security.reset(database, key, context)
+    except ValueError:
+        return None
+    return user_id, key
+
+
+def csrf_token(key):
+    "The CSRF token of a session: an HMAC of its (secret) key"
+    return hmac.new(key.encode(), b'egov-portal-csrf',
+        hashlib.sha256).hexdigest()
+
+
+def csrf_ok(request, key):
+    sent = request.form.get('csrf_token', '')
+    return hmac.compare_digest(sent.encode(), csrf_token(key).encode())
+
+
+def _safe_next(database, target):
+    "Only a path of this database's portal or board (no open redirect)"
+    if not target:
+        return None
+    parts = urllib.parse.urlsplit(target)
+    if (parts.scheme or parts.netloc or '\\' in target
+            or not parts.path.startswith(f'/{database}/')
+            or parts.path.startswith('//')):
+        return None
+    return target
+
+
+def _login_redirect(request, database):
+    target = urllib.parse.quote(request.full_path.rstrip('?'), safe='/')
+    return redirect(
+        f'/{database}/portal/login?next={target}', code=HTTPStatus.SEE_OTHER)
+
+
+def forbidden(database, user, text):
+    body = Markup('<h1>Akses ditolak</h1><div class="msg error" '
+        'role="alert">{}</div>').format(text)
+    return page(database, "Akses ditolak", body, user=user,
+        status=HTTPStatus.FORBIDDEN)
+
+
+def not_found(database, user):
+    body = Markup('<h1>Tidak ditemukan</h1><p>Permohonan atau dokumen ini '
+        'tidak ada atau bukan milik OPD Anda.</p><p><a href="/{}/portal/'
+        'requests">Kembali ke daftar pengajuan</a></p>').format(database)
+    return page(database, "Tidak ditemukan", body, user=user,
+        status=HTTPStatus.NOT_FOUND)
+
+
+def _user_info(pool, user_id, key):
+    "What the pages need of the logged-in user (read in the transaction)"
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    user = User(user_id)
+    groups = set(User.get_groups())
+    return {
+        'id': user_id,
+        'record': user,
+        'name': user.name or user.login,
+        'opd': user.egov_opd.name if user.egov_opd else None,
+        'opd_user': ModelData.get_id(
+            'egov_app_request', 'group_opd') in groups,
+        'staff': ModelData.get_id(
+            'egov_app_request', 'group_diskominfo') in groups,
+        'csrf': csrf_token(key),
+        }
+
+
+def run_as_user(request, pool, session, func, readonly=None):
+    """Run func(user_info) in a transaction of the logged-in user, with
+    access checks on, Indonesian messages, retried on a conflict; a
+    Rollback answers its response after undoing everything."""
+    from trytond.worker import run_task
+    user_id, key = session
+    if readonly is None:
+        readonly = request.method not in {'POST', 'PUT', 'DELETE', 'PATCH'}
+    retry = config.getint('database', 'retry')
+    count = 0
+    extras = {}
+    while True:
+        if count:
+            time.sleep(0.02 * count)
+        with Transaction().start(pool.database_name, user_id,
+                readonly=readonly, context=_context(request),
+                **extras) as transaction:
+            try:
+                User = pool.get('res.user')
+                preferences = User.get_preferences(context_only=True)
+                preferences['language'] = 'id'
+                with transaction.set_context(preferences), check_access():
+                    info = _user_info(pool, user_id, key)
+                    response = func(info)
+            except Rollback as rollback:
+                transaction.rollback()
+                return rollback.response
+            except TransactionError as error:
+                # Locks (sequences) are taken by starting again, as
+                # trytond's with_transaction does.
+                transaction.rollback()
+                transaction.tasks.clear()
+                error.fix(extras)
+                continue
+            except backend.DatabaseOperationalError:
+                if count < retry and not readonly:
+                    transaction.rollback()
+                    transaction.tasks.clear()
+                    count += 1
+                    continue
+                raise
+        while transaction.tasks:
+            run_task(pool, transaction.tasks.pop())
+        return response
+
+
+def portal_route(rule, methods=('GET',), need='opd', max_size=None):
+    """A portal page: the database's pool, the portal session (else the
+    login page), the CSRF token of a POST, the right group, and a
+    transaction of the user with access checks."""
+    def decorator(func):
+        def endpoint(request, pool, **kwargs):
+            database = pool.database_name
+            session = portal_session(request, database)
+            if session is None:
+                if request.method == 'GET':
+                    return _login_redirect(request, database)
+                return _forbidden_plain(
+                    "Sesi tidak berlaku. Silakan masuk kembali.",
+                    HTTPStatus.UNAUTHORIZED)
+            # The body is read only once the session is known.
+            if request.method == 'POST' and not csrf_ok(request, session[1]):
+                return _forbidden_plain(
+                    "Token keamanan formulir tidak cocok. Muat ulang "
+                    "halaman lalu coba lagi.", HTTPStatus.FORBIDDEN)
+
+            def call(user):
+                if need == 'opd' and not user['opd_user']:
+                    if user['staff']:
+                        raise Rollback(redirect(
+                                f'/{database}/board',
+                                code=HTTPStatus.SEE_OTHER))
+                    return forbidden(database, user, "Portal ini untuk "
+                        "pejabat dan staf OPD yang terdaftar.")
+                if need == 'staff' and not user['staff']:
+                    return forbidden(database, user, "Papan pemantauan "
+                        "hanya untuk pimpinan dan tim Diskominfo.")
+                return func(request, pool, user, **kwargs)
+            try:
+                return run_as_user(request, pool, session, call)
+            except Exception:
+                logger.exception("portal: %s %s", request.method,
+                    request.path)
+                raise
+        endpoint.__name__ = func.__name__
+        wrapped = with_pool(endpoint)
+        if max_size:
+            # Uploads: the session cookie is not Tryton's, so without this
+            # the anonymous limit ([request] max_size) would apply. The
+            # session is checked before the body is read.
+            wrapped = set_max_request_size(upload_size())(wrapped)
+        app.route(rule, methods=list(methods))(wrapped)
+        return func
+    return decorator
+
+
+def _forbidden_plain(text, status):
+    response = Response(
+        f'<!DOCTYPE html><html lang="id"><meta charset="utf-8">'
+        f'<title>Ditolak</title><p>{escape(text)}</p></html>',
+        status=status, content_type='text/html; charset=utf-8')
+    return _secure_headers(response)
+
+
+def _read(file):
+    "The content of an uploaded file, again on a retried transaction"
+    file.stream.seek(0)
+    return file.stream.read()
+
+
+def upload_size():
+    "Largest request body of the upload forms: Tryton's authenticated limit"
+    return config.getint('request', 'max_size_authenticated')
+
+
+# --- Static files ------------------------------------------------------------
+
+@app.route('/<string:database_name>/portal/static/<string:name>',
+    methods=['GET'])
+def portal_static(request, database_name, name):
+    if name not in {'portal.css', 'portal.js'}:
+        return _forbidden_plain("Tidak ditemukan.", HTTPStatus.NOT_FOUND)
+    data = _STATIC.get(name)
+    if data is None:
+        data = _STATIC[name] = (HERE / name).read_bytes()
+    response = Response(data, content_type=(
+            mimetypes.guess_type(name)[0] or 'text/plain')
+        + '; charset=utf-8')
+    response.headers['Cache-Control'] = 'public, max-age=3600'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
+
+
+# --- Log in, log out, password reset ----------------------------------------
+
+def _pre_token(request):
+    "The CSRF token of the forms before login (double-submit cookie)"
+    token = request.cookies.get(PRE_COOKIE, '')
+    if len(token) != 64:
+        token = secrets.token_hex(32)
+    return token
+
+
+def _pre_ok(request):
+    cookie = request.cookies.get(PRE_COOKIE, '')
+    sent = request.form.get('csrf_token', '')
+    return bool(cookie) and hmac.compare_digest(
+        cookie.encode(), sent.encode())
+
+
+def _login_page(request, database, error=None, status=200, flash=None,
+        login=''):
+    token = _pre_token(request)
+    target = _safe_next(database, request.values.get('next')) or ''
+    body = Markup(
+        '<div class="card-box narrow"><h1>Masuk</h1>'
+        '<p>Gunakan akun yang sama dengan klien web Tryton.</p>{errors}'
+        '<form method="post" action="/{db}/portal/login">'
+        '<input type="hidden" name="csrf_token" value="{token}">'
+        '<input type="hidden" name="next" value="{target}">'
+        '<label for="login">Nama pengguna</label>'
+        '<input type="text" id="login" name="login" value="{login}" '
+        'autocomplete="username" autocapitalize="none" required autofocus>'
+        '<label for="password">Kata sandi</label>'
+        '<input type="password" id="password" name="password" '
+        'autocomplete="current-password" required>'
+        '<div class="actions"><button class="btn" type="submit">Masuk'
+        '</button></div></form>'
+        '<p><a href="/{db}/portal/reset">Lupa kata sandi?</a></p></div>'
+        ).format(errors=errors_box([error] if error else []), db=database,
+        token=token, target=target, login=login)
+    response = page(database, "Masuk", body, status=status, flash=flash)
+    _set_cookie(response, request, database, PRE_COOKIE, token)
+    return response
+
+
+@app.route('/<string:database_name>/portal/', methods=['GET'])
+@app.route('/<string:database_name>/portal', methods=['GET'])
+@with_pool
+def portal_home(request, pool):
+    database = pool.database_name
+    if portal_session(request, database) is None:
+        return redirect(f'/{database}/portal/login',
+            code=HTTPStatus.SEE_OTHER)
+    return redirect(f'/{database}/portal/requests', code=HTTPStatus.SEE_OTHER)
+
+
+@app.route('/<string:database_name>/portal/login', methods=['GET', 'POST'])
+@with_pool
+def portal_login(request, pool):
+    database = pool.database_name
+    if request.method == 'GET':
+        flash = FLASH.get(request.args.get('pesan', ''))
+        return _login_page(request, database, flash=flash)
+    if not _pre_ok(request):
+        return _login_page(request, database, status=HTTPStatus.FORBIDDEN,
+            error="Token keamanan formulir tidak cocok. Silakan coba lagi.")
+    login = request.form.get('login', '').strip()
+    password = request.form.get('password', '')
+    if not login or not password:
+        return _login_page(request, database, login=login,
+            status=HTTPStatus.UNAUTHORIZED,
+            error="Isi nama pengguna dan kata sandi.")
+    try:
+        session = security.login(database, login, {'password': password},
+            context=dict(_context(request), language='id'))
+    except RateLimitException:
+        return _login_page(request, database, login=login,
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+            error="Terlalu banyak percobaan masuk yang gagal. Tunggu "
+            "beberapa menit lalu coba lagi.")
+    if not session:
+        return _login_page(request, database, login=login,
+            status=HTTPStatus.UNAUTHORIZED,
+            error="Nama pengguna atau kata sandi salah.")
+    user_id, key = session
+    target = (_safe_next(database, request.form.get('next'))
+        or f'/{database}/portal/requests')
+    response = redirect(target, code=HTTPStatus.SEE_OTHER)
+    _set_cookie(response, request, database, COOKIE, f'{user_id}:{key}',
+        max_age=config.getint('session', 'max_age'))
+    _delete_cookie(response, request, database, PRE_COOKIE)
+    return _secure_headers(response)
+
+
+@app.route('/<string:database_name>/portal/logout', methods=['POST'])
+@with_pool
+def portal_logout(request, pool):
+    database = pool.database_name
+    session = portal_session(request, database)
+    if session is None:
+        response = redirect(f'/{database}/portal/login',
+            code=HTTPStatus.SEE_OTHER)
+    elif not csrf_ok(request, session[1]):
+        return _forbidden_plain("Token keamanan formulir tidak cocok.",
+            HTTPStatus.FORBIDDEN)
+    else:
+        security.logout(database, session[0], session[1],
+            context=_context(request))
+        response = redirect(f'/{database}/portal/login?pesan=keluar',
+            code=HTTPStatus.SEE_OTHER)
+    _delete_cookie(response, request, database, COOKIE)
+    return _secure_headers(response)
+
+
+@app.route('/<string:database_name>/portal/reset', methods=['GET', 'POST'])
+@with_pool
+def portal_reset(request, pool):
+    "Tryton's password reset: a temporary password sent by e-mail"
+    database = pool.database_name
+    error = None
+    status = 200
+    if request.method == 'POST':
+        if not _pre_ok(request):
+            error = "Token keamanan formulir tidak cocok. Silakan coba lagi."
+            status = HTTPStatus.FORBIDDEN
+        else:
+            login = request.form.get('login', '').strip()
+            if login:
+                try:
+                    security.reset_password(database, login,
+                        context=dict(_context(request), language='id'))
+                except RateLimitException:
+                    pass
+                # The same answer whether the account exists or not.
+                return redirect(f'/{database}/portal/login?pesan=reset',
+                    code=HTTPStatus.SEE_OTHER)
+            error = "Isi nama pengguna Anda."
+            status = HTTPStatus.BAD_REQUEST
+    token = _pre_token(request)
+    body = Markup(
+        '<div class="card-box narrow"><h1>Lupa kata sandi</h1>{errors}'
+        '<p>Masukkan nama pengguna Anda. Kata sandi sementara akan dikirim '
+        'ke alamat e-mail akun tersebut.</p>'
+        '<form method="post" action="/{db}/portal/reset">'
+        '<input type="hidden" name="csrf_token" value="{token}">'
+        '<label for="login">Nama pengguna</label>'
+        '<input type="text" id="login" name="login" autocomplete="username"'
+        ' autocapitalize="none" required>'
+        '<div class="actions"><button class="btn" type="submit">Kirim kata '
+        'sandi sementara</button><a class="btn secondary" '
+        'href="/{db}/portal/login">Kembali</a></div></form></div>').format(
+        errors=errors_box([error] if error else []), db=database,
+        token=token)
+    response = page(database, "Lupa kata sandi", body, status=status)
+    _set_cookie(response, request, database, PRE_COOKIE, token)
+    return response
+
+
+# --- The OPD's requests ------------------------------------------------------
+
+STATE_FILTERS = [
+    ('', "Semua"),
+    ('draft', "Draf"),
+    ('process', "Sedang diproses"),
+    ('incomplete', "Perlu dilengkapi"),
+    ('done', "Selesai"),
+    ]
+
+
+@portal_route('/<string:database_name>/portal/requests')
+def portal_requests(request, pool, user):
+    "Pengajuan OPD Saya"
+    Request = pool.get('egov.request')
+    database = pool.database_name
+    state = request.args.get('status', '')
+    text = request.args.get('cari', '').strip()[:100]
+    domain = []
+    if state == 'process':
+        domain.append(('state', 'not in', ['draft', 'incomplete', 'done']))
+    elif state in {'draft', 'incomplete', 'done'}:
+        domain.append(('state', '=', state))
+    if text:
+        domain.append(['OR', ('number', 'ilike', f'%{text}%'),
+                ('title', 'ilike', f'%{text}%')])
+    requests = Request.search(domain)
+    rows = []
+    for record in requests:
+        rows.append(Markup(
+                '<tr><td data-label="Nomor">{number}</td>'
+                '<td data-label="Judul"><a href="/{db}/portal/request/{id}">'
+                '{title}</a></td>'
+                '<td data-label="Langkah saat ini">{step}</td>'
+                '<td data-label="Status">{status}</td>'
+                '<td data-label="Batas waktu langkah">{deadline}</td>'
+                '<td data-label="Standar waktu">{timing}</td></tr>').format(
+                number=record.number or '(belum bernomor)', db=database,
+                id=record.id, title=record.title,
+                step=STEP_WORDS.get(record.state, record.state),
+                status=status_words(record),
+                deadline=format_date(record.deadline),
+                timing=timing_badge(record.timing)))
+    options = Markup('').join(
+        Markup('<option value="{}"{}>{}</option>').format(
+            value, Markup(' selected') if value == state else '', label)
+        for value, label in STATE_FILTERS)
+    if rows:
+        table = Markup(
+            '<div class="table-wrap"><table class="responsive">'
+            '<caption class="skip">Daftar pengajuan OPD</caption>'
+            '<thead><tr><th scope="col">Nomor</th><th scope="col">Judul</th>'
+            '<th scope="col">Langkah saat ini</th><th scope="col">Status</th>'
+            '<th scope="col">Batas waktu langkah</th>'
+            '<th scope="col">Standar waktu</th></tr></thead>'
+            '<tbody>{}</tbody></table></div>').format(Markup('').join(rows))
+    else:
+        table = Markup('<p class="card-box">Tidak ada pengajuan yang cocok.'
+            '</p>')
+    body = Markup(
+        '<h1>Pengajuan OPD Saya</h1>'
+        '<form class="card-box filters" method="get" role="search" '
+        'action="/{db}/portal/requests">'
+        '<div><label for="status">Status</label>'
+        '<select id="status" name="status">{options}</select></div>'
+        '<div><label for="cari">Cari nomor atau judul</label>'
+        '<input type="search" id="cari" name="cari" value="{text}"></div>'
+        '<div><button class="btn" type="submit">Tampilkan</button></div>'
+        '</form>'
+        '<p><a class="btn" href="/{db}/portal/new">Ajukan permohonan baru'
+        '</a></p>{table}').format(db=database, options=options, text=text,
+        table=table)
+    return page(database, "Pengajuan OPD Saya", body, user=user,
+        current='requests',
+        flash=FLASH.get(request.args.get('pesan', '')))
+
+
+# --- New request and draft -----------------------------------------------
+
+def _eligibility_errors(pool, user, submitting):
+    "The SOP warnings 1 and 2, in the module's words"
+    Request = pool.get('egov.request')
+    record = user['record']
+    errors = []
+    if not record.egov_opd:
+        return ["Akun Anda belum terhubung ke OPD. Hubungi administrator "
+            "Diskominfo."]
+    try:
+        Request(opd=record.egov_opd).check_eligible_organization()
+    except UserError as exception:
+        errors.append(exception.message)
+    if submitting:
+        try:
+            Request.check_eligible_position()
+        except UserError as exception:
+            errors.append(exception.message)
+    return errors
+
+
+def _form_values(request):
+    values = {'kind': request.form.get('kind', 'new')}
+    if values['kind'] not in KIND_WORDS:
+        values['kind'] = 'new'
+    for name in ['title', 'description', 'existing_application'] + [
+            i[0] for i in INPUTS]:
+        values[name] = request.form.get(name, '').strip()
+    if values['kind'] != 'development':
+        values['existing_application'] = ''
+    return values
+
+
+def _uploads(pool, request, types):
+    """The files of the form, checked by the module (type by content, size,
+    empty) before anything is saved: (documents values, errors)"""
+    Document = pool.get('egov.request.document')
+    documents, errors = [], []
+    for type_ in types:
+        file = request.files.get(f'doc_{type_.id}')
+        if not file or not file.filename:
+            continue
+        filename = Path(file.filename.replace('\\', '/')).name[:200]
+        data = _read(file)
+        try:
+            values = Document._check_upload({
+                    'file': data, 'filename': filename})
+        except UserError as exception:
+            errors.append(f"{type_.name}: {exception.message}")
+            continue
+        values.update({'type': type_.id, 'filename': filename,
+                'description': type_.name})
+        values.pop('digest', None)
+        values.pop('size', None)
+        documents.append(values)
+    return documents, errors
+
+
+def _completeness_errors(pool, user, values, type_ids):
+    "SOP step 1 inputs and required documents, in the module's words"
+    Request = pool.get('egov.request')
+    Document = pool.get('egov.request.document')
+    record = Request(opd=user['record'].egov_opd, **{
+            k: v for k, v in values.items()})
+    record.documents = [Document(type=t) for t in type_ids]
+    # Not saved yet: the messages name the request by its title.
+    record.rec_name = values.get('title') or '-'
+    try:
+        record.check_complete_inputs()
+    except UserError as exception:
+        return [exception.message]
+    return []
+
+
+def _request_form(pool, database, user, action, values, errors, record=None,
+        status=200):
+    DocumentType = pool.get('egov.document.type')
+    types = DocumentType.search([])
+    kind = values.get('kind', 'new')
+    existing = {}
+    if record is not None:
+        for document in record.documents:
+            existing.setdefault(document.type.id, []).append(document)
+    kinds = Markup('').join(
+        Markup('<label class="choice"><input type="radio" name="kind" '
+            'value="{}"{}> {}</label>').format(
+            value, Markup(' checked') if value == kind else '', label)
+        for value, label in KIND_WORDS.items())
+    inputs = Markup('').join(
+        Markup('<label for="{name}">{label} <span class="req-mark">(wajib '
+            'untuk diajukan)</span><span class="hint" id="{name}-hint">{hint}'
+            '</span></label><textarea id="{name}" name="{name}" '
+            'aria-describedby="{name}-hint" rows="3">{value}</textarea>'
+            ).format(name=name, label=label, hint=hint,
+            value=values.get(name, ''))
+        for name, label, hint in INPUTS)
+    docs = []
+    for type_ in types:
+        required_new = '1' if type_.required_new else '0'
+        required_dev = '1' if type_.required_development else '0'
+        required = {
+            'new': type_.required_new,
+            'development': type_.required_development}.get(kind)
+        needs = []
+        if type_.required_new:
+            needs.append("pembangunan")
+        if type_.required_development:
+            needs.append("pengembangan")
+        need_text = ("Wajib untuk " + " dan ".join(needs) if needs
+            else "Tidak wajib")
+        have = existing.get(type_.id, [])
+        have_html = Markup('')
+        if have:
+            have_html = Markup('<span class="hint">Sudah diunggah: {}. '
+                'Memilih berkas baru menambah dokumen.</span>').format(
+                ', '.join(d.filename for d in have))
+        docs.append(Markup(
+                '<div data-required-new="{rn}" data-required-development='
+                '"{rd}"><label for="doc_{id}">{name} <span class="req-mark">'
+                '{mark}</span><span class="hint" id="doc_{id}-hint">{need}.'
+                '</span>{have}</label><input type="file" id="doc_{id}" '
+                'name="doc_{id}" aria-describedby="doc_{id}-hint" '
+                'accept=".pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg"></div>'
+                ).format(rn=required_new, rd=required_dev, id=type_.id,
+                name=type_.name, mark='(wajib)' if required else
+                '(tidak wajib)', need=need_text, have=have_html))
+    limit = pool.get('egov.configuration')(1).max_upload_size
+    heading = ("Permohonan baru" if record is None
+        else f"Lanjutkan draf: {record.title}")
+    body = Markup(
+        '<h1>{heading}</h1>{errors}'
+        '<form method="post" action="{action}" enctype="multipart/form-data"'
+        ' data-request-form novalidate>'
+        '<input type="hidden" name="csrf_token" value="{csrf}">'
+        '<fieldset><legend>Jenis permohonan</legend>{kinds}</fieldset>'
+        '<fieldset><legend>Aplikasi</legend>'
+        '<label for="title">Judul aplikasi <span class="req-mark">(wajib)'
+        '</span></label><input type="text" id="title" name="title" '
+        'value="{title}" maxlength="200" required>'
+        '<label for="description">Uraian singkat<span class="hint" '
+        'id="description-hint">Masalah yang ingin diselesaikan dan manfaat '
+        'aplikasi.</span></label><textarea id="description" '
+        'name="description" aria-describedby="description-hint" rows="3">'
+        '{description}</textarea>'
+        '<div data-existing><label for="existing_application">Aplikasi yang '
+        'dikembangkan<span class="hint" id="existing-hint">Isi bila jenis '
+        'permohonan adalah pengembangan.</span></label><input type="text" '
+        'id="existing_application" name="existing_application" '
+        'aria-describedby="existing-hint" value="{existing}"></div>'
+        '</fieldset>'
+        '<fieldset><legend>Masukan langkah 1 SOP</legend>{inputs}</fieldset>'
+        '<fieldset><legend>Dokumen pendukung</legend><p class="hint">PDF, '
+        'ODT/DOCX, ODS/XLSX, PNG atau JPG; isi berkas harus sesuai dengan '
+        'jenisnya; paling besar {limit} MB per berkas.</p>{docs}</fieldset>'
+        '<div class="actions"><button class="btn secondary" type="submit" '
+        'name="action" value="draft">Simpan draf</button>'
+        '<button class="btn" type="submit" name="action" value="submit">'
+        'Ajukan</button></div></form>').format(
+        heading=heading, errors=errors_box(errors), action=action,
+        csrf=user['csrf'], kinds=kinds, title=values.get('title', ''),
+        description=values.get('description', ''),
+        existing=values.get('existing_application', ''), inputs=inputs,
+        limit=limit, docs=Markup('').join(docs))
+    return page(database, heading, body, user=user, current='new',
+        status=status)
+
+
+def _refused_eligibility(database, user, errors):
+    body = Markup(
+        '<h1>Permohonan baru</h1>{}<p><a href="/{}/portal/requests">'
+        'Kembali ke daftar pengajuan</a></p>').format(
+        errors_box(errors), database)
+    return page(database, "Permohonan baru", body, user=user, current='new',
+        status=HTTPStatus.FORBIDDEN)
+
+
+def _save_request(pool, request, user, record=None):
+    """Check, then save (and submit) the request form; a refusal rolls back
+    and shows the form again with the reasons"""
+    Request = pool.get('egov.request')
+    Document = pool.get('egov.request.document')
+    DocumentType = pool.get('egov.document.type')
+    database = pool.database_name
+    action = request.form.get('action', 'draft')
+    submitting = action == 'submit'
+    target = (f'/{database}/portal/new' if record is None
+        else f'/{database}/portal/request/{record.id}/edit')
+    values = _form_values(request)
+    types = DocumentType.search([])
+
+    def refuse(errors, status=HTTPStatus.UNPROCESSABLE_ENTITY):
+        raise Rollback(_request_form(pool, database, user, target, values,
+                errors + ["Berkas yang dipilih belum tersimpan: pilih "
+                    "kembali berkasnya."] if any(
+                    f.filename for f in request.files.values()) else errors,
+                record=record, status=status))
+
+    errors = _eligibility_errors(pool, user, submitting)
+    if errors:
+        refuse(errors, HTTPStatus.FORBIDDEN)
+    if not values['title']:
+        errors.append("Isi judul aplikasi.")
+    documents, upload_errors = _uploads(pool, request, types)
+    errors += upload_errors
+    if not errors and submitting:
+        type_ids = [d['type'] for d in documents]
+        if record is not None:
+            type_ids += [d.type.id for d in record.documents]
+        errors += _completeness_errors(pool, user, values, type_ids)
+    if errors:
+        refuse(errors)
+    try:
+        if record is None:
+            record, = Request.create([dict(values,
+                        documents=[('create', documents)])])
+        else:
+            Request.write([record], values)
+            if documents:
+                Document.create([dict(d, request=record.id)
+                        for d in documents])
+        if submitting:
+            Request.submit([record])
+    except (UserError, UserWarning) as exception:
+        refuse([exception.message])
+    pesan = 'diajukan' if submitting else 'draf'
+    return redirect(f'/{database}/portal/request/{record.id}?pesan={pesan}',
+        code=HTTPStatus.SEE_OTHER)
+
+
+@portal_route('/<string:database_name>/portal/new', methods=('GET', 'POST'),
+    max_size=True)
+def portal_new(request, pool, user):
+    database = pool.database_name
+    if request.method == 'POST':
+        return _save_request(pool, request, user)
+    errors = _eligibility_errors(pool, user, submitting=False)
+    if errors:
+        return _refused_eligibility(database, user, errors)
+    notes = _eligibility_errors(pool, user, submitting=True)
+    response = _request_form(pool, database, user,
+        f'/{database}/portal/new', {'kind': 'new'}, [])
+    if notes:
+        # May prepare a draft, not submit it: say so from the start.
+        response = _request_form(pool, database, user,
+            f'/{database}/portal/new', {'kind': 'new'},
+            [f"Anda dapat menyimpan draf; pengajuan dilakukan oleh pejabat "
+                f"yang berwenang. {notes[0]}"])
+    return response
+
+
+def _visible_request(pool, request_id):
+    "The request if the user may read it (record rules), else None"
+    Request = pool.get('egov.request')
+    found = Request.search([('id', '=', request_id)], limit=1)
+    return found[0] if found else None
+
+
+@portal_route('/<string:database_name>/portal/request/<int:request_id>/edit',
+    methods=('GET', 'POST'), max_size=True)
+def portal_edit(request, pool, user, request_id):
+    database = pool.database_name
+    record = _visible_request(pool, request_id)
+    if record is None:
+        return not_found(database, user)
+    if record.state != 'draft':
+        return redirect(f'/{database}/portal/request/{record.id}',
+            code=HTTPStatus.SEE_OTHER)
+    if request.method == 'POST':
+        return _save_request(pool, request, user, record=record)
+    values = {name: getattr(record, name) or '' for name in [
+            'kind', 'title', 'description', 'existing_application'] + [
+            i[0] for i in INPUTS]}
+    return _request_form(pool, database, user,
+        f'/{database}/portal/request/{record.id}/edit', values, [],
+        record=record)
+
+
+# --- The request page --------------------------------------------------------
+
+def _letters(pool, record):
+    """The documents issued for the OPD (egov.request.letter with for_opd
+    and a PDF), when the letter model is installed; else None"""
+    try:
+        Letter = pool.get('egov.request.letter')
+    except KeyError:
+        return None
+    if 'for_opd' not in Letter._fields or 'file' not in Letter._fields:
+        return None
+    try:
+        return Letter.search([
+                ('request', '=', record.id), ('for_opd', '=', True)])
+    except UserError:
+        return None
+
+
+def _timeline(pool, record):
+    from .sop import STEP_NUMBERS
+    Step = pool.get('egov.step')
+    History = pool.get('egov.request.history')
+    Configuration = pool.get('egov.configuration')
+    config = Configuration(1)
+    history = History.search([('request', '=', record.id)])
+    if record.state == 'done':
+        current_number = 10
+    elif record.state == 'incomplete':
+        current_number = 2
+    else:
+        current_number = STEP_NUMBERS.get(record.state, 0)
+    items = []
+    for step in Step.search([]):
+        passes = [h for h in history if h.state == step.state]
+        pauses = []
+        if step.state == 'completeness':
+            pauses = [h for h in history if h.state == 'incomplete']
+        standard = (step.duration * config.day_minutes
+            if step.duration_unit == 'day' else step.duration)
+        if passes and passes[0].standard_minutes:
+            standard = passes[0].standard_minutes
+        used = sum(h.time_used or 0 for h in passes) if passes else None
+        timings = {h.timing for h in passes}
+        timing = ('late' if 'late' in timings else 'nearly_late'
+            if 'nearly_late' in timings else 'on_time' if passes else None)
+        if record.state == step.state or (
+                record.state == 'incomplete' and step.state == 'completeness'):
+            css, mark, word = 'current', str(step.number), (
+                "Menunggu OPD melengkapi" if record.state == 'incomplete'
+                else "Sedang berjalan")
+        elif passes:
+            css, mark, word = 'done', '✓', "Selesai"
+        elif step.number < current_number:
+            css, mark, word = 'skipped', '–', "Dilewati"
+        else:
+            css, mark, word = 'waiting', str(step.number), "Menunggu"
+        meta = Markup('')
+        if passes:
+            last = passes[-1]
+            meta = Markup(
+                '<div class="step-meta">Waktu kerja terpakai {used} dari '
+                'standar {standard} {badge}<br>Mulai {started}{finished}'
+                '</div>').format(used=format_minutes(used),
+                standard=format_minutes(standard),
+                badge=timing_badge(timing), started=format_date(
+                    passes[0].started),
+                finished=(Markup(' · selesai {}').format(
+                        format_date(last.finished)) if last.finished
+                    else Markup(' · batas waktu {}').format(
+                        format_date(last.deadline))))
+        else:
+            meta = Markup('<div class="step-meta">Standar waktu {}</div>'
+                ).format(f"{step.duration} hari kerja"
+                if step.duration_unit == 'day' else format_minutes(standard))
+        pause_html = Markup('').join(
+            Markup('<div class="pause">Dikembalikan ke OPD {} — jam '
+                'standar berhenti sampai diajukan ulang{}.</div>').format(
+                format_date(p.started), Markup(' ({})').format(
+                    format_date(p.finished)) if p.finished else '')
+            for p in pauses)
+        items.append(Markup(
+                '<li class="{css}" data-mark="{mark}"><span class="step-title">'
+                'Langkah {number}. {name}</span> — <span>{word}</span>'
+                '{meta}{pauses}</li>').format(css=css, mark=mark,
+                number=step.number, name=step.name, word=word, meta=meta,
+                pauses=pause_html))
+    return Markup('<ol class="timeline">{}</ol>').format(
+        Markup('').join(items))
+
+
+def _upload_form(pool, database, user, record):
+    DocumentType = pool.get('egov.document.type')
+    limit = pool.get('egov.configuration')(1).max_upload_size
+    options = Markup('').join(
+        Markup('<option value="{}">{}</option>').format(t.id, t.name)
+        for t in DocumentType.search([]))
+    return Markup(
+        '<form class="card-box" method="post" enctype="multipart/form-data" '
+        'action="/{db}/portal/request/{id}/upload">'
+        '<h3>Unggah dokumen</h3>'
+        '<input type="hidden" name="csrf_token" value="{csrf}">'
+        '<label for="type">Jenis dokumen</label>'
+        '<select id="type" name="type">{options}</select>'
+        '<label for="file">Berkas<span class="hint" id="file-hint">PDF, '
+        'ODT/DOCX, ODS/XLSX, PNG atau JPG, paling besar {limit} MB.</span>'
+        '</label><input type="file" id="file" name="file" required '
+        'aria-describedby="file-hint" '
+        'accept=".pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg">'
+        '<div class="actions"><button class="btn secondary" type="submit">'
+        'Unggah</button></div></form>').format(db=database, id=record.id,
+        csrf=user['csrf'], options=options, limit=limit)
+
+
+def request_page(pool, request, user, record, errors=(), status=200):
+    database = pool.database_name
+    base = f'/{database}/portal/request/{record.id}'
+    facts = Markup(
+        '<dl class="facts"><dt>Nomor</dt><dd>{number}</dd>'
+        '<dt>Jenis</dt><dd>{kind}</dd>'
+        '<dt>OPD</dt><dd>{opd}</dd>'
+        '<dt>Langkah saat ini</dt><dd>{step}</dd>'
+        '<dt>Status</dt><dd>{status}</dd>'
+        '<dt>Diajukan</dt><dd>{submitted}</dd>'
+        '<dt>Batas waktu langkah</dt><dd>{deadline} {timing}</dd>'
+        '<dt>Waktu kerja seluruh proses</dt><dd>{total_used} dari standar '
+        '{total_standard}</dd></dl>').format(
+        number=record.number or '(belum bernomor)',
+        kind=KIND_WORDS.get(record.kind, record.kind), opd=record.opd.name,
+        step=STEP_WORDS.get(record.state, record.state),
+        status=status_words(record),
+        submitted=format_date(record.submitted_at),
+        deadline=format_date(record.deadline),
+        timing=timing_badge(record.timing) if record.timing else '',
+        total_used=format_minutes(record.total_used),
+        total_standard=format_minutes(record.total_standard))
+    sections = []
+    if record.state == 'draft':
+        sections.append(Markup(
+                '<div class="msg info">Permohonan ini masih draf. '
+                '<a href="{}/edit">Lanjutkan mengisi dan ajukan</a>.</div>'
+                ).format(base))
+    if record.state == 'incomplete':
+        sections.append(Markup(
+                '<section class="card-box" aria-labelledby="kurang">'
+                '<h2 id="kurang">Yang perlu dilengkapi</h2>'
+                '<p class="pre">{missing}</p>'
+                '{upload}'
+                '<form method="post" action="{base}/resubmit">'
+                '<input type="hidden" name="csrf_token" value="{csrf}">'
+                '<p>Setelah semua kekurangan dilengkapi, ajukan ulang ke '
+                'pemeriksaan kelengkapan (langkah 2).</p>'
+                '<button class="btn" type="submit">Ajukan ulang</button>'
+                '</form></section>').format(
+                missing=record.missing_items or '-',
+                upload=_upload_form(pool, database, user, record),
+                base=base, csrf=user['csrf']))
+    letters = _letters(pool, record)
+    if letters:
+        items = Markup('').join(
+            Markup('<li><a href="{base}/letter/{id}">{name}</a> '
+                '<span class="hint">{kind}, {date}</span></li>').format(
+                base=base, id=l.id, name=l.filename or l.rec_name,
+                kind=LETTER_WORDS.get(getattr(l, 'kind', None), ''),
+                date=format_date(l.issued_at)) for l in letters if l.filename)
+        sections.append(Markup('<section class="card-box"><h2>Dokumen dari '
+                'Diskominfo</h2><ul>{}</ul></section>').format(items))
+    documents = Markup('').join(
+        Markup('<li><a href="{base}/document/{id}">{filename}</a> '
+            '<span class="hint">{type}{locked}</span></li>').format(
+            base=base, id=d.id, filename=d.filename, type=d.type.name,
+            locked=', terkunci (sudah diajukan)' if d.locked else '')
+        for d in record.documents)
+    sections.append(Markup(
+            '<section class="card-box"><h2>Dokumen permohonan</h2>'
+            '<ul>{}</ul>{}</section>').format(
+            documents or Markup('<li>Belum ada dokumen.</li>'),
+            _upload_form(pool, database, user, record)
+            if record.state == 'draft' else ''))
+    body = Markup(
+        '<p><a href="/{db}/portal/requests">← Pengajuan OPD Saya</a></p>'
+        '<h1>{title}</h1>{errors}<div class="card-box">{facts}</div>'
+        '{sections}<section class="card-box" aria-labelledby="alur">'
+        '<h2 id="alur">Alur sembilan langkah SOP</h2>{timeline}</section>'
+        ).format(db=database, title=record.title, errors=errors_box(
+            list(errors)), facts=facts, sections=Markup('').join(sections),
+        timeline=_timeline(pool, record))
+    return page(database, record.title, body, user=user, status=status,
+        flash=FLASH.get(request.args.get('pesan', '')))
+
+
+@portal_route('/<string:database_name>/portal/request/<int:request_id>')
+def portal_request(request, pool, user, request_id):
+    record = _visible_request(pool, request_id)
+    if record is None:
+        return not_found(pool.database_name, user)
+    return request_page(pool, request, user, record)
+
+
+@portal_route(
+    '/<string:database_name>/portal/request/<int:request_id>/upload',
+    methods=('POST',), max_size=True)
+def portal_upload(request, pool, user, request_id):
+    "One more document for a draft or an incomplete request"
+    from .request import OPD_STATES
+    Document = pool.get('egov.request.document')
+    DocumentType = pool.get('egov.document.type')
+    database = pool.database_name
+    record = _visible_request(pool, request_id)
+    if record is None:
+        return not_found(database, user)
+
+    def refuse(message):
+        raise Rollback(request_page(pool, request, user, record,
+                errors=[message], status=HTTPStatus.UNPROCESSABLE_ENTITY))
+    if record.state not in OPD_STATES:
+        refuse("Dokumen hanya dapat ditambahkan selama permohonan masih "
+            "draf atau sedang dilengkapi.")
+    type_id = request.form.get('type', '')
+    types = DocumentType.search([('id', '=', int(type_id))]) if (
+        type_id.isdigit()) else []
+    if not types:
+        refuse("Pilih jenis dokumen.")
+    file = request.files.get('file')
+    if not file or not file.filename:
+        refuse("Pilih berkas yang akan diunggah.")
+    documents, errors = _uploads_single(pool, file, types[0])
+    if errors:
+        refuse(errors[0])
+    try:
+        Document.create([dict(documents, request=record.id)])
+    except (UserError, UserWarning) as exception:
+        refuse(exception.message)
+    return redirect(f'/{database}/portal/request/{record.id}?pesan=unggah',
+        code=HTTPStatus.SEE_OTHER)
+
+
+def _uploads_single(pool, file, type_):
+    Document = pool.get('egov.request.document')
+    filename = Path(file.filename.replace('\\', '/')).name[:200]
+    data = _read(file)
+    try:
+        values = Document._check_upload({'file': data, 'filename': filename})
+    except UserError as exception:
+        return None, [exception.message]
+    values.pop('digest', None)
+    values.pop('size', None)
+    values.update({'type': type_.id, 'filename': filename,
+            'description': type_.name})
+    return values, []
+
+
+@portal_route(
+    '/<string:database_name>/portal/request/<int:request_id>/resubmit',
+    methods=('POST',))
+def portal_resubmit(request, pool, user, request_id):
+    Request = pool.get('egov.request')
+    database = pool.database_name
+    record = _visible_request(pool, request_id)
+    if record is None:
+        return not_found(database, user)
+    try:
+        Request.resubmit([record])
+    except (UserError, UserWarning) as exception:
+        raise Rollback(request_page(pool, request, user, record,
+                errors=[exception.message],
+                status=HTTPStatus.UNPROCESSABLE_ENTITY))
+    return redirect(
+        f'/{database}/portal/request/{record.id}?pesan=diajukan-ulang',
+        code=HTTPStatus.SEE_OTHER)
+
+
+def _download(data, filename):
+    content_type = mimetypes.guess_type(filename)[0] or (
+        'application/octet-stream')
+    response = Response(bytes(data), content_type=content_type)
+    quoted = urllib.parse.quote(filename)
+    response.headers['Content-Disposition'] = (
+        f"attachment; filename*=UTF-8''{quoted}")
+    return _secure_headers(response)
+
+
+@portal_route('/<string:database_name>/portal/request/<int:request_id>'
+    '/document/<int:document_id>')
+def portal_document(request, pool, user, request_id, document_id):
+    Document = pool.get('egov.request.document')
+    record = _visible_request(pool, request_id)
+    documents = Document.search([
+            ('id', '=', document_id), ('request', '=', request_id)])
+    if record is None or not documents:
+        return not_found(pool.database_name, user)
+    document, = documents
+    return _download(document.file, document.filename)
+
+
+@portal_route('/<string:database_name>/portal/request/<int:request_id>'
+    '/letter/<int:letter_id>')
+def portal_letter(request, pool, user, request_id, letter_id):
+    record = _visible_request(pool, request_id)
+    letters = _letters(pool, record) if record is not None else None
+    letters = [l for l in letters or [] if l.id == letter_id and l.file]
+    if not letters:
+        return not_found(pool.database_name, user)
+    letter, = letters
+    return _download(letter.file, letter.filename)
+

@@ -1,0 +1,261 @@
+"""The OPD portal and the managers' board in a real browser (issue 5).
+
+The demo database (scripts/demo_data.py) in a temporary directory, served
+by trytond on a free port; Debian's Chromium driven by Playwright with the
+launch arguments of tests/test_browser.py. What a click changed is checked
+through JSON-RPC. Screenshots go to tests/artifacts/portal/."""
+import re
+import sys
+import time
+
+import pytest
+
+from server import ROOT, Client, free_port, start_server, stop_server
+
+sys.path.insert(0, str(ROOT / 'scripts'))
+
+from demo_data import (  # noqa: E402
+    MailSink, build_demo_database, write_demo_config)
+from test_browser import (  # noqa: E402
+    CHROMIUM, CHROMIUM_ARGS, DATABASE, _ensure_chromium)
+
+ARTIFACTS = ROOT / 'tests' / 'artifacts' / 'portal'
+TIMEOUT = 30_000  # ms
+
+
+def _pdf(title):
+    from demo_data import _pdf as make
+    return make(title)
+
+
+@pytest.fixture(scope='module')
+def portal_server(tmp_path_factory):
+    pytest.importorskip('playwright.sync_api')
+    _ensure_chromium()
+    from egov_app_request.tests.tools import DEMO_PASSWORD
+    directory = tmp_path_factory.mktemp('portal')
+    started = time.monotonic()
+    port = free_port()
+    build_demo_database(directory, DATABASE, port, quiet=True)
+    print(f"\ndemo database built in {time.monotonic() - started:.0f} s")
+    sink = MailSink(directory)
+    configs = write_demo_config(directory, port, sink.port)
+    process = start_server(configs, DATABASE, port=port,
+        log=str(directory / 'trytond.log'))
+    process.password = DEMO_PASSWORD
+    process.base = process.url.rstrip('/') + '/' + DATABASE
+    try:
+        yield process
+    finally:
+        stop_server(process)
+        sink.close()
+
+
+@pytest.fixture(scope='module')
+def browser(portal_server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def rpc(server, login):
+    client = Client(server.url, DATABASE)
+    if not client.url.endswith('/rpc/'):
+        client.url += 'rpc/'
+    return client.login(login, server.password)
+
+
+class Visit:
+    "One user in the portal, with the JavaScript errors the page raised"
+
+    def __init__(self, browser, server, name, mobile=False):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.server = server
+        self.name = name
+        viewport = ({'width': 390, 'height': 844} if mobile
+            else {'width': 1366, 'height': 900})
+        self.context = browser.new_context(viewport=viewport,
+            locale='id-ID')
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT)
+        self.errors = []
+        self.page.on('pageerror', lambda e: self.errors.append(str(e)))
+
+    def close(self):
+        assert not self.errors, self.errors
+        self.context.close()
+
+    def shot(self, stage, full_page=True):
+        path = ARTIFACTS / f'{self.name}_{stage}.png'
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def login(self, login, shot=None):
+        page = self.page
+        page.goto(self.server.base + '/portal/login')
+        page.get_by_label('Nama pengguna').fill(login)
+        page.get_by_label('Kata sandi').fill(self.server.password)
+        if shot:
+            self.shot(shot)
+        page.get_by_role('button', name='Masuk').click()
+        page.wait_for_load_state()
+
+
+def test_eligible_official_submits_a_complete_request(browser, portal_server):
+    visit = Visit(browser, portal_server, 'kadis_dinkes')
+    page = visit.page
+    title = "Sistem Informasi Rujukan Terintegrasi (SIRUJUK)"
+    try:
+        visit.login('kadis.dinkes', shot='01_login')
+        page.get_by_role('heading', name='Pengajuan OPD Saya').wait_for()
+        visit.shot('02_requests')
+        page.get_by_role('link', name='Ajukan permohonan baru').click()
+        page.get_by_role('heading', name='Permohonan baru').wait_for()
+        page.get_by_label('Pembangunan aplikasi baru').check()
+        page.get_by_label('Judul aplikasi').fill(title)
+        page.get_by_label('Uraian singkat').fill(
+            "Rujukan pasien dari Puskesmas ke rumah sakit secara daring.")
+        for name, text in [
+                ('business_process_policy',
+                    "SOP rujukan berjenjang Dinas Kesehatan."),
+                ('legal_basis', "Permenkes 001/2012 tentang Sistem Rujukan."),
+                ('user_requirements',
+                    "Dokter Puskesmas merujuk; rumah sakit menerima."),
+                ('app_inputs', "Data pasien, diagnosis, fasilitas tujuan."),
+                ('app_outputs', "Surat rujukan elektronik, rekap rujukan."),
+                ]:
+            page.locator(f'textarea#{name}').fill(text)
+        required = page.locator('[data-required-new="1"] input[type=file]')
+        assert required.count() >= 1
+        for i in range(required.count()):
+            field = required.nth(i)
+            field.set_input_files({'name': f'dokumen_{i + 1}.pdf',
+                    'mimeType': 'application/pdf',
+                    'buffer': _pdf(f"Dokumen {i + 1} {title}")})
+        visit.shot('03_new_request_filled')
+        page.get_by_role('button', name='Ajukan', exact=True).click()
+        page.get_by_text('Permohonan telah diajukan').wait_for()
+        assert page.locator('h1').inner_text() == title
+        visit.shot('04_submitted')
+        timeline = page.locator('ol.timeline li')
+        assert timeline.count() == 9
+        assert 'current' in timeline.first.get_attribute('class')
+    finally:
+        visit.close()
+
+    kadis = rpc(portal_server, 'kadis.dinkes')
+    found = kadis.call('model.egov.request.search_read',
+        [('title', '=', title)], 0, None, None,
+        ['state', 'number', 'documents', 'submitter.login'])
+    assert len(found) == 1
+    assert found[0]['state'] == 'received'
+    assert found[0]['number']
+    assert found[0]['submitter.']['login'] == 'kadis.dinkes'
+    assert len(found[0]['documents']) == required_count(kadis)
+
+
+def required_count(client):
+    return client.call('model.egov.document.type.search_count',
+        [('required_new', '=', True)])
+
+
+def test_upt_is_refused_with_its_parent_named(browser, portal_server):
+    visit = Visit(browser, portal_server, 'kepala_upt')
+    page = visit.page
+    try:
+        visit.login('kepala.upt')
+        page.goto(portal_server.base + '/portal/new')
+        alert = page.get_by_role('alert')
+        alert.wait_for()
+        text = alert.inner_text()
+        assert 'Dinas Kesehatan' in text, text
+        assert 'UPT Puskesmas Cikokol' in text, text
+        assert page.locator('form[data-request-form]').count() == 0
+        visit.shot('01_refused')
+    finally:
+        visit.close()
+
+
+def test_incomplete_request_is_completed_and_resubmitted(
+        browser, portal_server):
+    kadis = rpc(portal_server, 'kadis.dinkes')
+    request, = kadis.call('model.egov.request.search_read',
+        [('state', '=', 'incomplete')], 0, None, None,
+        ['title', 'documents'])
+    visit = Visit(browser, portal_server, 'kadis_dinkes_incomplete')
+    page = visit.page
+    try:
+        visit.login('kadis.dinkes')
+        page.get_by_label('Status').select_option('incomplete')
+        page.get_by_role('button', name='Tampilkan').click()
+        page.get_by_role('link', name=request['title']).click()
+        page.get_by_role('heading', name='Yang perlu dilengkapi').wait_for()
+        assert 'Kerangka Acuan Kerja' in page.locator(
+            'section.card-box').first.inner_text()
+        visit.shot('01_incomplete')
+        kak, = kadis.call('model.egov.document.type.search',
+            [('code', '=', 'user_requirements')], 0, None, None)
+        page.get_by_label('Jenis dokumen').select_option(str(kak))
+        page.locator('input#file').set_input_files({
+                'name': 'KAK_ditandatangani.pdf',
+                'mimeType': 'application/pdf',
+                'buffer': _pdf("KAK SI-KIA ditandatangani")})
+        page.get_by_role('button', name='Unggah').click()
+        page.get_by_text('Dokumen telah diunggah').wait_for()
+        assert page.get_by_role(
+            'link', name='KAK_ditandatangani.pdf').count() == 1
+        visit.shot('02_uploaded')
+        page.get_by_role('button', name='Ajukan ulang').click()
+        page.get_by_text('telah diajukan ulang').wait_for()
+        visit.shot('03_resubmitted')
+    finally:
+        visit.close()
+    read, = kadis.call('model.egov.request.read', [request['id']],
+        ['state', 'documents'])
+    assert read['state'] == 'completeness'
+    assert len(read['documents']) == len(request['documents']) + 1
+
+
+def test_manager_sees_a_late_card_in_red(browser, portal_server):
+    visit = Visit(browser, portal_server, 'kadis_board')
+    page = visit.page
+    try:
+        visit.login('kadis')
+        page.wait_for_url(re.compile(r'/board$'))
+        page.get_by_role('heading', name='Papan Pemantauan Permohonan'
+            ).wait_for()
+        columns = page.locator('.kanban section.column')
+        assert columns.count() == 10  # nine steps and "with the OPD"
+        late = page.locator('a.kcard.late')
+        assert late.count() >= 1
+        colours = late.first.evaluate(
+            "e => [getComputedStyle(e).backgroundColor, "
+            "getComputedStyle(e).borderLeftColor]")
+        assert colours == ['rgb(253, 232, 234)', 'rgb(176, 0, 32)'], colours
+        assert 'Melewati standar' in late.first.inner_text()
+        href = late.first.get_attribute('href')
+        assert re.match(rf'^/#{DATABASE}/model/egov\.request/\d+$', href)
+        late.first.scroll_into_view_if_needed()
+        visit.shot('01_board', full_page=False)
+        visit.shot('02_board_full')
+    finally:
+        visit.close()
+
+
+def test_phone_list(browser, portal_server):
+    visit = Visit(browser, portal_server, 'phone', mobile=True)
+    try:
+        visit.login('camat.cipondoh')
+        visit.page.get_by_role('heading', name='Pengajuan OPD Saya'
+            ).wait_for()
+        visit.shot('01_requests')
+        visit.page.locator('table a').first.click()
+        visit.page.locator('ol.timeline').wait_for()
+        visit.shot('02_request')
+    finally:
+        visit.close()

@@ -1,0 +1,414 @@
+"""The OPD portal and the managers' board over real HTTP (issue 5).
+
+A real trytond on a database of its own (tests/dbbuild.py: the users of the
+SOP roles, six submitted requests and a draft of Dinas Kesehatan), spoken
+to as a browser without JavaScript does: forms, cookies, redirects. What a
+refused request changed is checked through JSON-RPC as the administrator."""
+import http.cookiejar
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dbbuild import new_database  # noqa: E402
+
+from egov_app_request.tests.tools import DEMO_PASSWORD, PDF  # noqa: E402
+
+SECRET_TITLE = "Aplikasi Uji Serentak 1"
+EXE = b'MZ\x90\x00\x03\x00\x00\x00' + b'\x00' * 200
+
+
+@pytest.fixture(scope='module')
+def site():
+    database = new_database('egov_portal')
+    try:
+        database.start()
+        database.base = database.url.rstrip('/') + '/' + database.name
+        database.admin = database.client('admin')
+        database.received = database.data['received'][0]
+        database.draft = database.data['draft'][0]
+        yield database
+    finally:
+        database.destroy()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Visitor:
+    "A browser without JavaScript: cookies, forms, no redirect followed"
+
+    def __init__(self, site):
+        self.site = site
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def open(self, path, data=None, headers=None):
+        url = self.site.base + path
+        request = urllib.request.Request(url, data=data,
+            headers=headers or {})
+        try:
+            response = self.opener.open(request, timeout=60)
+        except urllib.error.HTTPError as error:
+            response = error
+        body = response.read()
+        response.text = body.decode('utf-8', 'replace')
+        response.body = body
+        return response
+
+    def get(self, path):
+        return self.open(path)
+
+    def post(self, path, fields, files=None):
+        if files is None:
+            data = urllib.parse.urlencode(fields).encode()
+            headers = {'Content-Type': 'application/x-www-form-urlencoded'}
+        else:
+            data, content_type = multipart(fields, files)
+            headers = {'Content-Type': content_type}
+        return self.open(path, data=data, headers=headers)
+
+    def token(self, path):
+        "The CSRF token of the form on `path`"
+        page = self.get(path)
+        found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+        assert found, (path, page.status, page.text[:500])
+        return found.group(1)
+
+    def login(self, login, password=DEMO_PASSWORD):
+        token = self.token('/portal/login')
+        response = self.post('/portal/login', {
+                'csrf_token': token, 'login': login, 'password': password})
+        assert response.status == 303, (response.status, response.text)
+        return self
+
+    @property
+    def cookie(self):
+        return {c.name: c for c in self.jar}.get('egov_portal')
+
+
+def multipart(fields, files):
+    boundary = uuid.uuid4().hex
+    lines = []
+    for name, value in fields.items():
+        lines += [f'--{boundary}'.encode(),
+            f'Content-Disposition: form-data; name="{name}"'.encode(), b'',
+            str(value).encode()]
+    for name, (filename, content) in files.items():
+        lines += [f'--{boundary}'.encode(),
+            (f'Content-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"').encode(),
+            b'Content-Type: application/octet-stream', b'', content]
+    lines += [f'--{boundary}--'.encode(), b'']
+    return b'\r\n'.join(lines), f'multipart/form-data; boundary={boundary}'
+
+
+def documents_of(site, request_id):
+    read, = site.admin.call('model.egov.request.read', [request_id],
+        ['documents', 'state'])
+    return read['documents'], read['state']
+
+
+def request_count(site):
+    return site.admin.call('model.egov.request.search_count', [])
+
+
+# --- Anonymous ---------------------------------------------------------------
+
+def test_anonymous_is_sent_to_login(site):
+    visitor = Visitor(site)
+    for path in ['/portal/', '/portal/requests', '/portal/new',
+            f'/portal/request/{site.received}',
+            f'/portal/request/{site.draft}/edit',
+            f'/portal/request/{site.received}/document/1', '/board']:
+        response = visitor.get(path)
+        assert response.status == 303, (path, response.status)
+        location = response.headers['Location']
+        assert '/portal/login' in location, (path, location)
+        assert SECRET_TITLE not in response.text
+    # A POST without a session is refused before its body is read.
+    before = documents_of(site, site.draft)
+    for path in [f'/portal/request/{site.draft}/upload',
+            f'/portal/request/{site.received}/resubmit', '/portal/new']:
+        response = visitor.post(path, {'csrf_token': 'x'})
+        assert response.status == 401, (path, response.status)
+    assert documents_of(site, site.draft) == before
+
+
+def test_login_page_and_cookie(site):
+    visitor = Visitor(site)
+    page = visitor.get('/portal/login')
+    assert page.status == 200
+    assert '<html lang="id">' in page.text
+    assert 'Masuk' in page.text and 'Lupa kata sandi' in page.text
+    assert 'for="login"' in page.text and 'for="password"' in page.text
+
+    token = visitor.token('/portal/login')
+    wrong = visitor.post('/portal/login', {'csrf_token': token,
+            'login': 'kadis.dinkes', 'password': 'salah-sekali-123'})
+    assert wrong.status == 401
+    assert 'salah' in wrong.text
+    assert visitor.cookie is None
+
+    visitor.login('kadis.dinkes')
+    cookie = visitor.cookie
+    assert cookie is not None
+    assert cookie.has_nonstandard_attr('HttpOnly')
+    assert cookie.path == f'/{site.name}/'
+    assert not cookie.secure  # plain http; Secure over https
+    raw = [h for h in visitor.opener.open(urllib.request.Request(
+                site.base + '/portal/login')).headers.get_all(
+                'Set-Cookie') or []]
+    assert all('SameSite=Lax' in h for h in raw), raw
+    assert visitor.get('/portal/requests').status == 200
+
+
+def test_login_without_csrf_token_is_refused(site):
+    visitor = Visitor(site)
+    visitor.get('/portal/login')
+    response = visitor.post('/portal/login', {
+            'login': 'kadis.dinkes', 'password': DEMO_PASSWORD})
+    assert response.status == 403
+    assert visitor.cookie is None
+
+
+def test_logout_ends_the_tryton_session(site):
+    visitor = Visitor(site).login('kadis.dinkes')
+    value = visitor.cookie.value
+    token = visitor.token('/portal/requests')
+    # Without the token: refused, still logged in.
+    assert visitor.post('/portal/logout', {}).status == 403
+    assert visitor.get('/portal/requests').status == 200
+    response = visitor.post('/portal/logout', {'csrf_token': token})
+    assert response.status == 303
+    assert visitor.cookie is None
+    # The old cookie no longer opens anything: the ir.session is gone.
+    thief = Visitor(site)
+    response = thief.open('/portal/requests',
+        headers={'Cookie': f'egov_portal={value}'})
+    assert response.status == 303
+
+
+# --- CSRF --------------------------------------------------------------------
+
+def test_csrf_refused(site):
+    visitor = Visitor(site).login('kadis.dinkes')
+    count = request_count(site)
+    before = documents_of(site, site.draft)
+    fields = {'title': "Aplikasi Tanpa Token", 'kind': 'new',
+        'action': 'draft'}
+    for token in [None, '', 'f' * 64]:
+        data = dict(fields)
+        if token is not None:
+            data['csrf_token'] = token
+        response = visitor.post('/portal/new', data)
+        assert response.status == 403, response.status
+        response = visitor.post(f'/portal/request/{site.draft}/upload',
+            dict(data, type='1'), files={'file': ('surat.pdf', PDF)})
+        assert response.status == 403, response.status
+    # Another session's token does not fit this session.
+    other = Visitor(site).login('kadis.dinkes')
+    response = visitor.post('/portal/new', dict(
+            fields, csrf_token=other.token('/portal/requests')))
+    assert response.status == 403
+    assert request_count(site) == count
+    assert documents_of(site, site.draft) == before
+
+
+# --- Another OPD -------------------------------------------------------------
+
+def test_other_opd_cannot_see_download_or_act(site):
+    dishub = Visitor(site).login('kabid.dishub')
+    listing = dishub.get('/portal/requests')
+    assert listing.status == 200
+    assert SECRET_TITLE not in listing.text
+    search = dishub.get('/portal/requests?cari=Serentak')
+    assert SECRET_TITLE not in search.text
+
+    documents, _ = documents_of(site, site.received)
+    draft_documents, draft_state = documents_of(site, site.draft)
+    token = dishub.token('/portal/requests')
+    for request_id in [site.received, site.draft]:
+        for path in [f'/portal/request/{request_id}',
+                f'/portal/request/{request_id}/edit']:
+            response = dishub.get(path)
+            assert response.status == 404, (path, response.status)
+            assert SECRET_TITLE not in response.text
+    for document_id in documents + draft_documents:
+        for request_id in [site.received, site.draft]:
+            response = dishub.get(
+                f'/portal/request/{request_id}/document/{document_id}')
+            assert response.status == 404
+            assert not response.body.startswith(b'%PDF')
+    for letter_id in range(1, 6):  # the OPD's letters, when issued
+        response = dishub.get(
+            f'/portal/request/{site.received}/letter/{letter_id}')
+        assert response.status == 404
+        assert not response.body.startswith(b'%PDF')
+    # Acting: upload, resubmit, edit/submit the draft.
+    response = dishub.post(f'/portal/request/{site.draft}/upload',
+        {'csrf_token': token, 'type': '1'},
+        files={'file': ('surat.pdf', PDF)})
+    assert response.status == 404
+    response = dishub.post(f'/portal/request/{site.received}/resubmit',
+        {'csrf_token': token})
+    assert response.status == 404
+    response = dishub.post(f'/portal/request/{site.draft}/edit', {
+            'csrf_token': token, 'title': "Diambil alih", 'kind': 'new',
+            'action': 'submit'})
+    assert response.status == 404
+    assert documents_of(site, site.draft) == (draft_documents, draft_state)
+    title = site.admin.call('model.egov.request.read', [site.draft],
+        ['title'])[0]['title']
+    assert title != "Diambil alih"
+
+    # The owner does see and download them.
+    dinkes = Visitor(site).login('kadis.dinkes')
+    page = dinkes.get(f'/portal/request/{site.received}')
+    assert page.status == 200 and SECRET_TITLE in page.text
+    download = dinkes.get(
+        f'/portal/request/{site.received}/document/{documents[0]}')
+    assert download.status == 200 and download.body.startswith(b'%PDF')
+    assert 'attachment' in download.headers['Content-Disposition']
+    # A document id of another request under this request's URL: no.
+    response = dinkes.get(
+        f'/portal/request/{site.draft}/document/{documents[0]}')
+    assert response.status == 404
+
+
+# --- Uploads -----------------------------------------------------------------
+
+def test_refused_uploads_change_nothing(site):
+    site.admin.call('model.egov.configuration.write', [1],
+        {'max_upload_size': 1})
+    try:
+        dinkes = Visitor(site).login('kadis.dinkes')
+        token = dinkes.token(f'/portal/request/{site.draft}')
+        before = documents_of(site, site.draft)
+        oversize = PDF + b'0' * (1024 * 1024)
+        for filename, content in [
+                ('surat.pdf', EXE),  # a program disguised by its name
+                ('surat.docx', PDF),  # a PDF named as a Word file
+                ('surat.exe', EXE),
+                ('besar.pdf', oversize),  # over the 1 MB limit
+                ('kosong.pdf', b''),
+                ]:
+            response = dinkes.post(f'/portal/request/{site.draft}/upload',
+                {'csrf_token': token, 'type': '1'},
+                files={'file': (filename, content)})
+            assert response.status == 422, (filename, response.status)
+            assert 'msg error' in response.text
+            assert filename in response.text
+            assert documents_of(site, site.draft) == before, filename
+        # A good file goes in.
+        response = dinkes.post(f'/portal/request/{site.draft}/upload',
+            {'csrf_token': token, 'type': '1'},
+            files={'file': ('surat.pdf', PDF)})
+        assert response.status == 303, response.text
+        after, _ = documents_of(site, site.draft)
+        assert len(after) == len(before[0]) + 1
+        # A refused file in the new-request form saves no request either.
+        count = request_count(site)
+        response = dinkes.post('/portal/new', {
+                'csrf_token': token, 'kind': 'new', 'title': "Aplikasi X",
+                'action': 'draft'}, files={'doc_1': ('surat.pdf', EXE)})
+        assert response.status == 422
+        assert request_count(site) == count
+    finally:
+        site.admin.call('model.egov.configuration.write', [1],
+            {'max_upload_size': 10})
+
+
+def test_staff_may_not_submit_but_saves_a_draft(site):
+    "Eligibility is checked before anything is saved"
+    staff = Visitor(site).login('staf.dinkes')
+    token = staff.token('/portal/new')
+    count = request_count(site)
+    fields = {'csrf_token': token, 'kind': 'new',
+        'title': "Aplikasi Staf", 'business_process_policy': 'x',
+        'legal_basis': 'x', 'user_requirements': 'x', 'app_inputs': 'x',
+        'app_outputs': 'x'}
+    response = staff.post('/portal/new', dict(fields, action='submit'))
+    assert response.status == 403
+    assert 'msg error' in response.text
+    assert request_count(site) == count
+    response = staff.post('/portal/new', dict(fields, action='draft'))
+    assert response.status == 303
+    assert request_count(site) == count + 1
+
+
+# --- Board -------------------------------------------------------------------
+
+def test_board_for_staff_only(site):
+    dinkes = Visitor(site).login('kadis.dinkes')
+    response = dinkes.get('/board')
+    assert response.status == 403
+    assert SECRET_TITLE not in response.text
+
+    staff = Visitor(site).login('tatakelola')
+    # A staff user in the portal is sent to the board.
+    assert staff.get('/portal/requests').status == 303
+    board = staff.get('/board')
+    assert board.status == 200
+    assert 'Papan Pemantauan' in board.text
+    assert SECRET_TITLE in board.text
+    assert f'/#{site.name}/model/egov.request/{site.received}' in board.text
+    filtered = staff.get('/board?opd=999999&periode=month')
+    assert filtered.status == 200
+    assert SECRET_TITLE not in filtered.text
+
+
+def test_password_reset_uses_trytons_reset(site):
+    visitor = Visitor(site)
+    token = visitor.token('/portal/reset')
+    # Without the form's token: refused.
+    assert visitor.post('/portal/reset', {'login': 'camat.cipondoh'}
+        ).status == 403
+    for login in ['camat.cipondoh', 'tidak.ada']:
+        response = visitor.post('/portal/reset', {
+                'csrf_token': token, 'login': login})
+        # The same answer whether the account exists or not.
+        assert response.status == 303
+        assert response.headers['Location'].endswith(
+            '/portal/login?pesan=reset')
+    user, = site.admin.call('model.res.user.search_read',
+        [('login', '=', 'camat.cipondoh')], 0, None, None,
+        ['password_reset_expire'])
+    assert user['password_reset_expire'], user
+    # The usual password still works until it is changed.
+    Visitor(site).login('camat.cipondoh')
+
+
+def test_draft_finished_and_submitted(site):
+    dinkes = Visitor(site).login('kadis.dinkes')
+    page = dinkes.get(f'/portal/request/{site.draft}/edit')
+    assert page.status == 200
+    assert 'Simpan draf' in page.text and 'Ajukan' in page.text
+    token = dinkes.token(f'/portal/request/{site.draft}/edit')
+    fields = {'csrf_token': token, 'kind': 'new', 'title': "Aplikasi Draf 1",
+        'business_process_policy': "Perwal layanan.",
+        'legal_basis': "Perpres 95/2018.", 'user_requirements': "Petugas.",
+        'app_inputs': "Formulir.", 'app_outputs': ""}
+    # An input missing: refused with the module's message, nothing moved.
+    response = dinkes.post(f'/portal/request/{site.draft}/edit',
+        dict(fields, action='submit'))
+    assert response.status == 422
+    _, state = documents_of(site, site.draft)
+    assert state == 'draft'
+    response = dinkes.post(f'/portal/request/{site.draft}/edit',
+        dict(fields, app_outputs="Laporan bulanan.", action='submit'))
+    assert response.status == 303, response.text
+    _, state = documents_of(site, site.draft)
+    assert state == 'received'
+    # A submitted request is no longer edited.
+    response = dinkes.get(f'/portal/request/{site.draft}/edit')
+    assert response.status == 303
