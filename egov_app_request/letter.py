@@ -541,7 +541,14 @@ class LetterReport(Report):
                     return title or setting('head_position')
             return SIGNER_TITLES.get(kind) or setting('head_position')
 
+        def emblem():
+            "The emblem's SVG, inline (WeasyPrint fetches no data: URL)"
+            from genshi.core import Markup
+            svg = (getattr(config, 'letterhead_logo', None) or '').strip()
+            return Markup(svg) if svg.startswith('<') else None
+
         context.update({
+                'emblem': emblem,
                 'official_title': official_title,
                 'config': config,
                 'setting': setting,

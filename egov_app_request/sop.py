@@ -211,6 +211,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     letterhead_address = fields.Text(
         "Letterhead: Address",
         help="Address, telephone, web site and e-mail under the name.")
+    letterhead_logo = fields.Text(
+        "Letterhead: Emblem (SVG)",
+        help="The emblem of the city as SVG markup, printed on the left of "
+        "the letterhead. Empty: the letterhead is text only.")
     letter_city = fields.Char(
         "Place of Letters", required=True,
         help="The place printed before the date of a letter.")
