@@ -1079,10 +1079,11 @@ def _timeline(pool, record):
             for p in pauses)
         items.append(Markup(
                 '<li class="{css}" data-mark="{mark}"><span class="step-title">'
-                'Langkah {number}. {name}</span> — <span>{word}</span>'
+                '{short}</span> — <span>{word}</span>'
+                '<span class="hint">{name}</span>'
                 '{meta}{pauses}</li>').format(css=css, mark=mark,
-                number=step.number, name=step.name, word=word, meta=meta,
-                pauses=pause_html))
+                short=STEP_WORDS.get(step.state, step.name), name=step.name,
+                word=word, meta=meta, pauses=pause_html))
     return Markup('<ol class="timeline">{}</ol>').format(
         Markup('').join(items))
 
@@ -1128,7 +1129,8 @@ def request_page(pool, request, user, record, errors=(), status=200):
         step=STEP_WORDS.get(record.state, record.state),
         status=status_words(record),
         submitted=format_date(record.submitted_at),
-        deadline=format_date(record.deadline),
+        deadline=(format_date(record.deadline) if record.state != 'incomplete'
+            else "Jam standar berhenti sampai diajukan ulang"),
         timing=timing_badge(record.timing) if record.timing else '',
         total_used=format_minutes(record.total_used),
         total_standard=format_minutes(record.total_standard))

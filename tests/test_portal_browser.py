@@ -198,6 +198,11 @@ def test_incomplete_request_is_completed_and_resubmitted(
         assert 'Kerangka Acuan Kerja' in page.locator(
             'section.card-box').first.inner_text()
         visit.shot('01_incomplete')
+        letters = page.locator('a[href*="/letter/"]')
+        if letters.count():  # the letter model (issue 4) is installed
+            with page.expect_download() as download:
+                letters.first.click()
+            assert download.value.suggested_filename.endswith('.pdf')
         kak, = kadis.call('model.egov.document.type.search',
             [('code', '=', 'user_requirements')], 0, None, None)
         page.get_by_label('Jenis dokumen').select_option(str(kak))

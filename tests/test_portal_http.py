@@ -412,3 +412,45 @@ def test_draft_finished_and_submitted(site):
     # A submitted request is no longer edited.
     response = dinkes.get(f'/portal/request/{site.draft}/edit')
     assert response.status == 303
+
+
+def test_letters_for_the_opd_only(site):
+    "The documents Diskominfo issues for the OPD, and only those"
+    try:
+        site.admin.call('model.egov.request.letter.search_count', [])
+    except Exception:
+        pytest.skip("no letter model (egov.request.letter) installed")
+    request_id = site.data['received'][1]
+    site.client('tatakelola').call('model.egov.request.register',
+        [request_id])
+    site.client('tatakelola').call('model.egov.request.mark_complete',
+        [request_id])
+    site.client('kabid.egov').call('model.egov.request.forward',
+        [request_id])
+    letters = site.admin.call('model.egov.request.letter.search_read',
+        [('request', '=', request_id)], 0, None, None,
+        ['kind', 'for_opd'])
+    for_opd = [l['id'] for l in letters if l['for_opd']]
+    internal = [l['id'] for l in letters if not l['for_opd']]
+    assert for_opd and internal, letters
+
+    dinkes = Visitor(site).login('kadis.dinkes')
+    page = dinkes.get(f'/portal/request/{request_id}')
+    assert 'Dokumen dari Diskominfo' in page.text
+    for letter_id in for_opd:
+        assert f'/letter/{letter_id}"' in page.text
+        download = dinkes.get(
+            f'/portal/request/{request_id}/letter/{letter_id}')
+        assert download.status == 200
+        assert download.body.startswith(b'%PDF')
+    for letter_id in internal:
+        assert f'/letter/{letter_id}"' not in page.text
+        response = dinkes.get(
+            f'/portal/request/{request_id}/letter/{letter_id}')
+        assert response.status == 404
+    dishub = Visitor(site).login('kabid.dishub')
+    for letter_id in for_opd + internal:
+        response = dishub.get(
+            f'/portal/request/{request_id}/letter/{letter_id}')
+        assert response.status == 404
+        assert not response.body.startswith(b'%PDF')
