@@ -230,6 +230,18 @@ def timing_badge(timing):
         timing, TIMING_WORDS.get(timing, timing))
 
 
+def kept_badge(record):
+    "Whether the SOP standard is kept: the current step, or the whole"
+    if record.timing:
+        return timing_badge(record.timing)
+    if record.state == 'incomplete':
+        return Markup('<span class="badge t-none">Jam berhenti</span>')
+    if record.state == 'done' and record.total_used is not None:
+        return timing_badge('on_time'
+            if record.total_used <= (record.total_standard or 0) else 'late')
+    return timing_badge(None)
+
+
 def status_words(request):
     "The state of a request in plain words"
     from .sop import STEP_NUMBERS
@@ -684,7 +696,7 @@ def portal_requests(request, pool, user):
                 step=STEP_WORDS.get(record.state, record.state),
                 status=status_words(record),
                 deadline=format_date(record.deadline),
-                timing=timing_badge(record.timing)))
+                timing=kept_badge(record)))
     options = Markup('').join(
         Markup('<option value="{}"{}>{}</option>').format(
             value, Markup(' selected') if value == state else '', label)
