@@ -797,8 +797,6 @@ def _completeness_errors(pool, user, values, type_ids):
     record = Request(opd=user['record'].egov_opd, **{
             k: v for k, v in values.items()})
     record.documents = [Document(type=t) for t in type_ids]
-    # Not saved yet: the messages name the request by its title.
-    record.rec_name = values.get('title') or '-'
     try:
         record.check_complete_inputs()
     except UserError as exception:

@@ -532,17 +532,20 @@ class Request(Workflow, ModelSQL, ModelView):
         labels = self.fields_get(STEP1_INPUTS)
         missing = [labels[f]['string'] for f in STEP1_INPUTS
             if not (getattr(self, f) or '').strip()]
+        # A request not saved yet (the portal checks before saving) has no
+        # rec_name: name it by its title.
+        label = self.rec_name if self.id and self.id >= 0 else self.title
         if missing:
             raise MissingInputError(gettext(
                     'egov_app_request.msg_missing_input',
-                    request=self.rec_name, fields=', '.join(missing)))
+                    request=label, fields=', '.join(missing)))
         uploaded = {d.type.id for d in self.documents}
         missing = [t.name for t in DocumentType.search([])
             if t.is_required(self.kind) and t.id not in uploaded]
         if missing:
             raise MissingInputError(gettext(
                     'egov_app_request.msg_missing_document',
-                    request=self.rec_name, types=', '.join(missing)))
+                    request=label, types=', '.join(missing)))
 
     def _require(self, *field_names):
         labels = self.fields_get(list(field_names))

@@ -89,6 +89,9 @@ def main(argv=None):
     url = f'http://127.0.0.1:{args.port}/'
     print()
     print(f"Klien web Tryton (sao): {url}#{args.name}")
+    print(f"Portal OPD (pengajuan): {url}{args.name}/portal/")
+    print(f"Papan pemantauan (pimpinan dan tim Diskominfo): "
+        f"{url}{args.name}/board")
     print(f"Basis data: {args.name}  (pilih di layar masuk bila ditanya)")
     print()
     print(logins_table(DEMO_PASSWORD))
