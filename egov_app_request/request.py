@@ -58,6 +58,11 @@ def _readonly_unless(*states):
     return {'readonly': ~Eval('state').in_(list(states))}
 
 
+# List rows of late steps in red, nearly late in orange.
+TIMING_VISUAL = ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
+        If(Eval('timing') == 'nearly_late', 'warning', '')), ['timing'])
+
+
 def from_state(*sources):
     """Refuse a click on a request that is no longer in `sources`.
 
@@ -322,12 +327,7 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def view_attributes(cls):
-        # Late rows in red, nearly late in orange.
-        return super().view_attributes() + [
-            ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
-                    If(Eval('timing') == 'nearly_late', 'warning', '')),
-                ['timing']),
-            ]
+        return super().view_attributes() + [TIMING_VISUAL]
 
     def get_rec_name(self, name):
         if self.number:
@@ -1161,12 +1161,7 @@ class RequestHistory(ModelSQL, ModelView):
 
     @classmethod
     def view_attributes(cls):
-        # Late rows in red, nearly late in orange.
-        return super().view_attributes() + [
-            ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
-                    If(Eval('timing') == 'nearly_late', 'warning', '')),
-                ['timing']),
-            ]
+        return super().view_attributes() + [TIMING_VISUAL]
 
     @property
     def is_pause(self):
