@@ -13,8 +13,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path('/usr/bin/chromium')
+# Debian's Chromium as root, headless, with no traffic of its own.
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update',
+    '--disable-sync']
 VENV_BIN = Path(sys.executable).parent
 SAO_ROOT = ROOT / '.sao' / 'package'
+DEMO_DATABASE = 'egov_demo'  # the name scripts/demo.py gives the demo
 
 
 def free_port():
@@ -121,3 +128,20 @@ class Client:
 
     def call(self, method, *args, context=None):
         return self._post(method, [*args, context or {}])
+
+
+def ensure_chromium():
+    "Install Debian's Chromium if missing; skip the test if that fails"
+    import pytest
+    if not CHROMIUM.exists():
+        script = ROOT / 'scripts' / 'install_chromium.sh'
+        subprocess.run(['sh', str(script)], check=False,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent and could not be installed")
+
+
+def ensure_sao():
+    if not (SAO_ROOT / 'index.html').exists():
+        subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
+                str(SAO_ROOT.parent)], check=True)

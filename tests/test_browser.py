@@ -1,33 +1,18 @@
 """The web client (sao) in a real browser, on the demo database.
 
-A module-scoped fixture builds the demo database (scripts/demo_data.py) in a
-temporary directory and starts trytond on a free port; Chromium (Debian's,
+The session fixtures of tests/conftest.py build the demo database
+(scripts/demo_data.py) in a temporary directory and start trytond on a free
+port; Chromium (Debian's,
 driven by Playwright) logs in as the users of the SOP roles. What a click
 changed is checked through JSON-RPC, not only on the screen. Screenshots of
 each stage go to tests/artifacts/."""
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
+from server import DEMO_DATABASE as DATABASE
+from server import ROOT, Client
 
-from server import (
-    ROOT, SAO_ROOT, Client, free_port, start_server, stop_server)
-
-sys.path.insert(0, str(ROOT / 'scripts'))
-
-from demo_data import (  # noqa: E402
-    MailSink, build_demo_database, write_demo_config)
-
-CHROMIUM = Path('/usr/bin/chromium')
-CHROMIUM_ARGS = [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync']
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
-DATABASE = 'egov_demo'
 TIMEOUT = 30_000  # ms
 
 # Labels in English (source) and Indonesian (locale/id.po): the demo users
@@ -38,64 +23,12 @@ MENU_OPD = re.compile(r"^(My OPD's Requests|Pengajuan OPD Saya)$")
 TAB_ALL = re.compile(r'^\s*(All|Semua)\b')
 
 
-def _ensure_chromium():
-    if not CHROMIUM.exists():
-        script = ROOT / 'scripts' / 'install_chromium.sh'
-        subprocess.run(['sh', str(script)], check=False,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent and could not be installed")
-
-
-def _ensure_sao():
-    if not (SAO_ROOT / 'index.html').exists():
-        subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
-                str(SAO_ROOT.parent)], check=True)
-
-
 def rpc_client(url, login, password):
     client = Client(url, DATABASE)
     # trytond 8.0 answers JSON-RPC on /<database>/rpc/ (405 on /<database>/)
     if not client.url.endswith('/rpc/'):
         client.url += 'rpc/'
     return client.login(login, password)
-
-
-@pytest.fixture(scope='module')
-def demo_server(tmp_path_factory):
-    "The demo database in a temporary directory, served on a free port"
-    pytest.importorskip('playwright.sync_api')
-    _ensure_chromium()
-    _ensure_sao()
-    from egov_app_request.tests.tools import DEMO_PASSWORD
-    directory = tmp_path_factory.mktemp('demo')
-    started = time.monotonic()
-    port = free_port()
-    build_demo_database(directory, DATABASE, port, quiet=True)
-    print(f"\ndemo database built in {time.monotonic() - started:.0f} s")
-    sink = MailSink(directory)
-    configs = write_demo_config(directory, port, sink.port)
-    process = start_server(configs, DATABASE, port=port,
-        log=str(directory / 'trytond.log'))
-    process.password = DEMO_PASSWORD
-    process.log = directory / 'trytond.log'
-    try:
-        yield process
-    finally:
-        stop_server(process)
-        sink.close()
-
-
-@pytest.fixture(scope='module')
-def browser(demo_server):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Session:

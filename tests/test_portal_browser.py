@@ -1,23 +1,17 @@
 """The OPD portal and the managers' board in a real browser (issue 5).
 
-The demo database (scripts/demo_data.py) in a temporary directory, served
-by trytond on a free port; Debian's Chromium driven by Playwright with the
-launch arguments of tests/test_browser.py. What a click changed is checked
+The demo database (scripts/demo_data.py) of tests/conftest.py, served by
+trytond on a free port; Debian's Chromium driven by Playwright. What a click changed is checked
 through JSON-RPC. Screenshots go to tests/artifacts/portal/."""
 import re
 import sys
-import time
 
 import pytest
 
-from server import ROOT, Client, free_port, start_server, stop_server
+from server import DEMO_DATABASE as DATABASE
+from server import ROOT, Client
 
 sys.path.insert(0, str(ROOT / 'scripts'))
-
-from demo_data import (  # noqa: E402
-    MailSink, build_demo_database, write_demo_config)
-from test_browser import (  # noqa: E402
-    CHROMIUM, CHROMIUM_ARGS, DATABASE, _ensure_chromium)
 
 ARTIFACTS = ROOT / 'tests' / 'artifacts' / 'portal'
 TIMEOUT = 30_000  # ms
@@ -28,39 +22,10 @@ def _pdf(title):
     return make(title)
 
 
-@pytest.fixture(scope='module')
-def portal_server(tmp_path_factory):
-    pytest.importorskip('playwright.sync_api')
-    _ensure_chromium()
-    from egov_app_request.tests.tools import DEMO_PASSWORD
-    directory = tmp_path_factory.mktemp('portal')
-    started = time.monotonic()
-    port = free_port()
-    build_demo_database(directory, DATABASE, port, quiet=True)
-    print(f"\ndemo database built in {time.monotonic() - started:.0f} s")
-    sink = MailSink(directory)
-    configs = write_demo_config(directory, port, sink.port)
-    process = start_server(configs, DATABASE, port=port,
-        log=str(directory / 'trytond.log'))
-    process.password = DEMO_PASSWORD
-    process.base = process.url.rstrip('/') + '/' + DATABASE
-    try:
-        yield process
-    finally:
-        stop_server(process)
-        sink.close()
-
-
-@pytest.fixture(scope='module')
-def browser(portal_server):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+@pytest.fixture
+def portal_server(demo_server):
+    "The demo server of tests/conftest.py (one build for both browser files)"
+    return demo_server
 
 
 def rpc(server, login):
