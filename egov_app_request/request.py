@@ -58,6 +58,13 @@ def _readonly_unless(*states):
     return {'readonly': ~Eval('state').in_(list(states))}
 
 
+# How a step stands against its time standard.
+TIMINGS = [
+    (None, ""),
+    ('on_time', "On Time"),
+    ('nearly_late', "Nearly Late"),
+    ('late', "Late"),
+    ]
 # List rows of late steps in red, nearly late in orange.
 TIMING_VISUAL = ('/tree', 'visual', If(Eval('timing') == 'late', 'danger',
         If(Eval('timing') == 'nearly_late', 'warning', '')), ['timing'])
@@ -176,12 +183,9 @@ class Request(Workflow, ModelSQL, ModelView):
         fields.Integer("Step Time Used (minutes)"), 'get_timing')
     time_left = fields.Function(
         fields.Integer("Step Time Left (minutes)"), 'get_timing')
-    timing = fields.Function(fields.Selection([
-                (None, ""),
-                ('on_time', "On Time"),
-                ('nearly_late', "Nearly Late"),
-                ('late', "Late"),
-                ], "Timing"), 'get_timing', searcher='search_timing')
+    timing = fields.Function(
+        fields.Selection(TIMINGS, "Timing"),
+        'get_timing', searcher='search_timing')
     total_standard = fields.Function(
         fields.Integer("Total Standard (minutes)",
             help="The nine steps' standards in working minutes."),
@@ -1139,12 +1143,9 @@ class RequestHistory(ModelSQL, ModelView):
         fields.Integer("Used (working minutes)"), 'get_time')
     time_left = fields.Function(
         fields.Integer("Left (working minutes)"), 'get_time')
-    timing = fields.Function(fields.Selection([
-                (None, ""),
-                ('on_time', "On Time"),
-                ('nearly_late', "Nearly Late"),
-                ('late', "Late"),
-                ], "Timing"), 'get_time', searcher='search_timing')
+    timing = fields.Function(
+        fields.Selection(TIMINGS, "Timing"),
+        'get_time', searcher='search_timing')
     warned_nearly_late = fields.DateTime(
         "Nearly Late Notice Sent", readonly=True)
     warned_late = fields.DateTime("Late Notice Sent", readonly=True)
