@@ -172,6 +172,21 @@ def _now():
     return request._now()
 
 
+def position_of(user, kind=None):
+    """The position of an official as documents print it: from their role
+    (group), else the role that signs the document `kind`."""
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    Configuration = pool.get('egov.configuration')
+    config = Configuration(1)
+    head = (config.head_position or Configuration.default_head_position())
+    groups = {g.id for g in user.groups} if user else set()
+    for fs_id, title in GROUP_TITLES:
+        if ModelData.get_id('egov_app_request', fs_id) in groups:
+            return title or head
+    return SIGNER_TITLES.get(kind) or head
+
+
 def addressee(opd):
     "The head of an OPD as a letter names them"
     name = opd.name
@@ -535,12 +550,7 @@ class LetterReport(Report):
 
         def official_title(user, kind):
             "The position of the signer: from their role, else the step's"
-            ModelData = pool.get('ir.model.data')
-            groups = {g.id for g in user.groups} if user else set()
-            for fs_id, title in GROUP_TITLES:
-                if ModelData.get_id('egov_app_request', fs_id) in groups:
-                    return title or setting('head_position')
-            return SIGNER_TITLES.get(kind) or setting('head_position')
+            return position_of(user, kind)
 
         def emblem():
             "The emblem's SVG, inline (WeasyPrint fetches no data: URL)"

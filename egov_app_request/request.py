@@ -20,6 +20,7 @@ from .exceptions import (
     IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
+from .analysis import prepare_step, require_lines_filled
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -28,17 +29,38 @@ OPD_STATES = {'draft', 'incomplete'}
 OPD_FIELDS = {
     'kind', 'title', 'description', 'existing_application',
     'business_process_policy', 'legal_basis', 'user_requirements',
-    'app_inputs', 'app_outputs', 'documents'}
+    'app_inputs', 'app_outputs', 'documents',
+    'letter_number', 'letter_date'}
 STEP1_INPUTS = [
     'business_process_policy', 'legal_basis', 'user_requirements',
     'app_inputs', 'app_outputs']
 # The output each Diskominfo step writes on the request.
+# The request letter as registered (steps 1 and 3 may correct it).
+LETTER_FIELDS = {'letter_number', 'letter_date', 'agenda_number'}
+DISPOSITION_FIELDS = {
+    'disposition_nature', 'disposition_subject', 'disposition_to',
+    'disposition_instruction', 'disposition_initials'}
+TECHNICAL_SECTIONS = [
+    'tech_architecture', 'tech_hosting', 'tech_integration',
+    'tech_security_class', 'tech_security_needs', 'tech_infrastructure',
+    'tech_effort_days']
 STEP_FIELDS = {
-    'completeness': {'missing_items'},
-    'feasibility': {'feasibility_analysis', 'feasibility_conclusion'},
-    'categorization': {'category'},
-    'technical': {'technical_analysis', 'technical_recommendation'},
-    'signing': {'decision', 'decision_text', 'signatory_acting'},  # + issue 4
+    'received': LETTER_FIELDS,
+    'completeness': {'missing_items', 'checklist'},
+    'disposition': LETTER_FIELDS | DISPOSITION_FIELDS,
+    'feasibility': {
+        'feasibility_analysis', 'feasibility_conclusion',
+        'feasibility_lines'},
+    'categorization': {'category', 'spbe_class', 'category_reason'},
+    'technical': {
+        'technical_analysis', 'technical_recommendation',
+        *TECHNICAL_SECTIONS},
+    'signing': {'decision', 'decision_text', 'signatory_acting'},
+    }
+# What another role writes on a step: the infrastructure needs of the
+# technical analysis come from Sarana dan Prasarana TIK dan Persandian.
+SHARED_STEP_FIELDS = {
+    'technical': {'group_kabid_sarpras': {'tech_infrastructure'}},
     }
 DECISIONS = [
     (None, ""),
@@ -162,6 +184,11 @@ class Request(Workflow, ModelSQL, ModelView):
         "Application Inputs", states=_readonly_unless(*OPD_STATES))
     app_outputs = fields.Text(
         "Application Outputs", states=_readonly_unless(*OPD_STATES))
+    letter_number = fields.Char(
+        "Request Letter Number",
+        help="The number of the OPD's signed request letter (Surat "
+        "Permohonan).")
+    letter_date = fields.Date("Request Letter Date")
     documents = fields.One2Many(
         'egov.request.document', 'request', "Documents",
         states=_readonly_unless(*OPD_STATES))
@@ -213,11 +240,46 @@ class Request(Workflow, ModelSQL, ModelView):
         "the step is completed. Required to return or reject.")
 
     # Step outputs
+    agenda_number = fields.Char(
+        "Agenda Number", states=_readonly_unless('received', 'disposition'),
+        help="The number of the request letter in the Dinas's register of "
+        "incoming letters (the request number when left empty).")
+    checklist = fields.One2Many(
+        'egov.request.checklist', 'request', "Completeness Checklist",
+        states=_readonly_unless('completeness'),
+        help="One line per checklist item of the request's kind (SOP step "
+        "2): present, missing or not applicable.")
     missing_items = fields.Text(
-        "Missing Items", states=_readonly_unless('completeness'),
-        help="What the OPD must complete (SOP step 2).")
+        "Message to the OPD", states=_readonly_unless('completeness'),
+        help="What the OPD must complete (SOP step 2). Left empty, it is "
+        "written from the items marked missing.")
+    disposition_nature = fields.Selection([
+            (None, ""),
+            ('biasa', "Ordinary (Biasa)"),
+            ('segera', "Urgent (Segera)"),
+            ('sangat_segera', "Very Urgent (Sangat Segera)"),
+            ('rahasia', "Confidential (Rahasia)"),
+            ], "Nature", states=_readonly_unless('disposition'))
+    disposition_nature_string = disposition_nature.translated(
+        'disposition_nature')
+    disposition_subject = fields.Char(
+        "Subject", states=_readonly_unless('disposition'))
+    disposition_to = fields.Many2One(
+        'res.group', "Forwarded to", ondelete='RESTRICT',
+        states=_readonly_unless('disposition'),
+        help="The role that analyses the request's feasibility (step 4).")
+    disposition_instruction = fields.Text(
+        "Instruction", states=_readonly_unless('disposition'))
+    disposition_initials = fields.Char(
+        "Initials", size=8, states=_readonly_unless('disposition'),
+        help="The initials (paraf) of the Kepala Bidang who forwards.")
+    feasibility_lines = fields.One2Many(
+        'egov.request.feasibility', 'request', "Feasibility Criteria",
+        states=_readonly_unless('feasibility'),
+        help="One line per feasibility criterion (SOP step 4).")
     feasibility_analysis = fields.Text(
-        "Feasibility Analysis", states=_readonly_unless('feasibility'))
+        "Feasibility Summary", states=_readonly_unless('feasibility'),
+        help="The analysis in a few paragraphs: what the criteria show.")
     feasibility_conclusion = fields.Selection([
             (None, ""),
             ('feasible', "Feasible"),
@@ -229,8 +291,53 @@ class Request(Workflow, ModelSQL, ModelView):
     category = fields.Many2One(
         'egov.category', "Category", ondelete='RESTRICT',
         states=_readonly_unless('categorization'))
+    spbe_class = fields.Selection([
+            (None, ""),
+            ('umum', "General Application (Aplikasi Umum)"),
+            ('khusus', "Specific Application (Aplikasi Khusus)"),
+            ], "SPBE Class", states=_readonly_unless('categorization'),
+        help="Perpres 95/2018: an Aplikasi Umum is shared by government "
+        "bodies and provided nationally; an Aplikasi Khusus serves the "
+        "particular needs of one body.")
+    spbe_class_string = spbe_class.translated('spbe_class')
+    category_reason = fields.Text(
+        "Reason for the Category", states=_readonly_unless('categorization'))
+    tech_architecture = fields.Text(
+        "Architecture and Technology", states=_readonly_unless('technical'))
+    tech_hosting = fields.Selection([
+            (None, ""),
+            ('pusat_data', "Data Center of the City (Pusat Data Pemkot)"),
+            ('pdn', "National Data Center (PDN)"),
+            ], "Hosting", states=_readonly_unless('technical'))
+    tech_hosting_string = tech_hosting.translated('tech_hosting')
+    tech_integration = fields.Text(
+        "Integration", states=_readonly_unless('technical'),
+        help="Through SPLP (the government's integration layer) and with "
+        "the existing systems.")
+    tech_security_class = fields.Selection([
+            (None, ""),
+            ('strategis', "Strategic (Strategis)"),
+            ('tinggi', "High (Tinggi)"),
+            ('rendah', "Low (Rendah)"),
+            ], "Security Classification", states=_readonly_unless('technical'),
+        help="The category of the electronic system under Peraturan BSSN "
+        "4/2021.")
+    tech_security_class_string = tech_security_class.translated(
+        'tech_security_class')
+    tech_security_needs = fields.Text(
+        "Security Needs", states=_readonly_unless('technical'))
+    tech_infrastructure = fields.Text(
+        "Infrastructure Needs", states=_readonly_unless('technical'),
+        help="Servers, network and certificates; input from Sarana dan "
+        "Prasarana TIK dan Persandian.")
+    tech_effort_days = fields.Integer(
+        "Effort (person-days)", states=_readonly_unless('technical'),
+        domain=['OR',
+            ('tech_effort_days', '=', None),
+            ('tech_effort_days', '>=', 0),
+            ])
     technical_analysis = fields.Text(
-        "Technical Analysis", states=_readonly_unless('technical'))
+        "Technical Summary", states=_readonly_unless('technical'))
     technical_recommendation = fields.Selection([
             (None, ""),
             ('build', "Build"),
@@ -263,6 +370,8 @@ class Request(Workflow, ModelSQL, ModelView):
         "letter instead of the Kepala Dinas.")
     letters = fields.One2Many(
         'egov.request.letter', 'request', "Issued Documents", readonly=True)
+    validations = fields.One2Many(
+        'egov.request.validation', 'request', "Validations", readonly=True)
     # --- end of issue 4 ---
     history = fields.One2Many(
         'egov.request.history', 'request', "Step History", readonly=True)
@@ -567,9 +676,15 @@ class Request(Workflow, ModelSQL, ModelView):
     def _editable_fields(cls, request, groups):
         if request.state in OPD_STATES:
             return OPD_FIELDS
+        ModelData = Pool().get('ir.model.data')
+        shared = set()
+        for fs_id, names in SHARED_STEP_FIELDS.get(
+                request.state, {}).items():
+            if ModelData.get_id('egov_app_request', fs_id) in groups:
+                shared |= names
         if not groups & {g.id for g in request.responsible_groups()}:
-            return set()
-        return STEP_FIELDS.get(request.state, set()) | {'step_note'}
+            return shared
+        return STEP_FIELDS.get(request.state, set()) | {'step_note'} | shared
 
     @classmethod
     def _check_direct_write(cls, requests, values):
@@ -636,8 +751,11 @@ class Request(Workflow, ModelSQL, ModelView):
                 'feasibility_conclusion', 'category', 'technical_analysis',
                 'technical_recommendation', 'rejection_concluded',
                 'decision', 'decision_text', 'decided_by', 'decided_at',
-                'step_note', 'documents',
-                'signatory_acting', 'letters']:  # issue 4: never copied
+                'step_note', 'documents', 'signatory_acting', 'letters',
+                'validations', 'checklist', 'feasibility_lines',
+                'letter_number', 'letter_date', 'agenda_number',
+                'spbe_class', 'category_reason',
+                *DISPOSITION_FIELDS, *TECHNICAL_SECTIONS]:
             default.setdefault(name, None)
         default.setdefault('state', 'draft')
         return super().copy(requests, default=default)
@@ -694,6 +812,7 @@ class Request(Workflow, ModelSQL, ModelView):
         if to_open:
             History.create(to_open)
         super().write(list(requests), {'step_note': None})
+        cls._prepare_steps(requests)
         # Issue 4: the document of the step that ended (receipt, checklist,
         # sheets, reply letter) is issued in this same transaction.
         pool.get('egov.request.letter').issue_for_move(requests, outcomes)
@@ -706,15 +825,49 @@ class Request(Workflow, ModelSQL, ModelView):
         for request in requests:
             Notice.request_moved(request, outcomes.get(request.id))
 
+    @classmethod
+    def _prepare_steps(cls, requests):
+        """What a step starts with: the lines of its structured content
+        (checklist, feasibility criteria) and, for the disposition, the
+        sheet filled from the request."""
+        pool = Pool()
+        Step = pool.get('egov.step')
+        prepare_step(requests)
+        steps = Step.by_state()
+        for request in requests:
+            if request.state != 'disposition':
+                continue
+            values = {}
+            if not request.agenda_number:
+                values['agenda_number'] = request.number
+            if not request.disposition_subject:
+                values['disposition_subject'] = request.title
+            if not request.disposition_nature:
+                values['disposition_nature'] = 'biasa'
+            feasibility = steps.get('feasibility')
+            if not request.disposition_to and feasibility and feasibility.groups:
+                values['disposition_to'] = feasibility.groups[0].id
+            if not request.disposition_instruction:
+                values['disposition_instruction'] = gettext(
+                    'egov_app_request.msg_disposition_instruction')
+            if values:
+                super().write([request], values)
+
     def _step_output(self, state):
         "A snapshot of what the step produced, kept in its history record"
         names = {
             'completeness': ['missing_items'],
             'incomplete': [],
+            'disposition': [
+                'letter_number', 'letter_date', 'agenda_number',
+                'disposition_nature', 'disposition_to',
+                'disposition_instruction'],
             'feasibility': ['feasibility_conclusion', 'feasibility_analysis'],
-            'categorization': ['category'],
+            'categorization': ['category', 'spbe_class', 'category_reason'],
             'technical': [
-                'technical_recommendation', 'technical_analysis'],
+                'technical_recommendation', 'tech_hosting',
+                'tech_security_class', 'tech_effort_days',
+                'technical_analysis'],
             'signing': ['decision', 'decision_text'],
             }.get(state, [])
         if state == 'completeness' and self.state != 'incomplete':
@@ -730,6 +883,15 @@ class Request(Workflow, ModelSQL, ModelView):
             elif hasattr(value, 'rec_name'):
                 value = value.rec_name
             lines.append(f"{labels[name]['string']}: {value}")
+        # The structured lines as they stood when the step ended.
+        field = {'completeness': 'checklist',
+            'feasibility': 'feasibility_lines'}.get(state)
+        if field:
+            for line in getattr(self, field):
+                result = (line.result_string if field == 'checklist'
+                    else line.assessment_string)
+                note = f' ({line.note})' if line.note else ''
+                lines.append(f"- {line.rec_name}: {result}{note}")
         return '\n'.join(lines) or None
 
     # --- What the validations (steps 5 and 8) share ---------------------
@@ -739,6 +901,14 @@ class Request(Workflow, ModelSQL, ModelView):
         "Returning or rejecting always says why (in the step note)"
         for request in requests:
             request._require('step_note')
+
+    @classmethod
+    def _record_validation(cls, requests, analysis, decision, clicks=None):
+        "Keep the validation as a record of its own (steps 5 and 8)"
+        Validation = Pool().get('egov.request.validation')
+        for request in requests:
+            Validation.record(request, analysis, decision,
+                request.step_note, clicks=clicks)
 
     @classmethod
     def _conclude_rejection(cls, requests):
@@ -806,6 +976,14 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('disposition', outcome='complete')
     def mark_complete(cls, requests):
         "Step 2: the requirements are complete"
+        for request in requests:
+            require_lines_filled(request)
+            missing = [l.rec_name for l in request.checklist
+                if l.result == 'missing']
+            if missing:
+                raise StepRequirementError(gettext(
+                        'egov_app_request.msg_checklist_has_missing',
+                        request=request.rec_name, items=', '.join(missing)))
 
     @classmethod
     @from_state('completeness')
@@ -814,7 +992,17 @@ class Request(Workflow, ModelSQL, ModelView):
     def mark_incomplete(cls, requests):
         "Step 2: back to the OPD with the list of what is missing"
         for request in requests:
-            request._require('missing_items')
+            require_lines_filled(request)
+            missing = [l for l in request.checklist if l.result == 'missing']
+            if not missing:
+                raise StepRequirementError(gettext(
+                        'egov_app_request.msg_checklist_none_missing',
+                        request=request.rec_name))
+            if not (request.missing_items or '').strip():
+                request.missing_items = '\n'.join(
+                    f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
+                    for l in missing)
+        cls.save(requests)
 
     @classmethod
     @from_state('disposition')
@@ -822,6 +1010,19 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('feasibility', outcome='done')
     def forward(cls, requests):
         "Step 3: acknowledged and forwarded (disposition)"
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user) if Transaction().user else None
+        for request in requests:
+            if not request.disposition_initials and user:
+                request.disposition_initials = ''.join(
+                    w[0] for w in user.name.split() if w[:1].isalpha()
+                    )[:8].upper()
+            request._require(
+                'letter_number', 'letter_date', 'agenda_number',
+                'disposition_nature', 'disposition_subject',
+                'disposition_to', 'disposition_instruction')
+        cls.save(requests)
 
     # --- Steps 4-5: feasibility -----------------------------------------
 
@@ -832,6 +1033,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def submit_feasibility(cls, requests):
         "Step 4: the feasibility analysis is ready for validation"
         for request in requests:
+            require_lines_filled(request)
             request._require('feasibility_analysis', 'feasibility_conclusion')
 
     @classmethod
@@ -840,6 +1042,7 @@ class Request(Workflow, ModelSQL, ModelView):
     @step_move('categorization', outcome='validated')
     def approve_feasibility(cls, requests):
         "Step 5: the feasibility analysis is valid"
+        cls._record_validation(requests, 'feasibility', 'validated')
 
     @classmethod
     @from_state('feasibility_validation')
@@ -848,6 +1051,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def revise_feasibility(cls, requests):
         "Step 5: back to step 4 for revision, with the reason"
         cls._require_reason(requests)
+        cls._record_validation(requests, 'feasibility', 'revision')
 
     @classmethod
     @from_state('feasibility_validation')
@@ -856,6 +1060,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def reject_feasibility(cls, requests):
         "Step 5: the request is to be rejected; step 9 signs the rejection"
         cls._conclude_rejection(requests)
+        cls._record_validation(requests, 'feasibility', 'rejection')
 
     # --- Steps 6-8: category and technical analysis ---------------------
 
@@ -866,7 +1071,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def categorize(cls, requests):
         "Step 6: the category routes step 7 to its team"
         for request in requests:
-            request._require('category')
+            request._require('category', 'spbe_class', 'category_reason')
 
     @classmethod
     @from_state('technical')
@@ -875,7 +1080,8 @@ class Request(Workflow, ModelSQL, ModelView):
     def submit_technical(cls, requests):
         "Step 7: the technical analysis is ready for validation"
         for request in requests:
-            request._require('technical_analysis', 'technical_recommendation')
+            request._require(*TECHNICAL_SECTIONS,
+                'technical_analysis', 'technical_recommendation')
 
     @classmethod
     @from_state('technical_validation')
@@ -893,6 +1099,8 @@ class Request(Workflow, ModelSQL, ModelView):
                     ('record_id', '=', request.id),
                     ])
             names = sorted({c.user.name for c in clicks if c.user})
+            cls._record_validation([request], 'technical', 'validated',
+                clicks=[(c.user, c.create_date) for c in clicks if c.user])
             if names:
                 note = gettext(
                     'egov_app_request.msg_validated_by',
@@ -908,6 +1116,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def revise_technical(cls, requests):
         "Step 8: back to step 7 for revision, with the reason"
         cls._require_reason(requests)
+        cls._record_validation(requests, 'technical', 'revision')
 
     @classmethod
     @from_state('technical_validation')
@@ -916,6 +1125,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def reject_technical(cls, requests):
         "Step 8: the request is to be rejected; step 9 signs the rejection"
         cls._conclude_rejection(requests)
+        cls._record_validation(requests, 'technical', 'rejection')
 
     # --- Step 9 ----------------------------------------------------------
 

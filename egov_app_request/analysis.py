@@ -1,0 +1,361 @@
+"""The structured content of the SOP's analyses (issue 4).
+
+- Step 2: the completeness checklist. Its items are data per kind of
+  request (`egov.checklist.item`); each request gets one line per item when
+  step 2 starts, marked present / missing / not applicable with a note.
+- Step 4: the feasibility analysis. Its criteria are data
+  (`egov.feasibility.criterion`); each request gets one line per criterion
+  when step 4 starts, assessed with a note.
+- Steps 5 and 8: each validation (validated / returned for revision /
+  rejection concluded) is a record of its own: decision, reason, validator,
+  position, time. Nobody writes or deletes one.
+
+Lines are written only by the role of their step, while the request is at
+that step (the request's own field checks do the same on its form)."""
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import (
+    HistoryImmutableError, ProtectedFieldError, StepRequirementError)
+
+KINDS = [
+    ('all', "All Requests"),
+    ('new', "New Applications Only"),
+    ('development', "Development Only"),
+    ]
+
+
+class ChecklistItem(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+    "Completeness checklist item (step 2)"
+    __name__ = 'egov.checklist.item'
+    __string__ = "Checklist Item"
+    name = fields.Char("Item", required=True, translate=True)
+    description = fields.Text(
+        "What to Check", translate=True,
+        help="What the ICT governance team looks for in the documents.")
+    kinds = fields.Selection(KINDS, "Applies to", required=True)
+
+    @classmethod
+    def default_kinds(cls):
+        return 'all'
+
+    def applies_to(self, kind):
+        return self.kinds in {'all', kind}
+
+
+class FeasibilityCriterion(
+        DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+    "Feasibility criterion (step 4)"
+    __name__ = 'egov.feasibility.criterion'
+    __string__ = "Feasibility Criterion"
+    name = fields.Char("Criterion", required=True, translate=True)
+    basis = fields.Text(
+        "Basis", translate=True,
+        help="The regulation or policy the criterion comes from.")
+
+
+class StepLineMixin:
+    """A line of a step's structured content: created by the workflow when
+    the step starts, written by the step's role while it lasts."""
+    __slots__ = ()
+    # The state of the request in which the lines are written.
+    _step_state = None
+    # What the step's role writes on a line.
+    _writable = set()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Whoever may not read the request may not read its lines.
+        cls.__access__.add('request')
+
+    @classmethod
+    def _checked(cls):
+        transaction = Transaction()
+        return bool(transaction.user and transaction.check_access)
+
+    @classmethod
+    def create(cls, vlist):
+        if cls._checked():
+            # Lines come from the data (items, criteria), not from users.
+            raise ProtectedFieldError(gettext(
+                    'egov_app_request.msg_step_line_create'))
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        if cls._checked():
+            Request = Pool().get('egov.request')
+            actions = iter(args)
+            for lines, values in zip(actions, actions):
+                requests = Request.browse({l.request.id for l in lines})
+                for name in set(values) - cls._writable:
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_step_line_field',
+                            field=cls.fields_get([name]).get(
+                                name, {}).get('string', name)))
+                for request in requests:
+                    if request.state != cls._step_state:
+                        raise ProtectedFieldError(gettext(
+                                'egov_app_request.msg_step_line_state',
+                                request=request.rec_name,
+                                step=request.state_string))
+                Request.check_responsible(requests)
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, lines):
+        if cls._checked() and lines:
+            raise ProtectedFieldError(gettext(
+                    'egov_app_request.msg_step_line_delete'))
+        super().delete(lines)
+
+    @classmethod
+    def copy(cls, lines, default=None):
+        if cls._checked() and lines:
+            raise ProtectedFieldError(gettext(
+                    'egov_app_request.msg_step_line_create'))
+        return super().copy(lines, default=default)
+
+
+class ChecklistLine(StepLineMixin, ModelSQL, ModelView):
+    "Completeness checklist line of a request"
+    __name__ = 'egov.request.checklist'
+    __string__ = "Checklist Line"
+    _step_state = 'completeness'
+    _writable = {'result', 'note'}
+
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, readonly=True,
+        ondelete='CASCADE')
+    item = fields.Many2One(
+        'egov.checklist.item', "Item", required=True, readonly=True,
+        ondelete='RESTRICT')
+    sequence = fields.Integer("Sequence", readonly=True)
+    result = fields.Selection([
+            (None, ""),
+            ('present', "Present"),
+            ('missing', "Missing"),
+            ('not_applicable', "Not Applicable"),
+            ], "Result")
+    result_string = result.translated('result')
+    note = fields.Char("Note")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('item_unique', Unique(t, t.request, t.item),
+                'egov_app_request.msg_checklist_item_unique'),
+            ]
+        cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
+
+    def get_rec_name(self, name):
+        return self.item.rec_name
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('result') == 'missing', 'danger', ''), ['result']),
+            ]
+
+    @classmethod
+    def lines_for(cls, request):
+        "The values of the lines a request lacks, from the active items"
+        Item = Pool().get('egov.checklist.item')
+        have = {l.item.id for l in request.checklist}
+        return [{
+                'request': request.id,
+                'item': item.id,
+                'sequence': item.sequence,
+                } for item in Item.search([])
+            if item.applies_to(request.kind) and item.id not in have]
+
+
+class FeasibilityLine(StepLineMixin, ModelSQL, ModelView):
+    "Feasibility assessment of a request against one criterion"
+    __name__ = 'egov.request.feasibility'
+    __string__ = "Feasibility Assessment"
+    _step_state = 'feasibility'
+    _writable = {'assessment', 'note'}
+
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, readonly=True,
+        ondelete='CASCADE')
+    criterion = fields.Many2One(
+        'egov.feasibility.criterion', "Criterion", required=True,
+        readonly=True, ondelete='RESTRICT')
+    sequence = fields.Integer("Sequence", readonly=True)
+    assessment = fields.Selection([
+            (None, ""),
+            ('met', "Met"),
+            ('partly', "Partly Met"),
+            ('not_met', "Not Met"),
+            ('not_applicable', "Not Applicable"),
+            ], "Assessment")
+    assessment_string = assessment.translated('assessment')
+    note = fields.Text("Note")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('criterion_unique', Unique(t, t.request, t.criterion),
+                'egov_app_request.msg_feasibility_criterion_unique'),
+            ]
+        cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
+
+    def get_rec_name(self, name):
+        return self.criterion.rec_name
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('assessment') == 'not_met', 'danger',
+                    If(Eval('assessment') == 'partly', 'warning', '')),
+                ['assessment']),
+            ]
+
+    @classmethod
+    def lines_for(cls, request):
+        "The values of the lines a request lacks, from the active criteria"
+        Criterion = Pool().get('egov.feasibility.criterion')
+        have = {l.criterion.id for l in request.feasibility_lines}
+        return [{
+                'request': request.id,
+                'criterion': criterion.id,
+                'sequence': criterion.sequence,
+                } for criterion in Criterion.search([])
+            if criterion.id not in have]
+
+
+# The state whose lines each step fills, and the line model.
+STEP_LINES = {
+    'completeness': ('checklist', 'egov.request.checklist', 'result'),
+    'feasibility': (
+        'feasibility_lines', 'egov.request.feasibility', 'assessment'),
+    }
+
+
+def prepare_step(requests):
+    """When a step starts: give the requests the lines of its structured
+    content (checklist items, feasibility criteria) they lack. Lines kept
+    from an earlier pass keep what was written on them."""
+    pool = Pool()
+    for request in requests:
+        found = STEP_LINES.get(request.state)
+        if not found:
+            continue
+        _, model, _ = found
+        Line = pool.get(model)
+        with without_check_access():
+            values = Line.lines_for(request)
+            if values:
+                Line.create(values)
+
+
+def require_lines_filled(request):
+    "Every line of the step's content has its result"
+    field, _, result = STEP_LINES[request.state]
+    lines = getattr(request, field)
+    labels = request.fields_get([field])
+    if not lines:
+        raise StepRequirementError(gettext(
+                'egov_app_request.msg_step_requirement',
+                request=request.rec_name, field=labels[field]['string']))
+    empty = [l.rec_name for l in lines if not getattr(l, result)]
+    if empty:
+        raise StepRequirementError(gettext(
+                'egov_app_request.msg_step_lines_unfilled',
+                request=request.rec_name,
+                field=labels[field]['string'],
+                lines=', '.join(empty)))
+
+
+class Validation(ModelSQL, ModelView):
+    "Validation of an analysis (steps 5 and 8)"
+    __name__ = 'egov.request.validation'
+    __string__ = "Validation"
+    _rec_name = 'reason'
+
+    request = fields.Many2One(
+        'egov.request', "Request", required=True, readonly=True,
+        ondelete='RESTRICT')
+    analysis = fields.Selection([
+            ('feasibility', "Feasibility Analysis (Step 5)"),
+            ('technical', "Technical Analysis (Step 8)"),
+            ], "Analysis", required=True, readonly=True)
+    analysis_string = analysis.translated('analysis')
+    decision = fields.Selection([
+            ('validated', "Validated"),
+            ('revision', "Returned for Revision"),
+            ('rejection', "Rejection Concluded"),
+            ], "Decision", required=True, readonly=True)
+    decision_string = decision.translated('decision')
+    reason = fields.Text("Reason", readonly=True)
+    validator = fields.Many2One(
+        'res.user', "Validator", readonly=True, ondelete='RESTRICT')
+    position = fields.Char(
+        "Position", readonly=True,
+        help="The validator's position when they validated.")
+    validated_at = fields.DateTime("Validated at", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('request')
+        cls._order = [('validated_at', 'ASC'), ('id', 'ASC')]
+
+    def get_rec_name(self, name):
+        return f'{self.analysis_string}: {self.decision_string}'
+
+    @classmethod
+    def record(cls, request, analysis, decision, reason, clicks=None):
+        """Keep the validation of `analysis`. `clicks` are the (user, time)
+        of each validator when several must validate (step 8)."""
+        from .letter import position_of
+        from .request import _now
+        transaction = Transaction()
+        User = Pool().get('res.user')
+        if not clicks:
+            clicks = [(User(transaction.user) if transaction.user else None,
+                    _now())]
+        with without_check_access():
+            return cls.create([{
+                        'request': request.id,
+                        'analysis': analysis,
+                        'decision': decision,
+                        'reason': reason,
+                        'validator': user.id if user else None,
+                        'position': position_of(user),
+                        'validated_at': moment,
+                        } for user, moment in clicks])
+
+    @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            raise HistoryImmutableError(gettext(
+                    'egov_app_request.msg_validation_immutable'))
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        raise HistoryImmutableError(gettext(
+                'egov_app_request.msg_validation_immutable'))
+
+    @classmethod
+    def delete(cls, records):
+        if records:
+            raise HistoryImmutableError(gettext(
+                    'egov_app_request.msg_validation_immutable'))
+        super().delete(records)
+
