@@ -70,7 +70,7 @@ NUMBERED = {'reply'}
 # The step that ended -> the document it issues, and the outcomes that do.
 STEP_DOCUMENTS = {
     'received': ('receipt', None),
-    'completeness': ('checklist', {'incomplete'}),
+    'completeness': ('checklist', {'complete', 'incomplete'}),
     'disposition': ('disposition', None),
     'feasibility_validation': ('feasibility', {'validated', 'rejection'}),
     'categorization': ('category', None),
@@ -140,6 +140,42 @@ WORDS_ID = {
     'acting': {
         'plh': "Plh.",
         'plt': "Plt.",
+        },
+    # In the order of the Tata Naskah Dinas form.
+    'nature': [
+        ('sangat_segera', "Sangat Segera"),
+        ('segera', "Segera"),
+        ('rahasia', "Rahasia"),
+        ('biasa', "Biasa"),
+        ],
+    'checklist': {
+        'present': "Ada",
+        'missing': "Tidak Ada",
+        'not_applicable': "Tidak Diperlukan",
+        },
+    'assessment': {
+        'met': "Memenuhi",
+        'partly': "Memenuhi Sebagian",
+        'not_met': "Tidak Memenuhi",
+        'not_applicable': "Tidak Relevan",
+        },
+    'spbe_class': {
+        'umum': "Aplikasi Umum",
+        'khusus': "Aplikasi Khusus",
+        },
+    'hosting': {
+        'pusat_data': "Pusat Data Pemerintah Kota Tangerang",
+        'pdn': "Pusat Data Nasional (PDN)",
+        },
+    'security_class': {
+        'strategis': "Strategis",
+        'tinggi': "Tinggi",
+        'rendah': "Rendah",
+        },
+    'validation': {
+        'validated': "Divalidasi",
+        'revision': "Dikembalikan untuk Revisi",
+        'rejection': "Disimpulkan Ditolak",
         },
     }
 # The position printed under a signature, by the signer's role (group).
@@ -552,6 +588,14 @@ class LetterReport(Report):
             "The position of the signer: from their role, else the step's"
             return position_of(user, kind)
 
+        def validations(request, analysis):
+            "The validations of an analysis, oldest first"
+            Validation = pool.get('egov.request.validation')
+            return Validation.search([
+                    ('request', '=', request.id),
+                    ('analysis', '=', analysis),
+                    ])
+
         def emblem():
             "The emblem's SVG, inline (WeasyPrint fetches no data: URL)"
             from genshi.core import Markup
@@ -570,6 +614,7 @@ class LetterReport(Report):
                 'addressee': addressee,
                 'lines': lines,
                 'step_record': step_record,
+                'validations': validations,
                 'signer_title': SIGNER_TITLES,
                 'titles': TITLES_ID,
                 })
@@ -627,7 +672,7 @@ class ReceiptReport(LetterReport):
 
 
 class ChecklistReport(LetterReport):
-    "Completeness checklist result (step 2, incomplete)"
+    "Completeness checklist (step 2)"
     __name__ = 'egov.request.letter.checklist'
 
 
