@@ -588,6 +588,16 @@ class LetterReport(Report):
             "The position of the signer: from their role, else the step's"
             return position_of(user, kind)
 
+        def group_title(group):
+            "A role as documents name it: the position of its holder"
+            ModelData = pool.get('ir.model.data')
+            if not group:
+                return ''
+            for fs_id, title in GROUP_TITLES:
+                if ModelData.get_id('egov_app_request', fs_id) == group.id:
+                    return title or setting('head_position')
+            return group.name
+
         def validations(request, analysis):
             "The validations of an analysis, oldest first"
             Validation = pool.get('egov.request.validation')
@@ -615,6 +625,7 @@ class LetterReport(Report):
                 'lines': lines,
                 'step_record': step_record,
                 'validations': validations,
+                'group_title': group_title,
                 'signer_title': SIGNER_TITLES,
                 'titles': TITLES_ID,
                 })
