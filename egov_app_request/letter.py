@@ -225,7 +225,11 @@ def position_of(user, kind=None):
 
 def addressee(opd):
     "The head of an OPD as a letter names them"
-    name = opd.name
+    return addressee_title(opd.name)
+
+
+def addressee_title(name):
+    "The head of the OPD named `name`: Camat Cipondoh Kota Tangerang"
     if name.startswith('Kecamatan '):
         title = 'Camat ' + name[len('Kecamatan '):]
     elif name.startswith('Kelurahan '):

@@ -297,6 +297,11 @@ REQUESTS = [
         "kelurahan.",
         path=['register']),
     dict(key='incomplete', user='kadis.dinkes',
+        checklist={
+            20: "Alur bisnis belum memuat rujukan ke rumah sakit.",
+            40: "KAK belum ditandatangani Kepala Dinas Kesehatan.",
+            50: "Belum ada pernyataan kesediaan data dari RSUD.",
+            },
         title="Sistem Informasi Kesehatan Ibu dan Anak (SI-KIA)",
         description="Pemantauan kehamilan, persalinan dan nifas dari "
         "Puskesmas sampai rumah sakit rujukan untuk menurunkan angka "
@@ -471,6 +476,13 @@ REQUESTS = [
             ('approve_technical', {}, 'kabid.egov'),
             ('approve_technical', {}, 'kabid.sarpras')]),
     dict(key='signing_rejection', user='camat.cipondoh',
+        assess={
+            30: ('not_met', "Kebutuhan sudah dilayani aplikasi kolaborasi "
+                "Pemkot yang disediakan untuk seluruh OPD."),
+            40: ('not_met', "Duplikasi dengan aplikasi kolaborasi dan "
+                "surel dinas yang sudah ada."),
+            70: ('not_met', "Tidak ada anggaran pemeliharaan."),
+            },
         title="Aplikasi Media Sosial Internal Kecamatan Cipondoh",
         description="Aplikasi percakapan dan berbagi informasi antarpegawai "
         "kecamatan dan kelurahan.",
@@ -519,6 +531,16 @@ REQUESTS = [
                 "Disetujui untuk dibangun oleh Bidang Pengembangan "
                 "E-Government pada tahun anggaran berjalan."})]),
     dict(key='done_conditions', user='kabid.dishub',
+        spbe_class='khusus',
+        tech={
+            'tech_architecture': "Fitur baru pada Tangerang LIVE: "
+                "peta posisi bus dan perkiraan kedatangan (API GPS "
+                "operator, basis data waktu nyata).",
+            'tech_integration': "API GPS operator Si Benteng; SPLP untuk "
+                "data halte dan trayek Dinas Perhubungan; Tangerang LIVE.",
+            'tech_security_class': 'rendah',
+            'tech_effort_days': 60,
+            },
         title="Aplikasi Pelacakan Bus Si Benteng",
         description="Posisi bus Trans Kota Tangerang (Si Benteng) secara "
         "waktu nyata dan perkiraan kedatangan di halte.",
@@ -548,6 +570,21 @@ REQUESTS = [
                 "LIVE, terintegrasi dengan SPLP, dan lolos uji keamanan "
                 "(penetration test) Bidang Persandian sebelum rilis."})]),
     dict(key='done_rejected', user='camat.cipondoh',
+        assess={
+            40: ('partly', "Presensi pegawai sudah tersedia pada "
+                "aplikasi kepegawaian BKPSDM; perlu dikaji."),
+            },
+        tech={
+            'tech_architecture': "Aplikasi seluler dengan pengenalan "
+                "wajah di perangkat dan server pencocokan biometrik.",
+            'tech_integration': "Akan menduplikasi data kehadiran pada "
+                "aplikasi kepegawaian BKPSDM.",
+            'tech_security_class': 'strategis',
+            'tech_security_needs': "Data biometrik adalah data pribadi "
+                "spesifik (UU 27/2022): wajib DPIA, enkripsi, dan "
+                "penyimpanan terpisah; risiko tidak sebanding manfaat.",
+            'tech_effort_days': 150,
+            },
         title="Aplikasi Absensi Pegawai Kecamatan Berbasis Wajah",
         description="Presensi pegawai kecamatan dengan pengenalan wajah "
         "di ponsel.",
@@ -658,9 +695,17 @@ def _draft(spec):
     request.user_requirements = spec['requirements']
     request.app_inputs = spec['inputs']
     request.app_outputs = spec['outputs']
+    # The OPD's own letter: numbered in its register, dated a few days
+    # before it is submitted.
+    from egov_app_request import request as request_module
+    short = OPD_SHORT.get(request.opd.code, request.opd.code)
+    today = (request_module._now() + WIB).date()
+    request.letter_number = (
+        f"000.7/{sum(map(ord, spec['title'])) % 900 + 100}"
+        f"/{short}/{today.year}")
+    request.letter_date = today - dt.timedelta(days=2)
     field = ('required_new' if request.kind == 'new'
         else 'required_development')
-    short = OPD_SHORT.get(request.opd.code, request.opd.code)
     for type_ in DocumentType.find([(field, '=', True)]):
         document = request.documents.new()
         document.type = type_
@@ -697,7 +742,100 @@ def _as(login):
     return config
 
 
-def _play(request_id, button, values, actor):
+# The structured content each step writes, as the Dinas would: the
+# checklist items and feasibility criteria by their sequence (data), the
+# texts from the request itself. A spec overrides with 'checklist',
+# 'assess', 'spbe_class', 'category_reason' and 'tech'.
+CHECKLIST_NOTES = {
+    10: "Nomor {letter_number}, ditandatangani {submitter}.",
+    20: "{policy}",
+    30: "{legal}",
+    40: "Kerangka Acuan Kerja terlampir.",
+    50: "{inputs}",
+    60: "{outputs}",
+    70: "Dokumentasi {existing} terlampir.",
+    }
+CRITERIA_NOTES = {
+    10: ("met", "Sesuai tugas dan fungsi {opd}. Dasar hukum: {legal}"),
+    20: ("met", "Selaras dengan domain layanan Arsitektur SPBE Kota "
+        "Tangerang (Kepwal 800/Kep.271-Kominfo/2023)."),
+    30: ("met", "Belum ada Aplikasi Umum nasional yang melayani kebutuhan "
+        "ini (Perpres 95/2018 pasal 35-36)."),
+    40: ("met", "Tidak ditemukan aplikasi sejenis dalam inventaris "
+        "aplikasi Pemerintah Kota Tangerang."),
+    50: ("met", "Proses bisnis dan kebutuhan pengguna jelas: "
+        "{requirements}"),
+    60: ("met", "Data mengikuti standar Satu Data Indonesia; pertukaran "
+        "data antar-OPD melalui SPLP."),
+    70: ("partly", "Pembangunan dianggarkan pada DPA {opd} 2027; biaya "
+        "pemeliharaan tahun berikutnya perlu dipastikan."),
+    80: ("met", "Pemilik proses bisnis {opd}; operator ditunjuk dengan "
+        "SK Kepala Perangkat Daerah."),
+    }
+TECH_DEFAULTS = {
+    'tech_architecture': "Aplikasi web responsif (Laravel 11, PostgreSQL "
+        "16) dengan API REST untuk aplikasi seluler; masuk dengan SSO "
+        "Tangerang.",
+    'tech_hosting': 'pusat_data',
+    'tech_integration': "Melalui SPLP: data kependudukan (NIK) dari "
+        "Disdukcapil; notifikasi lewat layanan pesan Pemkot; SSO "
+        "Tangerang untuk pegawai.",
+    'tech_security_class': 'tinggi',
+    'tech_security_needs': "TLS 1.3, autentikasi dua faktor untuk "
+        "administrator, enkripsi data pribadi, log audit, uji penetrasi "
+        "oleh Bidang Persandian sebelum rilis (Peraturan BSSN 4/2021).",
+    'tech_infrastructure': "2 VM di Pusat Data Pemkot (4 vCPU, 8 GB RAM, "
+        "200 GB), basis data bersama terkelola, sertifikat elektronik "
+        "BSrE, subdomain tangerangkota.go.id.",
+    'tech_effort_days': 120,
+    }
+
+
+def _fill_step(request, spec, button):
+    "What the step's role writes before pressing `button`"
+    words = dict(
+        letter_number=request.letter_number or '-',
+        submitter=request.submitter.name if request.submitter else '-',
+        opd=request.opd.name,
+        policy=spec['policy'], legal=spec['legal'],
+        requirements=spec['requirements'], inputs=spec['inputs'],
+        outputs=spec['outputs'], existing=spec.get('existing', ''))
+    if button in {'mark_complete', 'mark_incomplete'}:
+        missing = spec.get('checklist', {}) if button == 'mark_incomplete' \
+            else {}
+        for line in request.checklist:
+            sequence = line.item.sequence
+            if sequence in missing:
+                line.result = 'missing'
+                line.note = missing[sequence]
+            else:
+                line.result = 'present'
+                line.note = CHECKLIST_NOTES.get(sequence, '').format(
+                    **words) or None
+    elif button == 'submit_feasibility':
+        assess = spec.get('assess', {})
+        for line in request.feasibility_lines:
+            sequence = line.criterion.sequence
+            assessment, note = assess.get(
+                sequence, CRITERIA_NOTES.get(sequence, ('met', '')))
+            line.assessment = assessment
+            line.note = note.format(**words)
+    elif button == 'categorize':
+        request.spbe_class = spec.get('spbe_class', 'khusus')
+        request.category_reason = spec.get('category_reason',
+            "Aplikasi memenuhi kebutuhan khusus {opd} yang tidak "
+            "disediakan Aplikasi Umum nasional; {what}.".format(
+                opd=request.opd.name,
+                what=("melayani masyarakat secara langsung"
+                    if request.category.code == 'layanan_publik'
+                    else "mendukung manajemen internal pemerintahan")))
+    elif button == 'submit_technical':
+        for name, value in {**TECH_DEFAULTS, **spec.get('tech', {})}.items():
+            setattr(request, name, value)
+    request.save()
+
+
+def _play(request_id, button, values, actor, spec=None):
     from proteus import Model
     _as(actor)
     Request = Model.get('egov.request')
@@ -707,7 +845,9 @@ def _play(request_id, button, values, actor):
             Category = Model.get('egov.category')
             value, = Category.find([('code', '=', value)])
         setattr(request, name, value)
-    if values:
+    if spec is not None:
+        _fill_step(request, spec, button)
+    elif values:
         request.save()
     request.click(button)
     return request
@@ -854,7 +994,7 @@ def fill(database, configs):
             else:
                 actor = ACTORS[button]
             clock.tick()
-            _play(request_id, button, values, actor)
+            _play(request_id, button, values, actor, spec)
         clock.set(None)
 
     # Check: every state of the workflow has a request.
