@@ -762,7 +762,19 @@ def _form_values(request):
         values[name] = request.form.get(name, '').strip()
     if values['kind'] != 'development':
         values['existing_application'] = ''
+    values['letter_number'] = request.form.get(
+        'letter_number', '').strip()[:100]
+    values['letter_date'] = _parse_date(request.form.get('letter_date', ''))
     return values
+
+
+def _parse_date(text):
+    "A date of an <input type=date> (YYYY-MM-DD); empty or invalid: None"
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _uploads(pool, request, types):
@@ -880,6 +892,16 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         'id="existing_application" name="existing_application" '
         'aria-describedby="existing-hint" value="{existing}"></div>'
         '</fieldset>'
+        '<fieldset><legend>Surat permohonan</legend>'
+        '<label for="letter_number">Nomor surat<span class="hint" '
+        'id="letter_number-hint">Nomor surat permohonan yang ditandatangani '
+        'pimpinan Perangkat Daerah (diunggah di bawah).</span></label>'
+        '<input type="text" id="letter_number" name="letter_number" '
+        'maxlength="100" aria-describedby="letter_number-hint" '
+        'value="{letter_number}">'
+        '<label for="letter_date">Tanggal surat</label>'
+        '<input type="date" id="letter_date" name="letter_date" '
+        'value="{letter_date}"></fieldset>'
         '<fieldset><legend>Masukan langkah 1 SOP</legend>{inputs}</fieldset>'
         '<fieldset><legend>Dokumen pendukung</legend><p class="hint">PDF, '
         'ODT/DOCX, ODS/XLSX, PNG atau JPG; isi berkas harus sesuai dengan '
@@ -892,6 +914,9 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         csrf=user['csrf'], kinds=kinds, title=values.get('title', ''),
         description=values.get('description', ''),
         existing=values.get('existing_application', ''), inputs=inputs,
+        letter_number=values.get('letter_number') or '',
+        letter_date=(values['letter_date'].isoformat()
+            if values.get('letter_date') else ''),
         limit=limit, docs=Markup('').join(docs))
     return page(database, heading, body, user=user, current='new',
         status=status)
@@ -932,6 +957,10 @@ def _save_request(pool, request, user, record=None):
         refuse(errors, HTTPStatus.FORBIDDEN)
     if not values['title']:
         errors.append("Isi judul aplikasi.")
+    if request.form.get('letter_date', '').strip() and not values[
+            'letter_date']:
+        errors.append("Tanggal surat permohonan tidak valid: isi dengan "
+            "format TTTT-BB-HH.")
     documents, upload_errors = _uploads(pool, request, types)
     errors += upload_errors
     if not errors and submitting:
@@ -1000,8 +1029,9 @@ def portal_edit(request, pool, user, request_id):
     if request.method == 'POST':
         return _save_request(pool, request, user, record=record)
     values = {name: getattr(record, name) or '' for name in [
-            'kind', 'title', 'description', 'existing_application'] + [
-            i[0] for i in INPUTS]}
+            'kind', 'title', 'description', 'existing_application',
+            'letter_number'] + [i[0] for i in INPUTS]}
+    values['letter_date'] = record.letter_date
     return _request_form(pool, database, user,
         f'/{database}/portal/request/{record.id}/edit', values, [],
         record=record)

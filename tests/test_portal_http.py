@@ -404,11 +404,26 @@ def test_draft_finished_and_submitted(site):
     assert response.status == 422
     _, state = documents_of(site, site.draft)
     assert state == 'draft'
+    # A request letter date that is not a date: refused, nothing moved.
     response = dinkes.post(f'/portal/request/{site.draft}/edit',
-        dict(fields, app_outputs="Laporan bulanan.", action='submit'))
+        dict(fields, app_outputs="Laporan bulanan.", action='submit',
+            letter_number="000.7/77/Dinkes/2026", letter_date="20/11/2026"))
+    assert response.status == 422
+    assert 'Tanggal surat permohonan tidak valid' in response.text
+    _, state = documents_of(site, site.draft)
+    assert state == 'draft'
+    response = dinkes.post(f'/portal/request/{site.draft}/edit',
+        dict(fields, app_outputs="Laporan bulanan.", action='submit',
+            letter_number="000.7/77/Dinkes/2026", letter_date="2026-11-20"))
     assert response.status == 303, response.text
     _, state = documents_of(site, site.draft)
     assert state == 'received'
+    # The OPD's own letter number and date are kept for the receipt and
+    # the disposition sheet.
+    record, = site.admin.call('model.egov.request.read', [site.draft],
+        ['letter_number', 'letter_date'])
+    assert record['letter_number'] == "000.7/77/Dinkes/2026"
+    assert record['letter_date']['day'] == 20
     # A submitted request is no longer edited.
     response = dinkes.get(f'/portal/request/{site.draft}/edit')
     assert response.status == 303
@@ -421,10 +436,14 @@ def test_letters_for_the_opd_only(site):
     except Exception:
         pytest.skip("no letter model (egov.request.letter) installed")
     request_id = site.data['received'][1]
-    site.client('tatakelola').call('model.egov.request.register',
-        [request_id])
-    site.client('tatakelola').call('model.egov.request.mark_complete',
-        [request_id])
+    tatakelola = site.client('tatakelola')
+    tatakelola.call('model.egov.request.register', [request_id])
+    # Step 2: every item of the checklist found present.
+    record, = tatakelola.call('model.egov.request.read', [request_id],
+        ['checklist'])
+    tatakelola.call('model.egov.request.checklist.write',
+        record['checklist'], {'result': 'present'})
+    tatakelola.call('model.egov.request.mark_complete', [request_id])
     site.client('kabid.egov').call('model.egov.request.forward',
         [request_id])
     letters = site.admin.call('model.egov.request.letter.search_read',
