@@ -21,6 +21,8 @@ MENU_ROOT = re.compile(r'^(e-Government Applications|Aplikasi e-Government)$')
 MENU_QUEUE = re.compile(r'^(My Queue|Antrean Saya)$')
 MENU_OPD = re.compile(r"^(My OPD's Requests|Pengajuan OPD Saya)$")
 TAB_ALL = re.compile(r'^\s*(All|Semua)\b')
+TAB_COMPLETENESS = re.compile(r'^\s*2\. (Completeness|Kelengkapan)')
+RESULT_PRESENT = re.compile(r'^(Present|Ada)$')
 
 
 def rpc_client(url, login, password):
@@ -130,6 +132,31 @@ class Session:
         steps = [label for label in labels if re.match(r'^\d\. ', label)]
         return steps[0] if steps else ' / '.join(labels)
 
+    def set_checklist_result(self, index, label):
+        """In the editable checklist list, set the Result of row `index`:
+        a click on the cell opens its selection."""
+        pane = self.pane()
+        tree = pane.locator('.treeview').filter(
+            has=self.page.locator('th', has_text=re.compile(
+                r'^(Result|Hasil)$'))).first
+        headers = tree.locator('thead th').evaluate_all(
+            "ths => ths.map(th => th.textContent.trim())")
+        column = next(i for i, h in enumerate(headers)
+            if h in {'Result', 'Hasil'})
+        row = tree.locator('tbody tr:visible').nth(index)
+        select = row.locator('select').first
+        # The first click selects the row, the next one edits the cell.
+        for _ in range(3):
+            row.locator('td').nth(column).click()
+            self.idle()
+            if select.count() and select.is_visible():
+                break
+        select.wait_for(state='visible')
+        option = select.locator('option').filter(has_text=label).first
+        select.select_option(value=option.get_attribute('value'))
+        select.press('Tab')
+        self.idle()
+
     def list_rows(self):
         return self.pane().locator('.treeview tbody tr:visible')
 
@@ -191,13 +218,38 @@ def test_register_at_step_1(browser, demo_server):
             "e => { if (e.scrollTop) { e.scrollTop = 0; } })")
         assert session.state_label().startswith('2.'), session.state_label()
         session.shot('06_request_step2')
+
+        # Step 2: the checklist of a new application, one row per item
+        # (data); each is marked "Ada" in the editable list.
+        session.select_tab(TAB_COMPLETENESS)
+        rows = session.pane().locator(
+            '.treeview tbody tr:visible').filter(has=page.locator('td'))
+        rows.first.wait_for()
+        count = rows.count()
+        assert count == 6, count
+        for i in range(count):
+            session.set_checklist_result(i, RESULT_PRESENT)
+        session.shot('07_checklist_filled')
+        complete = session.pane().locator('button[name="mark_complete"]')
+        complete.click()
+        complete.wait_for(state='hidden')
+        session.pane().locator('button[name="forward"]').wait_for(
+            state='attached')
+        session.idle()
+        session.check_errors('mark_complete')
+        assert session.state_label().startswith('3.'), session.state_label()
+        session.shot('08_request_step3')
     finally:
         session.close()
 
-    # The server agrees: the request is at step 2, registered by tatakelola.
+    # The server agrees: the request went through step 1, registered by
+    # tatakelola, and step 2 with every item of its checklist present.
     read, = tatakelola.call('model.egov.request.read', [request['id']],
-        ['state', 'history'])
-    assert read['state'] == 'completeness'
+        ['state', 'history', 'checklist'])
+    assert read['state'] == 'disposition'
+    lines = tatakelola.call('model.egov.request.checklist.read',
+        read['checklist'], ['result'])
+    assert [l['result'] for l in lines] == ['present'] * 6
     history = tatakelola.call('model.egov.request.history.read',
         read['history'], ['state', 'outcome', 'actor.login'])
     registered = [h for h in history if h['state'] == 'received']
