@@ -245,6 +245,19 @@ STEP_LINES = {
     }
 
 
+def without_unreadable_fields(cls, definition):
+    """The field definitions a user may read: the analyses stay inside
+    Diskominfo (ir.model.field.access in analysis.xml), so a client of
+    another group is not even told of them (proteus and scripts read every
+    field they are told of; the web client reads only its views')."""
+    if not Transaction().check_access:
+        return definition
+    FieldAccess = Pool().get('ir.model.field.access')
+    access = FieldAccess.get_access([cls.__name__])[cls.__name__]
+    return {name: value for name, value in definition.items()
+        if access.get(name, {}).get('read', True)}
+
+
 def prepare_step(requests):
     """When a step starts: give the requests the lines of its structured
     content (checklist items, feasibility criteria) they lack. Lines kept

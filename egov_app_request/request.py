@@ -20,7 +20,8 @@ from .exceptions import (
     IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
-from .analysis import prepare_step, require_lines_filled
+from .analysis import (
+    prepare_step, require_lines_filled, without_unreadable_fields)
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -441,6 +442,11 @@ class Request(Workflow, ModelSQL, ModelView):
     @classmethod
     def view_attributes(cls):
         return super().view_attributes() + [TIMING_VISUAL]
+
+    @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        return without_unreadable_fields(
+            cls, super().fields_get(fields_names, level=level))
 
     def get_rec_name(self, name):
         if self.number:
@@ -1369,6 +1375,11 @@ class RequestHistory(ModelSQL, ModelView):
     @staticmethod
     def default_started():
         return _now()
+
+    @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        return without_unreadable_fields(
+            cls, super().fields_get(fields_names, level=level))
 
     @classmethod
     def view_attributes(cls):
