@@ -12,7 +12,7 @@ from functools import wraps
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
@@ -441,7 +441,18 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def view_attributes(cls):
-        return super().view_attributes() + [TIMING_VISUAL]
+        # The analyses stay inside Diskominfo (their fields are not even
+        # sent to others): no empty tabs for the OPD's users.
+        groups = Eval('context', {}).get('groups', [])
+        outside = ~(Id('egov_app_request', 'group_diskominfo').in_(groups)
+            | Id('egov_app_request', 'group_egov_admin').in_(groups))
+        return super().view_attributes() + [TIMING_VISUAL] + [
+            (f'/form/notebook/page[@id="{page}"]', 'states',
+                {'invisible': outside})
+            for page in ['feasibility', 'technical']] + [
+            ('/form//separator[@id="sep_disposition"]', 'states',
+                {'invisible': outside}),
+            ]
 
     @classmethod
     def fields_get(cls, fields_names=None, level=0):
