@@ -275,8 +275,25 @@ def test_opd_sees_only_its_requests(browser, demo_server):
         rows.first.wait_for()
         session.shot('07_opd_requests')
         texts = rows.all_inner_texts()
+
+        # A decided request: the OPD's tabs, without the analyses that
+        # stay inside Diskominfo.
+        rows.filter(has_text=re.compile(
+            r'(Decided|Sudah Diputuskan)')).first.dblclick()
+        tabs = session.pane().locator('.nav-tabs a, [role="tab"]')
+        tabs.filter(has_text=TAB_COMPLETENESS).first.wait_for()
+        session.idle()
+        labels = [t.strip() for t in tabs.evaluate_all(
+                "tabs => tabs.filter(t => t.offsetParent !== null)"
+                ".map(t => t.textContent)") if t.strip()]
+        session.shot('08_opd_request_tabs')
     finally:
         session.close()
+
+    assert any(TAB_COMPLETENESS.match(label) for label in labels), labels
+    for internal in [r'^4-5\.', r'^7-8\.', r'^(Validations|Validasi)$']:
+        assert not any(re.match(internal, label) for label in labels), (
+            internal, labels)
 
     assert len(texts) == len(dinkes), texts
     for text in texts:
