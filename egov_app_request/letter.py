@@ -14,6 +14,7 @@ frozen.
   replaces one from the web client (Content) without code."""
 import hashlib
 import threading
+from pathlib import Path
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -25,6 +26,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import LetterFrozenError, NotResponsibleError
 
+REPORT_FOLDER = Path(__file__).parent / 'report'
 MONTHS_ID = [
     'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
     'Agustus', 'September', 'Oktober', 'November', 'Desember']
@@ -211,16 +213,24 @@ def _now():
 def position_of(user, kind=None):
     """The position of an official as documents print it: from their role
     (group), else the role that signs the document `kind`."""
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    Configuration = pool.get('egov.configuration')
-    config = Configuration(1)
-    head = (config.head_position or Configuration.default_head_position())
     groups = {g.id for g in user.groups} if user else set()
+    return group_position(groups) or SIGNER_TITLES.get(kind) or _head()
+
+
+def _head():
+    "The position of the Kepala Dinas, from the configuration"
+    Configuration = Pool().get('egov.configuration')
+    return (Configuration(1).head_position
+        or Configuration.default_head_position())
+
+
+def group_position(group_ids):
+    "The position of the first SOP role among `group_ids`, or None"
+    ModelData = Pool().get('ir.model.data')
     for fs_id, title in GROUP_TITLES:
-        if ModelData.get_id('egov_app_request', fs_id) in groups:
-            return title or head
-    return SIGNER_TITLES.get(kind) or head
+        if ModelData.get_id('egov_app_request', fs_id) in group_ids:
+            return title or _head()
+    return None
 
 
 def addressee(opd):
@@ -594,13 +604,9 @@ class LetterReport(Report):
 
         def group_title(group):
             "A role as documents name it: the position of its holder"
-            ModelData = pool.get('ir.model.data')
             if not group:
                 return ''
-            for fs_id, title in GROUP_TITLES:
-                if ModelData.get_id('egov_app_request', fs_id) == group.id:
-                    return title or setting('head_position')
-            return group.name
+            return group_position({group.id}) or group.name
 
         def validations(request, analysis):
             "The validations of an analysis, oldest first"
@@ -642,10 +648,14 @@ class LetterReport(Report):
         reads an empty <div/> of XML as an element left open."""
         from io import BytesIO
 
-        from genshi.template import MarkupTemplate
+        from genshi.template import MarkupTemplate, TemplateLoader
         template = report.get_template_cached()
         if template is None:
-            template = MarkupTemplate(BytesIO(report.report_content))
+            # The templates include the parts every document shares
+            # (report/letter_parts.html), replaced templates too.
+            template = MarkupTemplate(BytesIO(report.report_content),
+                loader=TemplateLoader([str(REPORT_FOLDER)],
+                    auto_reload=False))
             report.set_template_cached(template)
         translate = cls._callback_loader(report, template)
         if translate:

@@ -21,7 +21,7 @@ from .exceptions import (
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
 from .analysis import (
-    prepare_step, require_lines_filled, without_unreadable_fields)
+    STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -901,14 +901,12 @@ class Request(Workflow, ModelSQL, ModelView):
                 value = value.rec_name
             lines.append(f"{labels[name]['string']}: {value}")
         # The structured lines as they stood when the step ended.
-        field = {'completeness': 'checklist',
-            'feasibility': 'feasibility_lines'}.get(state)
-        if field:
+        if state in STEP_LINES:
+            field, _, result = STEP_LINES[state]
             for line in getattr(self, field):
-                result = (line.result_string if field == 'checklist'
-                    else line.assessment_string)
                 note = f' ({line.note})' if line.note else ''
-                lines.append(f"- {line.rec_name}: {result}{note}")
+                lines.append(f"- {line.rec_name}: "
+                    f"{getattr(line, f'{result}_string')}{note}")
         return '\n'.join(lines) or None
 
     # --- What the validations (steps 5 and 8) share ---------------------
