@@ -308,3 +308,60 @@ def test_opd_sees_only_its_requests(browser, demo_server):
         ['opd.code'])
     assert {r['opd.']['code'] for r in seen} == {'dinkes'}
     assert len(seen) == len(dinkes)
+
+
+def test_step_3_selection_changed_then_forwarded(browser, demo_server):
+    """The Kabid changes "Sifat" and types the instruction, then presses
+    Teruskan at once: the save before the button sends what she changed,
+    and only that (sao redrew its selections a tick late and sent their
+    first option: null, or another kind of request)."""
+    url, password = demo_server.url, demo_server.password
+    kabid = rpc_client(url, 'kabid.egov', password)
+    request, *_ = _request(kabid, [('state', '=', 'disposition')])
+    before, = kabid.call('model.egov.request.read', [request['id']],
+        ['kind', 'disposition_nature'])
+
+    session = Session(browser, demo_server, 'kabid_egov_step3')
+    writes = []
+
+    def record_write(rpc):
+        if rpc.method == 'POST' and rpc.url.endswith('/rpc/'):
+            body = rpc.post_data_json or {}
+            if body.get('method') == 'model.egov.request.write':
+                writes.append(body['params'][1])
+    session.page.on('request', record_write)
+    try:
+        session.login('kabid.egov')
+        session.open_menu(MENU_QUEUE)
+        session.list_rows().filter(has_text=request['number']).first.dblclick()
+        forward = session.pane().locator('button[name="forward"]')
+        forward.wait_for(state='visible')
+        session.idle()
+        session.select_tab(re.compile(r'^\s*1-3\.'))
+        session.pane().locator('select[name="disposition_nature"]'
+            ).select_option(value='"segera"')
+        instruction = session.pane().locator(
+            'textarea[name="disposition_instruction"]')
+        instruction.fill('Mohon dikaji kelayakannya minggu ini.')
+        # No pause, no "Simpan": straight from typing to the button.
+        forward.click()
+        forward.wait_for(state='hidden')
+        session.pane().locator('button[name="submit_feasibility"]').wait_for(
+            state='attached')
+        session.idle()
+        session.check_errors('forward')
+        errors = session.page.locator('.modal.in .modal-body').all_inner_texts()
+        session.shot('after_forward')
+    finally:
+        session.close()
+
+    assert not errors, errors
+    assert writes == [{
+            'disposition_nature': 'segera',
+            'disposition_instruction': 'Mohon dikaji kelayakannya minggu ini.',
+            }], writes
+    after, = kabid.call('model.egov.request.read', [request['id']],
+        ['state', 'kind', 'disposition_nature', 'disposition_instruction'])
+    assert after['state'] == 'feasibility'
+    assert after['kind'] == before['kind']
+    assert after['disposition_nature'] == 'segera'
