@@ -705,23 +705,80 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _check_direct_write(cls, requests, values):
-        "Users write only what their step lets them; the workflow the rest"
+        """Users change only what their step lets them; the workflow the
+        rest. A value sent unchanged is no change: clients send the fields
+        of the form they show."""
         pool = Pool()
         User = pool.get('res.user')
         transaction = Transaction()
         if transaction.user == 0 or not transaction.check_access:
             return
         groups = set(User.get_groups())
-        labels = cls.fields_get(list(values))
+        with without_check_access():
+            # Name the field even to those who may not read it.
+            labels = cls.fields_get(list(values))
         for request in requests:
             allowed = cls._editable_fields(request, groups)
-            for name in values:
-                if name not in allowed:
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_protected_field',
-                            field=labels.get(name, {}).get('string', name),
-                            request=request.rec_name,
-                            step=request.state_string))
+            for name, value in values.items():
+                if name in allowed or not request._changes(name, value):
+                    continue
+                raise ProtectedFieldError(gettext(
+                        'egov_app_request.msg_protected_field',
+                        field=labels.get(name, {}).get('string', name),
+                        request=request.rec_name,
+                        step=request.state_string,
+                        owners=request._field_owners(name)))
+
+    def _changes(self, name, value):
+        "Whether writing `value` into the field `name` changes it"
+        field = self._fields.get(name)
+        if field is None:
+            return True
+        if field._type in {'one2many', 'many2many'}:
+            # A list of actions: none is no change.
+            return bool(value)
+        current = getattr(self, name)
+        if isinstance(current, ModelSQL):
+            current = current.id
+        if field._type in {'char', 'text', 'selection', 'boolean'}:
+            # Empty and unset read alike on every screen.
+            current, value = current or None, value or None
+        return current != value
+
+    def _field_owners(self, name):
+        "Who writes the field `name`, and at which step: for the messages"
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Group = pool.get('res.group')
+        Category = pool.get('egov.category')
+        ModelData = pool.get('ir.model.data')
+        steps = Step.by_state()
+        step_names = dict(self.fields_get(['state'])['state']['selection'])
+        owners = []
+        if name in OPD_FIELDS:
+            owners.append(gettext('egov_app_request.msg_owner_opd',
+                    opd=self.opd.rec_name if self.opd else '-'))
+        for state, step in steps.items():
+            # The step note belongs to whoever acts on the current step.
+            note = {'step_note'} if state == self.state else set()
+            if name in STEP_FIELDS.get(state, set()) | note:
+                if state == self.state:
+                    groups = self.responsible_groups()
+                elif step.route_by_category:
+                    groups = [c.team_group for c in Category.search([])]
+                else:
+                    groups = step.groups
+                owners.append(gettext('egov_app_request.msg_owner_step',
+                        groups=' / '.join(g.name for g in groups) or '-',
+                        step=step_names[state]))
+            for fs_id, shared in SHARED_STEP_FIELDS.get(state, {}).items():
+                if name in shared:
+                    group = Group(ModelData.get_id('egov_app_request', fs_id))
+                    owners.append(gettext('egov_app_request.msg_owner_step',
+                            groups=group.name, step=step_names[state]))
+        if not owners:
+            owners.append(gettext('egov_app_request.msg_owner_procedure'))
+        return '; '.join(owners)
 
     # --- Storage ---------------------------------------------------------
 
