@@ -22,6 +22,7 @@ from .exceptions import (
     StepRequirementError, UploadError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
+from .feedback import feedback_action, wants_feedback
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -99,7 +100,9 @@ def from_state(*sources):
     Outermost decorator of every step button, so that it runs before the
     platform's own button checks: when two users press the same button at
     once, the transaction of the second is retried after the first commits
-    and lands here, telling its user that the click changed nothing."""
+    and lands here, telling its user that the click changed nothing. A
+    click that went through answers the web client with the dialog of
+    what happened (feedback.py)."""
     def decorator(func):
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
@@ -114,7 +117,11 @@ def from_state(*sources):
                             'egov_app_request.msg_stale_click',
                             request=request.rec_name,
                             state=request.state_string))
-            return func(cls, requests, *args, **kwargs)
+            result = func(cls, requests, *args, **kwargs)
+            if result is None and wants_feedback():
+                # The web client then shows what happened and what is next.
+                result = feedback_action()
+            return result
         return wrapper
     return decorator
 

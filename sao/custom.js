@@ -62,3 +62,40 @@
         return set_value.apply(this, arguments);
     };
 }());
+
+/* A press on a button did nothing after editing a row of a list.
+ * The mouse down on the button blurs the row being edited; sao ends the
+ * edit, redraws the row and scrolls it back into view. The form moved
+ * under the pointer (step 4: 335 px), the mouse up landed on another
+ * element, and the browser sent no click at all. While a mouse button is
+ * down, nothing scrolls by itself: what is under the pointer stays there.
+ * The scroll that was skipped is done once the button is released. */
+(function() {
+    'use strict';
+    var scrollIntoViewIfNeeded = Sao.common.scrollIntoViewIfNeeded;
+    var pressed = false, postponed = [];
+    document.addEventListener('mousedown', function() {
+        pressed = true;
+    }, true);
+    document.addEventListener('mouseup', function() {
+        pressed = false;
+        // After the click that this mouse up makes.
+        window.setTimeout(function() {
+            var elements = postponed;
+            postponed = [];
+            for (const element of elements) {
+                if (element.isConnected) {
+                    scrollIntoViewIfNeeded(element);
+                }
+            }
+        });
+    }, true);
+    Sao.common.scrollIntoViewIfNeeded = function(element) {
+        if (pressed) {
+            postponed.push(element);
+            return;
+        }
+        return scrollIntoViewIfNeeded.apply(this, arguments);
+    };
+}());
+

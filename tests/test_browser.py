@@ -23,6 +23,8 @@ MENU_OPD = re.compile(r"^(My OPD's Requests|Pengajuan OPD Saya)$")
 TAB_ALL = re.compile(r'^\s*(All|Semua)\b')
 TAB_COMPLETENESS = re.compile(r'^\s*2\. (Completeness|Kelengkapan)')
 RESULT_PRESENT = re.compile(r'^(Present|Ada)$')
+ASSESSMENT = re.compile(r'^(Assessment|Penilaian)$')
+MET = re.compile(r'^(Met|Memenuhi)$')
 
 
 def rpc_client(url, login, password):
@@ -133,16 +135,20 @@ class Session:
         return steps[0] if steps else ' / '.join(labels)
 
     def set_checklist_result(self, index, label):
-        """In the editable checklist list, set the Result of row `index`:
-        a click on the cell opens its selection."""
+        "In the editable checklist list, set the Result of row `index`"
+        self.set_list_selection(
+            re.compile(r'^(Result|Hasil)$'), index, label)
+
+    def set_list_selection(self, header, index, label):
+        """In the editable list whose column is headed `header`, set that
+        column of row `index` to `label`: a click on the cell opens its
+        selection."""
         pane = self.pane()
         tree = pane.locator('.treeview').filter(
-            has=self.page.locator('th', has_text=re.compile(
-                r'^(Result|Hasil)$'))).first
+            has=self.page.locator('th', has_text=header)).first
         headers = tree.locator('thead th').evaluate_all(
             "ths => ths.map(th => th.textContent.trim())")
-        column = next(i for i, h in enumerate(headers)
-            if h in {'Result', 'Hasil'})
+        column = next(i for i, h in enumerate(headers) if header.match(h))
         row = tree.locator('tbody tr:visible').nth(index)
         select = row.locator('select').first
         # The first click selects the row, the next one edits the cell.
@@ -159,6 +165,28 @@ class Session:
 
     def list_rows(self):
         return self.pane().locator('.treeview tbody tr:visible')
+
+    def step_done(self):
+        """The dialog that answers a step button: its text, once closed
+        with OK. Any other dialog (an error) fails the test."""
+        dialog = self.page.locator('.modal.in').filter(
+            has=self.page.locator('textarea')).first
+        try:
+            dialog.wait_for(state='visible')
+        except Exception:
+            errors = self.page.locator('.modal.in .modal-body'
+                ).all_inner_texts()
+            raise AssertionError(f"no step dialog; dialogs: {errors} "
+                f"(screenshot {self.shot('step_done_missing')})")
+        title = dialog.locator('.modal-title, .modal-header').first
+        assert re.search(r'(Langkah Selesai|Step Done)', title.inner_text()
+            ), title.inner_text()
+        text = dialog.locator('textarea').input_value()
+        dialog.locator('.modal-footer button').filter(
+            has_text=re.compile(r'^\s*OK\s*$')).first.click()
+        dialog.wait_for(state='hidden')
+        self.idle()
+        return text
 
 
 def _request(admin, domain):
@@ -200,13 +228,8 @@ def test_register_at_step_1(browser, demo_server):
         session.shot('04_request_step1')
 
         register.click()
-        # A confirmation, if the button asks for one.
-        confirm = page.locator('.modal.in .modal-footer .btn-primary')
-        try:
-            confirm.first.wait_for(state='visible', timeout=1500)
-            confirm.first.click()
-        except Exception:
-            pass
+        told = session.step_done()
+        assert 'Kini pada "2. Pemeriksaan Kelengkapan"' in told, told
         register.wait_for(state='hidden')
         session.pane().locator('button[name="mark_complete"]').wait_for(
             state='visible')
@@ -232,6 +255,8 @@ def test_register_at_step_1(browser, demo_server):
         session.shot('07_checklist_filled')
         complete = session.pane().locator('button[name="mark_complete"]')
         complete.click()
+        told = session.step_done()
+        assert 'Kini pada "3. Disposisi"' in told, told
         complete.wait_for(state='hidden')
         session.pane().locator('button[name="forward"]').wait_for(
             state='attached')
@@ -345,17 +370,22 @@ def test_step_3_selection_changed_then_forwarded(browser, demo_server):
         instruction.fill('Mohon dikaji kelayakannya minggu ini.')
         # No pause, no "Simpan": straight from typing to the button.
         forward.click()
+        told = session.step_done()
+        session.shot('after_forward')
         forward.wait_for(state='hidden')
         session.pane().locator('button[name="submit_feasibility"]').wait_for(
             state='attached')
         session.idle()
         session.check_errors('forward')
-        errors = session.page.locator('.modal.in .modal-body').all_inner_texts()
-        session.shot('after_forward')
     finally:
         session.close()
 
-    assert not errors, errors
+    # She is told what happened, who acts next and by when.
+    assert re.search(r'Langkah "3\. Disposisi": Selesai — Agus Setiawan, '
+        r'\w+, \d+ \w+ \d{4} \d\d\.\d\d WIB\.', told), told
+    assert re.search(r'Kini pada "4\. Analisis Kelayakan", di tangan Ketua '
+        r'Tim Kerja Tata Kelola TIK, paling lambat \w+, \d+ \w+ \d{4} '
+        r'\d\d\.\d\d WIB\.', told), told
     assert writes == [{
             'disposition_nature': 'segera',
             'disposition_instruction': 'Mohon dikaji kelayakannya minggu ini.',
@@ -365,3 +395,53 @@ def test_step_3_selection_changed_then_forwarded(browser, demo_server):
     assert after['state'] == 'feasibility'
     assert after['kind'] == before['kind']
     assert after['disposition_nature'] == 'segera'
+
+
+def test_step_4_criteria_then_one_press(browser, demo_server):
+    """The team lead assesses the criteria in the editable list, writes the
+    summary and the conclusion, and presses "Ajukan untuk Validasi" once:
+    that one press moves the request (the row left editing scrolled the
+    form under the pointer, and the first press did nothing)."""
+    url, password = demo_server.url, demo_server.password
+    tatakelola = rpc_client(url, 'tatakelola', password)
+    request, *_ = _request(tatakelola, [
+            ('state', '=', 'feasibility'),
+            ('feasibility_conclusion', '=', None)])
+
+    session = Session(browser, demo_server, 'tatakelola_step4')
+    try:
+        page = session.page
+        session.login('tatakelola')
+        session.open_menu(MENU_QUEUE)
+        session.list_rows().filter(has_text=request['number']).first.dblclick()
+        submit = session.pane().locator('button[name="submit_feasibility"]')
+        submit.wait_for(state='visible')
+        session.idle()
+        session.select_tab(re.compile(r'^\s*4-5\.'))
+        rows = session.pane().locator('.treeview').filter(
+            has=page.locator('th', has_text=ASSESSMENT)).first.locator(
+            'tbody tr:visible')
+        rows.first.wait_for()
+        count = rows.count()
+        for i in range(count):
+            session.set_list_selection(ASSESSMENT, i, MET)
+        session.pane().locator('select[name="feasibility_conclusion"]'
+            ).select_option(value='"feasible"')
+        session.pane().locator('textarea[name="feasibility_analysis"]').fill(
+            "Delapan kriteria terpenuhi; layak dibangun.")
+        # The last row is still being edited when the button is pressed.
+        submit.click()
+        told = session.step_done()
+        session.shot('after_submit')
+    finally:
+        session.close()
+
+    assert count == 8, count
+    assert 'Kini pada "5. Validasi Kelayakan"' in told, told
+    after, = tatakelola.call('model.egov.request.read', [request['id']],
+        ['state', 'feasibility_conclusion', 'feasibility_lines'])
+    assert after['state'] == 'feasibility_validation'
+    assert after['feasibility_conclusion'] == 'feasible'
+    lines = tatakelola.call('model.egov.request.feasibility.read',
+        after['feasibility_lines'], ['assessment'])
+    assert [l['assessment'] for l in lines] == ['met'] * 8
