@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml requirements-dev.txt
 
 install: $(STAMP)
 
-$(SAO_STAMP): scripts/install_sao.sh
+$(SAO_STAMP): scripts/install_sao.sh $(wildcard sao/*)
 	sh scripts/install_sao.sh .sao
 	touch $@
 

@@ -2,6 +2,7 @@
 
 E-mails are Indonesian templates that an administrator edits; they leave
 only after the transaction commits (Tryton's transactional sendmail)."""
+import json
 import string
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -26,7 +27,7 @@ class EmailTemplate(DeactivableMixin, ModelSQL, ModelView):
         "Subject", required=True,
         help="Placeholders: ${number}, ${title}, ${opd}, ${step}, "
         "${responsible}, ${deadline}, ${missing}, ${decision}, "
-        "${explanation}, ${recipient}.")
+        "${explanation}, ${recipient}, ${field} (the input asked for).")
     body = fields.Text("Body", required=True)
 
     @classmethod
@@ -47,9 +48,9 @@ class Notice(Model):
     __string__ = "Notice"
 
     @classmethod
-    def _values(cls, request, recipient=None, record=None):
+    def _values(cls, request, recipient=None, record=None, extra=None):
         deadline = (record.deadline if record else None) or request.deadline
-        return {
+        values = {
             'number': request.number or '',
             'title': request.title,
             'opd': request.opd.name if request.opd else '',
@@ -62,6 +63,8 @@ class Notice(Model):
             'explanation': request.decision_text or '',
             'recipient': recipient.name if recipient else '',
             }
+        values.update(extra or {})
+        return values
 
     @classmethod
     def _users_of(cls, groups):
@@ -73,8 +76,11 @@ class Notice(Model):
                     ]) if groups else []
 
     @classmethod
-    def send(cls, request, code, users, record=None, in_client=True):
-        "Tell `users` about `request` with the template `code`"
+    def send(cls, request, code, users, record=None, in_client=True,
+            act_on=None, extra=None):
+        """Tell `users` about `request` with the template `code`.
+        `act_on` is the state whose work the notice asks for: when that
+        step ends, the notice stops asking (step_ended)."""
         pool = Pool()
         Template = pool.get('egov.email.template')
         Request = pool.get('egov.request')
@@ -84,7 +90,8 @@ class Notice(Model):
             with without_check_access(), Transaction().set_context(
                     language=language):
                 localized = Request(request.id)
-                values = cls._values(localized, user, record)
+                values = cls._values(localized, user, record,
+                    extra(localized) if callable(extra) else extra)
                 rendered = Template.render(code, values)
                 if rendered is None:
                     continue
@@ -96,7 +103,7 @@ class Notice(Model):
                             'egov_app_request.msg_notice_description',
                             opd=values['opd'], step=values['step'],
                             deadline=values['deadline']),
-                        user=user.id)
+                        user=user.id, egov_act_on=act_on)
             if user.email:
                 cls._email(user, subject, body)
 
@@ -111,21 +118,58 @@ class Notice(Model):
         send_message_transactional(message, sender, [user.email])
 
     @classmethod
-    def request_moved(cls, request, outcome):
-        "After a move: the role of the new step, and the OPD"
+    def request_moved(cls, request, outcome, ended=None):
+        """After a move: the notices of the step that ended stop asking;
+        the role of the new step, its contributors, and the OPD are told
+        what concerns them"""
+        if ended:
+            cls.step_ended(request, ended)
         state = request.state
         if state in {'draft', 'done', 'incomplete'}:
             pass
         else:
             cls.send(request, 'step_started',
-                cls._users_of(request.responsible_groups()))
+                cls._users_of(request.responsible_groups()), act_on=state)
+            for group, names in request.contributions().items():
+                cls.send(request, 'input_requested', cls._users_of([group]),
+                    act_on=state, extra=lambda r: {
+                        'field': r.field_labels(names)})
         submitter = [request.submitter] if request.submitter else []
         if state == 'completeness' and outcome == 'done':
             cls.send(request, 'registered', submitter)
         elif state == 'incomplete':
-            cls.send(request, 'incomplete', submitter)
+            cls.send(request, 'incomplete', submitter, act_on=state)
         elif state == 'done':
             cls.send(request, 'decided', submitter)
+
+    @classmethod
+    def step_ended(cls, request, state):
+        """The notices that asked to act on `state` of `request` are read
+        and say that the step is done"""
+        Notification = Pool().get('res.notification')
+        with without_check_access():
+            notifications = Notification.search([
+                    ('model', '=', request.__name__),
+                    ('records', '=', json.dumps([request.id])),
+                    ('egov_act_on', '=', state),
+                    ('unread', '=', True),
+                    ])
+            for notification in notifications:
+                notification.unread = False
+                notification.label = gettext(
+                    'egov_app_request.msg_notice_step_done',
+                    request=request.number or request.title,
+                    notice=notification.label)
+                notification.egov_act_on = None
+            Notification.save(notifications)
+
+    @classmethod
+    def input_given(cls, request, names, user):
+        "A contributor wrote its part: the role of the step is told"
+        users = [u for u in cls._users_of(request.responsible_groups())
+            if u.id != user]
+        cls.send(request, 'input_given', users, extra=lambda r: {
+                'field': r.field_labels(names)})
 
     @classmethod
     def deadline(cls, record, level):
@@ -134,7 +178,7 @@ class Notice(Model):
         request = record.request
         groups = request.responsible_groups()
         users = cls._users_of(groups)
-        cls.send(request, level, users, record=record)
+        cls.send(request, level, users, record=record, act_on=record.state)
         heads = [g.egov_head_group for g in groups if g.egov_head_group]
         head_users = [u for u in cls._users_of(heads) if u not in users]
         cls.send(request, level, head_users, record=record, in_client=False)
@@ -169,6 +213,14 @@ def check_deadlines():
         if to_write:
             History.write(*to_write)
     return len(nearly), len(late)
+
+
+class Notification(metaclass=PoolMeta):
+    __name__ = 'res.notification'
+    egov_act_on = fields.Char(
+        "Asks to Act on", readonly=True,
+        help="The request state whose work this notice asks for; cleared "
+        "when that step ends.")
 
 
 class Cron(metaclass=PoolMeta):

@@ -22,6 +22,7 @@ from .exceptions import (
     StepRequirementError, UploadError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
+from .feedback import feedback_action, wants_feedback
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -99,7 +100,9 @@ def from_state(*sources):
     Outermost decorator of every step button, so that it runs before the
     platform's own button checks: when two users press the same button at
     once, the transaction of the second is retried after the first commits
-    and lands here, telling its user that the click changed nothing."""
+    and lands here, telling its user that the click changed nothing. A
+    click that went through answers the web client with the dialog of
+    what happened (feedback.py)."""
     def decorator(func):
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
@@ -114,7 +117,11 @@ def from_state(*sources):
                             'egov_app_request.msg_stale_click',
                             request=request.rec_name,
                             state=request.state_string))
-            return func(cls, requests, *args, **kwargs)
+            result = func(cls, requests, *args, **kwargs)
+            if result is None and wants_feedback():
+                # The web client then shows what happened and what is next.
+                result = feedback_action()
+            return result
         return wrapper
     return decorator
 
@@ -145,6 +152,9 @@ class Request(Workflow, ModelSQL, ModelView):
     __name__ = 'egov.request'
     __string__ = "Application Request"
     _rec_name = 'number'
+    # Every version is kept: who changed what is read back, and saves
+    # made at the same time are merged field by field (write()).
+    _history = True
 
     number = fields.Char("Number", readonly=True)
     kind = fields.Selection([
@@ -229,6 +239,11 @@ class Request(Workflow, ModelSQL, ModelView):
             help="When the whole procedure is due if the time left is "
             "used from now on (or from the resubmission, while paused)."),
         'get_timing')
+    awaiting_input = fields.Function(
+        fields.Char("Awaiting Input",
+            help="The parts of this step that another role writes and that "
+            "are still empty, with that role."),
+        'get_awaiting_input')
     waiting_for_me = fields.Function(
         fields.Boolean("Waiting for Me"),
         'get_waiting_for_me', searcher='search_waiting_for_me')
@@ -494,6 +509,31 @@ class Request(Workflow, ModelSQL, ModelView):
             return [self.category.team_group]
         return list(step.groups)
 
+    def contributions(self):
+        """The parts of the current step that another role writes and that
+        are still empty: {group: field names}"""
+        pool = Pool()
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        pending = {}
+        for fs_id, names in SHARED_STEP_FIELDS.get(self.state, {}).items():
+            empty = [n for n in sorted(names)
+                if not (getattr(self, n) or '').strip()]
+            if empty:
+                group = Group(ModelData.get_id('egov_app_request', fs_id))
+                pending[group] = empty
+        return pending
+
+    def field_labels(self, names):
+        "The labels of fields `names`, in the user's language"
+        labels = self.fields_get(list(names))
+        return ', '.join(labels[n]['string'] for n in names if n in labels)
+
+    def get_awaiting_input(self, name):
+        return '; '.join(
+            f'{self.field_labels(names)} — {group.name}'
+            for group, names in self.contributions().items()) or None
+
     def get_responsible(self, name):
         if self.state in OPD_STATES:
             return self.opd.rec_name if self.opd else None
@@ -583,6 +623,12 @@ class Request(Workflow, ModelSQL, ModelView):
                             ])
             elif groups & {g.id for g in step.groups}:
                 domain.append(('state', '=', step.state))
+        # A contributor waits on a step until its part is written.
+        for state, shared in SHARED_STEP_FIELDS.items():
+            for fs_id, names in shared.items():
+                if ModelData.get_id('egov_app_request', fs_id) in groups:
+                    domain.append([('state', '=', state),
+                            ['OR'] + [(n, 'in', [None, '']) for n in names]])
         if ModelData.get_id('egov_app_request', 'group_opd') in groups:
             domain.append(('state', 'in', list(OPD_STATES)))
         return domain if len(domain) > 1 else [('id', '=', -1)]
@@ -677,6 +723,14 @@ class Request(Workflow, ModelSQL, ModelView):
                     'egov_app_request.msg_missing_document',
                     request=label, types=', '.join(missing)))
 
+    def _require_contributions(self):
+        "Another role's part of the step is written, or the message names it"
+        for group, names in self.contributions().items():
+            raise StepRequirementError(gettext(
+                    'egov_app_request.msg_contribution_missing',
+                    request=self.rec_name, fields=self.field_labels(names),
+                    group=group.name, step=self.state_string))
+
     def _require(self, *field_names):
         labels = self.fields_get(list(field_names))
         for name in field_names:
@@ -705,23 +759,80 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _check_direct_write(cls, requests, values):
-        "Users write only what their step lets them; the workflow the rest"
+        """Users change only what their step lets them; the workflow the
+        rest. A value sent unchanged is no change: clients send the fields
+        of the form they show."""
         pool = Pool()
         User = pool.get('res.user')
         transaction = Transaction()
         if transaction.user == 0 or not transaction.check_access:
             return
         groups = set(User.get_groups())
-        labels = cls.fields_get(list(values))
+        with without_check_access():
+            # Name the field even to those who may not read it.
+            labels = cls.fields_get(list(values))
         for request in requests:
             allowed = cls._editable_fields(request, groups)
-            for name in values:
-                if name not in allowed:
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_protected_field',
-                            field=labels.get(name, {}).get('string', name),
-                            request=request.rec_name,
-                            step=request.state_string))
+            for name, value in values.items():
+                if name in allowed or not request._changes(name, value):
+                    continue
+                raise ProtectedFieldError(gettext(
+                        'egov_app_request.msg_protected_field',
+                        field=labels.get(name, {}).get('string', name),
+                        request=request.rec_name,
+                        step=request.state_string,
+                        owners=request._field_owners(name)))
+
+    def _changes(self, name, value):
+        "Whether writing `value` into the field `name` changes it"
+        field = self._fields.get(name)
+        if field is None:
+            return True
+        if field._type in {'one2many', 'many2many'}:
+            # A list of actions: none is no change.
+            return bool(value)
+        current = getattr(self, name)
+        if isinstance(current, ModelSQL):
+            current = current.id
+        if field._type in {'char', 'text', 'selection', 'boolean'}:
+            # Empty and unset read alike on every screen.
+            current, value = current or None, value or None
+        return current != value
+
+    def _field_owners(self, name):
+        "Who writes the field `name`, and at which step: for the messages"
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Group = pool.get('res.group')
+        Category = pool.get('egov.category')
+        ModelData = pool.get('ir.model.data')
+        steps = Step.by_state()
+        step_names = dict(self.fields_get(['state'])['state']['selection'])
+        owners = []
+        if name in OPD_FIELDS:
+            owners.append(gettext('egov_app_request.msg_owner_opd',
+                    opd=self.opd.rec_name if self.opd else '-'))
+        for state, step in steps.items():
+            # The step note belongs to whoever acts on the current step.
+            note = {'step_note'} if state == self.state else set()
+            if name in STEP_FIELDS.get(state, set()) | note:
+                if state == self.state:
+                    groups = self.responsible_groups()
+                elif step.route_by_category:
+                    groups = [c.team_group for c in Category.search([])]
+                else:
+                    groups = step.groups
+                owners.append(gettext('egov_app_request.msg_owner_step',
+                        groups=' / '.join(g.name for g in groups) or '-',
+                        step=step_names[state]))
+            for fs_id, shared in SHARED_STEP_FIELDS.get(state, {}).items():
+                if name in shared:
+                    group = Group(ModelData.get_id('egov_app_request', fs_id))
+                    owners.append(gettext('egov_app_request.msg_owner_step',
+                            groups=group.name, step=step_names[state]))
+        if not owners:
+            owners.append(gettext('egov_app_request.msg_owner_procedure'))
+        return '; '.join(owners)
 
     # --- Storage ---------------------------------------------------------
 
@@ -747,9 +858,69 @@ class Request(Workflow, ModelSQL, ModelView):
     @classmethod
     def write(cls, *args):
         actions = iter(args)
+        awaited = []
         for requests, values in zip(actions, actions):
             cls._check_direct_write(requests, values)
+            cls._merge_concurrent_save(requests, values)
+            awaited.extend((r, r.contributions()) for r in requests
+                if SHARED_STEP_FIELDS.get(r.state))
         super().write(*args)
+        cls._tell_inputs_given(awaited)
+
+    @classmethod
+    def _tell_inputs_given(cls, awaited):
+        "The role of a step is told when a contributor wrote its part"
+        Notice = Pool().get('egov.notice')
+        for request, before in awaited:
+            if not before:
+                continue
+            after = cls(request.id).contributions()
+            given = [n for names in before.values() for n in names
+                if n not in {m for ms in after.values() for m in ms}]
+            if given:
+                Notice.input_given(cls(request.id), given,
+                    Transaction().user)
+
+    @classmethod
+    def _merge_concurrent_save(cls, requests, values):
+        """Several people work on one request at once: the contributor of
+        step 7 beside its team, the two Kepala Bidang of step 8. A save
+        made on a form loaded before another's change goes through when
+        none of the fields it writes changed since (the versions are in
+        the history table); otherwise the platform's concurrency check
+        refuses it, and nothing anybody wrote is overwritten unseen."""
+        transaction = Transaction()
+        timestamps = transaction.timestamp
+        if not timestamps:
+            return
+        names = [n for n in values
+            if n in cls._fields
+            and cls._fields[n]._type not in {'one2many', 'many2many'}
+            and not isinstance(cls._fields[n], fields.Function)]
+        loaded = {}
+        for request in requests:
+            key = f'{cls.__name__},{request.id}'
+            if timestamps.get(key) is not None:
+                loaded[request.id] = key
+        if not loaded:
+            return
+        with without_check_access():
+            now = {r['id']: r for r in cls.read(
+                    list(loaded), ['_timestamp', *names])}
+            for id_, key in loaded.items():
+                seen = timestamps[key]
+                if now[id_]['_timestamp'] == seen:
+                    continue  # nobody changed it: nothing to merge
+                # The version the form was loaded from (the timestamp is
+                # that version's write date in seconds since the epoch).
+                at = dt.datetime.fromtimestamp(
+                    float(seen), dt.timezone.utc).replace(tzinfo=None)
+                with transaction.set_context(
+                        _datetime=at + dt.timedelta(milliseconds=1)):
+                    then = cls.read([id_], ['_timestamp', *names])
+                if (then and then[0]['_timestamp'] == seen
+                        and all(then[0][n] == now[id_][n] for n in names)):
+                    del timestamps[key]
 
     @classmethod
     def delete(cls, requests):
@@ -794,9 +965,11 @@ class Request(Workflow, ModelSQL, ModelView):
                     ('finished', '=', None),
                     ])}
         to_close, to_open = [], []
+        ended = {}
         for request in requests:
             record = open_records.get(request.id)
             if record:
+                ended[request.id] = record.state
                 to_close.extend(([record], {
                             'finished': now,
                             'actor': transaction.user or None,
@@ -833,14 +1006,16 @@ class Request(Workflow, ModelSQL, ModelView):
         # Issue 4: the document of the step that ended (receipt, checklist,
         # sheets, reply letter) is issued in this same transaction.
         pool.get('egov.request.letter').issue_for_move(requests, outcomes)
-        cls._notify_moves(requests, outcomes)
+        cls._notify_moves(requests, outcomes, ended)
 
     @classmethod
-    def _notify_moves(cls, requests, outcomes):
-        "Tell the role whose step starts, and the OPD what concerns it"
+    def _notify_moves(cls, requests, outcomes, ended):
+        """Tell the role whose step starts, and the OPD what concerns it;
+        the notices of the step that ended stop asking"""
         Notice = Pool().get('egov.notice')
         for request in requests:
-            Notice.request_moved(request, outcomes.get(request.id))
+            Notice.request_moved(request, outcomes.get(request.id),
+                ended=ended.get(request.id))
 
     @classmethod
     def _prepare_steps(cls, requests):
@@ -1095,6 +1270,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def submit_technical(cls, requests):
         "Step 7: the technical analysis is ready for validation"
         for request in requests:
+            request._require_contributions()
             request._require(*TECHNICAL_SECTIONS,
                 'technical_analysis', 'technical_recommendation')
 

@@ -24,8 +24,10 @@ echo "sao: npm install (runtime dependencies)"
 (cd "$TMP/package" && npm install --silent --omit=dev --legacy-peer-deps \
     --no-audit --no-fund >/dev/null)
 
-# trytond answers 405 for these two optional files when they are missing.
-: > "$TMP/package/custom.js"
+# The corrections of the repository's sao/ folder (sao loads custom.js and
+# custom.css after its own files); trytond answers 405 when they are missing.
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+cp "$HERE/sao/custom.js" "$TMP/package/custom.js"
 : > "$TMP/package/custom.css"
 
 test -f "$TMP/package/index.html"

@@ -26,6 +26,10 @@ TAB_ALL = re.compile(r'^\s*(All|Semua)\b')
 TAB_WAITING = re.compile(r'^\s*(Waiting for Me|Menunggu Saya)\b')
 TAB_COMPLETENESS = re.compile(r'^\s*2\. (Completeness|Kelengkapan)')
 RESULT_PRESENT = re.compile(r'^(Present|Ada)$')
+ASSESSMENT = re.compile(r'^(Assessment|Penilaian)$')
+MET = re.compile(r'^(Met|Memenuhi)$')
+# The dialog that answers a step button (wizard egov.request.moved).
+STEP_DONE = re.compile(r'(Langkah Selesai|Step Done)')
 
 # Counts the calls sao has in flight (jQuery.ajax: XMLHttpRequest) and
 # when the page last sent or received one.
@@ -340,10 +344,16 @@ class Session:
         return editor.first
 
     def set_checklist_result(self, index, label):
-        """In the editable checklist list, set the Result of row `index`:
-        a click on the cell opens its selection."""
-        tree = self.editable_list(re.compile(r'^(Result|Hasil)$'))
-        select = self.edit_cell(tree, index, re.compile(r'^(Result|Hasil)$'))
+        "In the editable checklist list, set the Result of row `index`"
+        self.set_list_selection(
+            re.compile(r'^(Result|Hasil)$'), index, label)
+
+    def set_list_selection(self, header, index, label):
+        """In the editable list whose column is headed `header`, set that
+        column of row `index` to `label`: a click on the cell opens its
+        selection."""
+        tree = self.editable_list(header)
+        select = self.edit_cell(tree, index, header)
         option = select.locator('option').filter(has_text=label).first
         select.select_option(value=option.get_attribute('value'))
         self.tally.add('click')
@@ -360,8 +370,35 @@ class Session:
             classes = (modal.get_attribute('class') or '').split()
             kind = next((k for c, k in DIALOG_KINDS.items()
                     if c in classes), 'other')
-            found.append((kind, ' '.join(modal.inner_text().split())))
+            text = ' '.join(modal.inner_text().split())
+            if kind == 'other' and STEP_DONE.search(text):
+                # A wizard's form: its text is in a read-only field.
+                kind = 'message'
+                text = '\n'.join(modal.locator('textarea').evaluate_all(
+                        "areas => areas.map(a => a.value)"))
+            found.append((kind, text))
         return found
+
+    def step_done(self):
+        """The dialog that answers a step button: its text, once closed
+        with OK. Any other dialog (an error) fails the test."""
+        dialog = self.page.locator('.modal.in').filter(
+            has=self.page.locator('textarea')).first
+        try:
+            dialog.wait_for(state='visible')
+        except Exception:
+            errors = self.page.locator('.modal.in .modal-body'
+                ).all_inner_texts()
+            raise AssertionError(f"no step dialog; dialogs: {errors} "
+                f"(screenshot {self.shot('step_done_missing')})")
+        title = dialog.locator('.modal-title, .modal-header').first
+        assert STEP_DONE.search(title.inner_text()), title.inner_text()
+        text = dialog.locator('textarea').input_value()
+        dialog.locator('.modal-footer button').filter(
+            has_text=re.compile(r'^\s*OK\s*$')).first.click()
+        dialog.wait_for(state='hidden')
+        self.idle()
+        return text
 
     def infobar(self):
         "The messages shown above the form"
@@ -374,6 +411,13 @@ class Session:
         calls sent"""
         button = self.pane().locator(f'.form button[name="{name}"]')
         button.wait_for(state='visible')
+        return self._pressed(name, button, confirm)
+
+    def save(self):
+        "Press the toolbar's Simpan (save), and tell what followed"
+        return self._pressed('Simpan', self.toolbar('Simpan'), False)
+
+    def _pressed(self, name, button, confirm):
         sent = len(self.calls)
         shown = set(self.infobar())
         self.click(button)
@@ -389,8 +433,15 @@ class Session:
 
     def dismiss(self):
         "Close the dialogs with their OK button"
-        while self.page.locator('.modal.in').count():
-            self.click(self.page.locator('.modal.in .btn-primary').last)
+        for _ in range(5):
+            modal = self.page.locator('.modal.in').last
+            if not self.page.locator('.modal.in').count():
+                return
+            self.click(modal.locator('.modal-footer button').filter(
+                    has_text=re.compile(r'^\s*OK\s*$')).first)
+            modal.wait_for(state='hidden')
+        raise AssertionError(f"{self.name}: dialogs stay open: "
+            f"{self.dialogs()}")
 
 
 class Press:

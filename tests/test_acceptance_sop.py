@@ -208,9 +208,10 @@ class Story:
                 f"{shown}. Screenshot: {path}")
         session.open_from_list(self.number)
 
-    def check(self, step, session, press, state, what):
+    def check(self, step, session, press, state, what, told):
         """After a press: no error, the state expected on the screen and on
-        the server, and a message that tells what the press did"""
+        the server, and a message that tells what the press did (`told`, a
+        regular expression)"""
         path = self.shot(session.page, f'{session.name}_{what}')
         print(f"  pressed {press.name}: dialogs {press.dialogs}, "
             f"messages {press.messages}")
@@ -219,6 +220,15 @@ class Story:
             f"an error: {press.errors}\n"
             f"What sao sent after the press:\n{press.evidence()}\n"
             f"Screenshot: {path}")
+        if press.feedback:
+            text = '\n'.join(press.feedback)
+            if not re.search(told, text):
+                self.note(f"{step}: after '{press.name}' {session.name} "
+                    f"read {text!r}; expected it to say {told!r}")
+            session.dismiss()
+        else:
+            self.note(f"{step}: no message told {session.name} what "
+                f"'{press.name}' did (screenshot {path.name})")
         value, label = session.shown_state()
         on_server = self.read('state')['state']
         assert value == state and on_server == state, (
@@ -226,11 +236,6 @@ class Story:
             f"{label!r} ({value}), the server holds {on_server}; expected "
             f"{state}.\nWhat sao sent after the press:\n{press.evidence()}\n"
             f"Screenshot: {path}")
-        if press.feedback:
-            session.dismiss()
-        else:
-            self.note(f"{step}: no message told {session.name} what "
-                f"'{press.name}' did (screenshot {path.name})")
 
     def keyed(self, session, key, expected):
         "A key on the focused selection, and the value it shows after"
@@ -318,7 +323,8 @@ def _play(story, opd):
     rina.write_text('letter_number', '6', replace=False)
     story.shot(rina.page, 'step1_letter_corrected')
     press = rina.press('register')
-    story.check(name, rina, press, 'completeness', 'step1_registered')
+    story.check(name, rina, press, 'completeness', 'step1_registered',
+        r'Kini pada "2\. Pemeriksaan Kelengkapan"')
     if story.read('letter_number')['letter_number'] != LETTER:
         story.note(f"{name}: the corrected letter number was not kept")
     story.done(name)
@@ -343,7 +349,8 @@ def _play(story, opd):
             rina.key('ArrowDown')
     story.shot(rina.page, 'step2_checklist_one_missing')
     press = rina.press('mark_incomplete')
-    story.check(name, rina, press, 'incomplete', 'step2_incomplete')
+    story.check(name, rina, press, 'incomplete', 'step2_incomplete',
+        r'Dikembalikan kepada Dinas Kesehatan')
     story.done(name)
 
     name = "OPD: melengkapi"
@@ -388,7 +395,8 @@ def _play(story, opd):
     rina.type(RECHECK_NOTE)
     story.shot(rina.page, 'step2_checklist_complete')
     press = rina.press('mark_complete')
-    story.check(name, rina, press, 'disposition', 'step2_complete')
+    story.check(name, rina, press, 'disposition', 'step2_complete',
+        r'Kini pada "3\. Disposisi"')
     story.done(name)
 
     # --- 3. Disposition: urgent, with an instruction ----------------------
@@ -401,7 +409,8 @@ def _play(story, opd):
     agus.write_text('disposition_instruction', INSTRUCTION)
     story.shot(agus.page, 'step3_disposition')
     press = agus.press('forward')
-    story.check(name, agus, press, 'feasibility', 'step3_forwarded')
+    story.check(name, agus, press, 'feasibility', 'step3_forwarded',
+        r'Kini pada "4\. Analisis Kelayakan"')
     story.done(name)
 
     # --- 4. Feasibility: eight criteria, conclusion, summary -------------
@@ -428,7 +437,7 @@ def _play(story, opd):
     story.shot(rina.page, 'step4_feasibility')
     press = rina.press('submit_feasibility')
     story.check(name, rina, press, 'feasibility_validation',
-        'step4_submitted')
+        'step4_submitted', r'Kini pada "5\. Validasi Kelayakan"')
     story.done(name)
 
     # --- 5. Validation of the feasibility analysis -----------------------
@@ -439,7 +448,8 @@ def _play(story, opd):
     agus.write_text('step_note', NOTE_5)
     story.shot(agus.page, 'step5_note')
     press = agus.press('approve_feasibility')
-    story.check(name, agus, press, 'categorization', 'step5_validated')
+    story.check(name, agus, press, 'categorization', 'step5_validated',
+        r'Kini pada "6\. Pengategorian"')
     story.done(name)
 
     # --- 6. Category ------------------------------------------------------
@@ -451,37 +461,39 @@ def _play(story, opd):
     agus.write_text('category_reason', REASON_6)
     story.shot(agus.page, 'step6_category')
     press = agus.press('categorize')
-    story.check(name, agus, press, 'technical', 'step6_categorized')
+    story.check(name, agus, press, 'technical', 'step6_categorized',
+        r'Kini pada "7\. Analisis Teknis"(.|\n)*Menunggu masukan: '
+        r'.*Sarana dan Prasarana')
     story.done(name)
 
-    # --- 7. Technical analysis: infrastructure from Sarpras, the rest by
-    # the team lead of the category ----------------------------------------
+    # --- 7. Technical analysis: the team lead of the category writes the
+    # sections; meanwhile the Kabid Sarpras writes the infrastructure needs,
+    # the only field she writes at step 7 ---------------------------------
     name = "7. Analisis Teknis"
     story.step(name)
+    bayu = story.member('katim.publik')
+    story.find(bayu)
+    bayu.select_tab(re.compile(r'^\s*7-8\.'))
+    bayu.write_text('tech_architecture', TECHNICAL['tech_architecture'])
+    bayu.choose('tech_hosting', 'Pusat Data Pemerintah Kota Tangerang')
+    bayu.choose('tech_security_class', 'Tinggi')
+
     dewi = story.member('kabid.sarpras')
     story.find(dewi)
     dewi.select_tab(re.compile(r'^\s*7-8\.'))
     dewi.write_text('tech_infrastructure', INFRASTRUCTURE)
-    sent = len(dewi.calls)
-    dewi.click(dewi.toolbar('Simpan'))
+    saved = dewi.save()
     path = story.shot(dewi.page, 'kabid_sarpras_step7_infrastructure')
-    errors = [t for k, t in dewi.dialogs() if k == 'error']
-    assert not errors, (
+    print(f"  saved: dialogs {saved.dialogs}, messages {saved.messages}")
+    assert not saved.errors, (
         f"{name}: kabid_sarpras saved the infrastructure needs and sao "
-        f"showed: {errors}\nWhat sao sent:\n"
-        f"{Press('Simpan', [], [], [], dewi.calls[sent:]).evidence()}\n"
-        f"Screenshot: {path}")
+        f"showed an error: {saved.errors}\nWhat sao sent:\n"
+        f"{saved.evidence()}\nScreenshot: {path}")
     assert story.read('tech_infrastructure')['tech_infrastructure'] == (
-        INFRASTRUCTURE)
+        INFRASTRUCTURE), saved.evidence()
+    dewi.dismiss()
 
-    bayu = story.member('katim.publik')
-    story.find(bayu)
-    bayu.select_tab(re.compile(r'^\s*7-8\.'))
-    shown = bayu.field('tech_infrastructure').input_value()
-    assert shown == INFRASTRUCTURE, shown
-    bayu.write_text('tech_architecture', TECHNICAL['tech_architecture'])
-    bayu.choose('tech_hosting', 'Pusat Data Pemerintah Kota Tangerang')
-    bayu.choose('tech_security_class', 'Tinggi')
+    # Bayu goes on with the form he opened before her save.
     for field in ['tech_integration', 'tech_security_needs',
             'tech_effort_days']:
         bayu.write_text(field, TECHNICAL[field])
@@ -490,7 +502,11 @@ def _play(story, opd):
     story.shot(bayu.page, 'step7_technical')
     press = bayu.press('submit_technical')
     story.check(name, bayu, press, 'technical_validation',
-        'step7_submitted')
+        'step7_submitted', r'Kini pada "8\. Validasi Teknis"')
+    shown = bayu.field('tech_infrastructure').input_value()
+    if shown != INFRASTRUCTURE:
+        story.note(f"{name}: after the press the team lead's form shows "
+            f"the infrastructure needs {shown!r}")
     story.done(name)
 
     # --- 8. Validation of the technical analysis by both Kabid -----------
@@ -500,8 +516,10 @@ def _play(story, opd):
     agus.select_tab(re.compile(r'^\s*7-8\.'))
     agus.write_text('step_note', NOTE_8['kabid.egov'])
     press = agus.press('approve_technical')
+    # She is told that the validation waits for the other Kabid.
     story.check(name + " (Kabid E-Government)", agus, press,
-        'technical_validation', 'step8_first_validation')
+        'technical_validation', 'step8_first_validation',
+        r'Sarana dan Prasarana')
     clicks = story.admin.call('model.ir.model.button.click.search_read', [
             ('button.name', '=', 'approve_technical'),
             ('record_id', '=', story.request_id),
@@ -512,7 +530,7 @@ def _play(story, opd):
     dewi.write_text('step_note', NOTE_8['kabid.sarpras'])
     press = dewi.press('approve_technical')
     story.check(name + " (Kabid Sarpras)", dewi, press, 'signing',
-        'step8_validated')
+        'step8_validated', r'Kini pada "9\. Penandatanganan')
     story.done(name)
 
     # --- 9. The Kepala Dinas decides and signs ----------------------------
@@ -526,7 +544,8 @@ def _play(story, opd):
     story.shot(kadis.page, 'step9_decision')
     press = kadis.press('decide')
     assert press.asked, "the Kepala Dinas signed without being asked"
-    story.check(name, kadis, press, 'done', 'step9_signed')
+    story.check(name, kadis, press, 'done', 'step9_signed',
+        r'Diputuskan: Disetujui dengan Ketentuan')
     story.done(name)
 
     # --- The OPD reads the decision and downloads the reply letter ------

@@ -5,12 +5,12 @@ The session fixtures of tests/conftest.py build the demo database
 port; Chromium (Debian's,
 driven by Playwright) logs in as the users of the SOP roles. What a click
 changed is checked through JSON-RPC, not only on the screen. Screenshots of
-each stage go to tests/artifacts/."""
+each stage go to tests/artifacts/; the helpers are in tests/sao.py."""
 import re
 
 from sao import (
-    MENU_OPD, MENU_QUEUE, RESULT_PRESENT, TAB_ALL, TAB_COMPLETENESS, Session,
-    rpc_client)
+    ASSESSMENT, MENU_OPD, MENU_QUEUE, MET, RESULT_PRESENT, TAB_ALL,
+    TAB_COMPLETENESS, Session, rpc_client)
 
 
 def _request(admin, domain):
@@ -52,13 +52,8 @@ def test_register_at_step_1(browser, demo_server):
         session.shot('04_request_step1')
 
         register.click()
-        # A confirmation, if the button asks for one.
-        confirm = page.locator('.modal.in .modal-footer .btn-primary')
-        try:
-            confirm.first.wait_for(state='visible', timeout=1500)
-            confirm.first.click()
-        except Exception:
-            pass
+        told = session.step_done()
+        assert 'Kini pada "2. Pemeriksaan Kelengkapan"' in told, told
         register.wait_for(state='hidden')
         session.pane().locator('button[name="mark_complete"]').wait_for(
             state='visible')
@@ -84,6 +79,8 @@ def test_register_at_step_1(browser, demo_server):
         session.shot('07_checklist_filled')
         complete = session.pane().locator('button[name="mark_complete"]')
         complete.click()
+        told = session.step_done()
+        assert 'Kini pada "3. Disposisi"' in told, told
         complete.wait_for(state='hidden')
         session.pane().locator('button[name="forward"]').wait_for(
             state='attached')
@@ -160,3 +157,115 @@ def test_opd_sees_only_its_requests(browser, demo_server):
         ['opd.code'])
     assert {r['opd.']['code'] for r in seen} == {'dinkes'}
     assert len(seen) == len(dinkes)
+
+
+def test_step_3_selection_changed_then_forwarded(browser, demo_server):
+    """The Kabid changes "Sifat" and types the instruction, then presses
+    Teruskan at once: the save before the button sends what she changed,
+    and only that (sao redrew its selections a tick late and sent their
+    first option: null, or another kind of request)."""
+    url, password = demo_server.url, demo_server.password
+    kabid = rpc_client(url, 'kabid.egov', password)
+    request, *_ = _request(kabid, [('state', '=', 'disposition')])
+    before, = kabid.call('model.egov.request.read', [request['id']],
+        ['kind', 'disposition_nature'])
+
+    session = Session(browser, demo_server, 'kabid_egov_step3')
+    writes = []
+
+    def record_write(rpc):
+        if rpc.method == 'POST' and rpc.url.endswith('/rpc/'):
+            body = rpc.post_data_json or {}
+            if body.get('method') == 'model.egov.request.write':
+                writes.append(body['params'][1])
+    session.page.on('request', record_write)
+    try:
+        session.login('kabid.egov')
+        session.open_menu(MENU_QUEUE)
+        session.list_rows().filter(has_text=request['number']).first.dblclick()
+        forward = session.pane().locator('button[name="forward"]')
+        forward.wait_for(state='visible')
+        session.idle()
+        session.select_tab(re.compile(r'^\s*1-3\.'))
+        session.pane().locator('select[name="disposition_nature"]'
+            ).select_option(value='"segera"')
+        instruction = session.pane().locator(
+            'textarea[name="disposition_instruction"]')
+        instruction.fill('Mohon dikaji kelayakannya minggu ini.')
+        # No pause, no "Simpan": straight from typing to the button.
+        forward.click()
+        told = session.step_done()
+        session.shot('after_forward')
+        forward.wait_for(state='hidden')
+        session.pane().locator('button[name="submit_feasibility"]').wait_for(
+            state='attached')
+        session.idle()
+        session.check_errors('forward')
+    finally:
+        session.close()
+
+    # She is told what happened, who acts next and by when.
+    assert re.search(r'Langkah "3\. Disposisi": Selesai — Agus Setiawan, '
+        r'\w+, \d+ \w+ \d{4} \d\d\.\d\d WIB\.', told), told
+    assert re.search(r'Kini pada "4\. Analisis Kelayakan", di tangan Ketua '
+        r'Tim Kerja Tata Kelola TIK, paling lambat \w+, \d+ \w+ \d{4} '
+        r'\d\d\.\d\d WIB\.', told), told
+    assert writes == [{
+            'disposition_nature': 'segera',
+            'disposition_instruction': 'Mohon dikaji kelayakannya minggu ini.',
+            }], writes
+    after, = kabid.call('model.egov.request.read', [request['id']],
+        ['state', 'kind', 'disposition_nature', 'disposition_instruction'])
+    assert after['state'] == 'feasibility'
+    assert after['kind'] == before['kind']
+    assert after['disposition_nature'] == 'segera'
+
+
+def test_step_4_criteria_then_one_press(browser, demo_server):
+    """The team lead assesses the criteria in the editable list, writes the
+    summary and the conclusion, and presses "Ajukan untuk Validasi" once:
+    that one press moves the request (the row left editing scrolled the
+    form under the pointer, and the first press did nothing)."""
+    url, password = demo_server.url, demo_server.password
+    tatakelola = rpc_client(url, 'tatakelola', password)
+    request, *_ = _request(tatakelola, [
+            ('state', '=', 'feasibility'),
+            ('feasibility_conclusion', '=', None)])
+
+    session = Session(browser, demo_server, 'tatakelola_step4')
+    try:
+        page = session.page
+        session.login('tatakelola')
+        session.open_menu(MENU_QUEUE)
+        session.list_rows().filter(has_text=request['number']).first.dblclick()
+        submit = session.pane().locator('button[name="submit_feasibility"]')
+        submit.wait_for(state='visible')
+        session.idle()
+        session.select_tab(re.compile(r'^\s*4-5\.'))
+        rows = session.pane().locator('.treeview').filter(
+            has=page.locator('th', has_text=ASSESSMENT)).first.locator(
+            'tbody tr:visible')
+        rows.first.wait_for()
+        count = rows.count()
+        for i in range(count):
+            session.set_list_selection(ASSESSMENT, i, MET)
+        session.pane().locator('select[name="feasibility_conclusion"]'
+            ).select_option(value='"feasible"')
+        session.pane().locator('textarea[name="feasibility_analysis"]').fill(
+            "Delapan kriteria terpenuhi; layak dibangun.")
+        # The last row is still being edited when the button is pressed.
+        submit.click()
+        told = session.step_done()
+        session.shot('after_submit')
+    finally:
+        session.close()
+
+    assert count == 8, count
+    assert 'Kini pada "5. Validasi Kelayakan"' in told, told
+    after, = tatakelola.call('model.egov.request.read', [request['id']],
+        ['state', 'feasibility_conclusion', 'feasibility_lines'])
+    assert after['state'] == 'feasibility_validation'
+    assert after['feasibility_conclusion'] == 'feasible'
+    lines = tatakelola.call('model.egov.request.feasibility.read',
+        after['feasibility_lines'], ['assessment'])
+    assert [l['assessment'] for l in lines] == ['met'] * 8
