@@ -51,7 +51,7 @@ PENDING_CALLS = """
 """
 # sao chains its callbacks through timers: "settled" is no call in flight
 # for this long, and no "processing" indicator.
-QUIET_MS = 150
+QUIET_MS = 100
 SETTLED = """
 quiet => window.__saoPending === 0
     && performance.now() - window.__saoQuiet > quiet
@@ -83,8 +83,13 @@ class Tally:
     def __init__(self):
         self.steps = {}
         self.current = Counter()
+        self.started = time.monotonic()
 
     def step(self, name):
+        "Count from now on for step `name` (and time it)"
+        now = time.monotonic()
+        self.current['seconds'] += now - self.started
+        self.started = now
         self.current = self.steps.setdefault(name, Counter())
         return self.current
 
@@ -94,9 +99,12 @@ class Tally:
     @staticmethod
     def describe(counter):
         return (f"{counter['click']} clicks, {counter['key']} key presses, "
-            f"{counter['field']} fields typed ({counter['char']} characters)")
+            f"{counter['field']} fields typed ({counter['char']} characters)"
+            f", {counter['seconds']:.0f} s")
 
     def report(self):
+        self.step(None)
+        del self.steps[None]
         width = max((len(n) for n in self.steps), default=0)
         return '\n'.join(f"{name.ljust(width)}  {self.describe(counter)}"
             for name, counter in self.steps.items())
@@ -262,13 +270,13 @@ class Session:
         self.pane().locator('.form').first.wait_for()
         self.settle()
 
-    def toolbar(self, title):
-        "A button of the tab's toolbar by its title (Reload/Undo, Simpan…)"
-        return self.pane().locator(f'button[title="{title}"]').first
+    def toolbar(self, action):
+        "A button of the tab's toolbar: 'reload', 'save', 'switch'…"
+        return self.pane().locator(f'button#{action}').first
 
     def reload(self):
         "Reload the record (toolbar Reload/Undo), as after someone's work"
-        self.click(self.toolbar('Reload/Undo'))
+        self.click(self.toolbar('reload'))
 
     # --- Form fields ------------------------------------------------------
 
@@ -411,21 +419,40 @@ class Session:
         calls sent"""
         button = self.pane().locator(f'.form button[name="{name}"]')
         button.wait_for(state='visible')
-        return self._pressed(name, button, confirm)
+        return self._pressed(name, button, confirm, answer=True)
 
     def save(self):
         "Press the toolbar's Simpan (save), and tell what followed"
-        return self._pressed('Simpan', self.toolbar('Simpan'), False)
+        return self._pressed('Simpan', self.toolbar('save'), False,
+            answer=False)
 
-    def _pressed(self, name, button, confirm):
+    def _wait(self, condition, seconds):
+        "Wait at most `seconds` for `condition()`; tell whether it came"
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(50)
+        return True
+
+    def _pressed(self, name, button, confirm, answer):
         sent = len(self.calls)
         shown = set(self.infobar())
+        dialog = self.page.locator('.modal.in')
         self.click(button)
+        # sao asks its question, or calls the server (or does nothing).
+        self._wait(lambda: len(self.calls) > sent or dialog.count(), 5)
         asked = [d for d in self.dialogs() if d[0] == 'confirm']
         if asked and confirm:
             self.click(self.page.locator(
                     '.modal.in.confirmation-dialog .btn-primary').last)
+            self._wait(lambda: len(self.calls) > sent, 5)
         self.settle()
+        if answer and len(self.calls) > sent:
+            # The dialog that tells what the button did comes after the
+            # calls of the button and of its action.
+            self._wait(lambda: dialog.count(), 3)
+            self.settle()
         self.check_errors(f'press {name}')
         return Press(name, asked, self.dialogs(),
             [m for m in self.infobar() if m not in shown],
@@ -439,7 +466,12 @@ class Session:
                 return
             self.click(modal.locator('.modal-footer button').filter(
                     has_text=re.compile(r'^\s*OK\s*$')).first)
-            modal.wait_for(state='hidden')
+            # sao goes on (reloads the form) once the dialog has faded out.
+            self.page.wait_for_function(
+                "() => !Array.from(document.querySelectorAll('.modal'))"
+                ".some(m => getComputedStyle(m).display !== 'none' "
+                "&& !m.classList.contains('in'))")
+            self.settle()
         raise AssertionError(f"{self.name}: dialogs stay open: "
             f"{self.dialogs()}")
 

@@ -19,9 +19,11 @@ The story, as the people act it:
   met), concludes and writes the summary.
 - 5. Agus validates it with a note; 6. categorizes it (public service,
   Aplikasi Khusus) with the reason.
-- 7. Dewi (Kabid Sarana dan Prasarana) writes the infrastructure needs, the
-  only field she writes at step 7; Bayu (Ketua Tim Aplikasi Layanan
-  Publik) writes the technical sections and sends them to validation.
+- 7. Bayu (Ketua Tim Aplikasi Layanan Publik) starts on the technical
+  sections; meanwhile Dewi (Kabid Sarana dan Prasarana), who finds the
+  request in her queue, writes the infrastructure needs, the only field
+  she writes at step 7, and saves. Bayu finishes the form he opened
+  before her save and sends it to validation.
 - 8. Agus and Dewi validate, each with a note.
 - 9. The Kepala Dinas approves with conditions and signs.
 
@@ -42,6 +44,8 @@ import sys
 from sao import (
     ARTIFACTS, MENU_QUEUE, TAB_COMPLETENESS, Press, Session, Tally, rpc_client)
 from server import ROOT
+
+sys.path.insert(0, str(ROOT / 'scripts'))
 
 SHOTS = ARTIFACTS / 'acceptance'
 
@@ -91,7 +95,6 @@ CRITERION = re.compile(r'^(Kriteria|Criterion)$')
 
 
 def _pdf(title):
-    sys.path.insert(0, str(ROOT / 'scripts'))
     from demo_data import _pdf as make
     return make(title)
 
@@ -192,11 +195,9 @@ class Story:
         return self.admin.call('model.egov.request.read', [self.request_id],
             list(names))[0]
 
-    def find(self, session, tab=None):
+    def find(self, session):
         "Open the request from the role's queue (Antrean Saya)"
         session.open_menu(MENU_QUEUE)
-        if tab:
-            session.select_tab(tab)
         rows = session.list_rows().filter(has_text=self.number)
         if not rows.count():
             shown = [' '.join(t.split())[:80]
@@ -226,6 +227,7 @@ class Story:
                 self.note(f"{step}: after '{press.name}' {session.name} "
                     f"read {text!r}; expected it to say {told!r}")
             session.dismiss()
+            self.shot(session.page, f'{session.name}_{what}_form')
         else:
             self.note(f"{step}: no message told {session.name} what "
                 f"'{press.name}' did (screenshot {path.name})")
@@ -516,10 +518,11 @@ def _play(story, opd):
     agus.select_tab(re.compile(r'^\s*7-8\.'))
     agus.write_text('step_note', NOTE_8['kabid.egov'])
     press = agus.press('approve_technical')
-    # She is told that the validation waits for the other Kabid.
+    # He is told that his validation is recorded and waits for the other
+    # Kabid's.
     story.check(name + " (Kabid E-Government)", agus, press,
         'technical_validation', 'step8_first_validation',
-        r'Sarana dan Prasarana')
+        r'Agus Setiawan(.|\n)*Sarana dan Prasarana')
     clicks = story.admin.call('model.ir.model.button.click.search_read', [
             ('button.name', '=', 'approve_technical'),
             ('record_id', '=', story.request_id),
