@@ -269,3 +269,72 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
     lines = tatakelola.call('model.egov.request.feasibility.read',
         after['feasibility_lines'], ['assessment'])
     assert [l['assessment'] for l in lines] == ['met'] * 8
+
+
+def test_steps_5_and_6_in_one_tab(browser, demo_server):
+    """The Head of e-Government Development keeps one tab open: at step 5
+    a return without a reason is refused and the form still shows the
+    request as it is; she validates with a note; at step 6 she picks the
+    category and the SPBE class, writes the reason and presses once."""
+    url, password = demo_server.url, demo_server.password
+    kabid = rpc_client(url, 'kabid.egov', password)
+    request, *_ = _request(kabid, [('state', '=', 'feasibility_validation')])
+
+    session = Session(browser, demo_server, 'kabid_egov_steps56')
+    try:
+        page = session.page
+        session.login('kabid.egov')
+        session.open_menu(MENU_QUEUE)
+        session.list_rows().filter(has_text=request['number']).first.dblclick()
+        revise = session.pane().locator('button[name="revise_feasibility"]')
+        revise.wait_for(state='visible')
+        session.idle()
+
+        # A return for revision says why: refused, and nothing changes.
+        revise.click()
+        error = page.locator('.modal.in .modal-body').first
+        error.wait_for(state='visible')
+        refusal = error.inner_text()
+        session.shot('5_refused')
+        page.locator('.modal.in .modal-footer button').first.click()
+        session.idle()
+        state_after_refusal = session.state_label()
+        revise.wait_for(state='visible')
+
+        note = session.pane().locator('textarea[name="step_note"]')
+        note.fill("Analisis kelayakan sudah memadai.")
+        session.pane().locator('button[name="approve_feasibility"]').click()
+        told_5 = session.step_done()
+
+        categorize = session.pane().locator('button[name="categorize"]')
+        categorize.wait_for(state='visible')
+        session.select_tab(re.compile(r'^\s*6\.'))
+        # Two categories: a drop-down, not a search.
+        session.pane().locator('select[name="category"]').select_option(
+            label='Aplikasi Layanan Publik')
+        session.pane().locator('select[name="spbe_class"]').select_option(
+            value='"khusus"')
+        session.pane().locator('textarea[name="category_reason"]').fill(
+            "Melayani kebutuhan khusus OPD; tidak ada Aplikasi Umum serupa.")
+        session.shot('6_filled')
+        categorize.click()
+        told_6 = session.step_done()
+        session.shot('6_done')
+        session.check_errors('steps 5 and 6')
+    finally:
+        session.close()
+
+    assert re.search(r'Catatan', refusal), refusal
+    assert state_after_refusal.startswith('5.'), state_after_refusal
+    assert 'Kini pada "6. Pengategorian"' in told_5, told_5
+    assert 'Kini pada "7. Analisis Teknis"' in told_6, told_6
+    after, = kabid.call('model.egov.request.read', [request['id']],
+        ['state', 'spbe_class', 'category.code', 'validations'])
+    assert after['state'] == 'technical'
+    assert after['spbe_class'] == 'khusus'
+    assert after['category.']['code'] == 'layanan_publik'
+    validations = kabid.call('model.egov.request.validation.read',
+        after['validations'], ['analysis', 'decision', 'reason'])
+    assert validations[-1] == {'id': validations[-1]['id'],
+        'analysis': 'feasibility', 'decision': 'validated',
+        'reason': "Analisis kelayakan sudah memadai."}, validations
