@@ -317,15 +317,6 @@ class Session:
         self.tally.add('click')
         self.settle()
 
-    def complete(self, name, text, option):
-        "Type in a Many2One field and pick `option` from its completion"
-        self.focus(self.field(name))
-        self.type(text)
-        choice = self.page.locator(
-            '.dropdown-menu:visible li.completion a').filter(has_text=option)
-        choice.first.wait_for()
-        self.click(choice.first)
-
     # --- Editable lists ---------------------------------------------------
 
     def editable_list(self, column):

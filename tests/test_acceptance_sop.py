@@ -458,7 +458,7 @@ def _play(story, opd):
     name = "6. Pengategorian"
     story.step(name)
     agus.select_tab(re.compile(r'^\s*6\.'))
-    agus.complete('category', 'Layanan', 'Aplikasi Layanan Publik')
+    agus.choose('category', 'Aplikasi Layanan Publik')
     agus.choose('spbe_class', 'Aplikasi Khusus')
     agus.write_text('category_reason', REASON_6)
     story.shot(agus.page, 'step6_category')
