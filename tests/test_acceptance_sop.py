@@ -42,7 +42,7 @@ import subprocess
 import sys
 
 from sao import (
-    ARTIFACTS, MENU_QUEUE, TAB_COMPLETENESS, Press, Session, Tally, rpc_client)
+    ARTIFACTS, MENU_QUEUE, TAB_COMPLETENESS, Session, Tally, rpc_client)
 from server import ROOT
 
 sys.path.insert(0, str(ROOT / 'scripts'))
