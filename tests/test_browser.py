@@ -166,6 +166,24 @@ class Session:
     def list_rows(self):
         return self.pane().locator('.treeview tbody tr:visible')
 
+    def choose(self, name, **option):
+        """Choose an option of the selection field `name` as a person does:
+        the field takes the focus (what was typed before is left and kept),
+        then the option is picked."""
+        select = self.pane().locator(f'select[name="{name}"]:visible')
+        select.focus()
+        select.select_option(**option)
+
+    def type_number(self, name, text):
+        """Type into the number field `name` as a person does: a click
+        swaps sao's text box for its number box, which takes the keys."""
+        self.pane().locator(f'input[name="{name}"]:visible').click()
+        self.page.wait_for_function(
+            "name => document.activeElement && "
+            "document.activeElement.name === name "
+            "&& document.activeElement.type === 'number'", arg=name)
+        self.page.keyboard.type(text)
+
     def step_done(self):
         """The dialog that answers a step button: its text, once closed
         with OK. Any other dialog (an error) fails the test."""
@@ -363,8 +381,7 @@ def test_step_3_selection_changed_then_forwarded(browser, demo_server):
         forward.wait_for(state='visible')
         session.idle()
         session.select_tab(re.compile(r'^\s*1-3\.'))
-        session.pane().locator('select[name="disposition_nature"]'
-            ).select_option(value='"segera"')
+        session.choose('disposition_nature', value='"segera"')
         instruction = session.pane().locator(
             'textarea[name="disposition_instruction"]')
         instruction.fill('Mohon dikaji kelayakannya minggu ini.')
@@ -425,8 +442,7 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
         count = rows.count()
         for i in range(count):
             session.set_list_selection(ASSESSMENT, i, MET)
-        session.pane().locator('select[name="feasibility_conclusion"]'
-            ).select_option(value='"feasible"')
+        session.choose('feasibility_conclusion', value='"feasible"')
         session.pane().locator('textarea[name="feasibility_analysis"]').fill(
             "Delapan kriteria terpenuhi; layak dibangun.")
         # The last row is still being edited when the button is pressed.
@@ -486,10 +502,8 @@ def test_steps_5_and_6_in_one_tab(browser, demo_server):
         categorize.wait_for(state='visible')
         session.select_tab(re.compile(r'^\s*6\.'))
         # Two categories: a drop-down, not a search.
-        session.pane().locator('select[name="category"]').select_option(
-            label='Aplikasi Layanan Publik')
-        session.pane().locator('select[name="spbe_class"]').select_option(
-            value='"khusus"')
+        session.choose('category', label='Aplikasi Layanan Publik')
+        session.choose('spbe_class', value='"khusus"')
         session.pane().locator('textarea[name="category_reason"]').fill(
             "Melayani kebutuhan khusus OPD; tidak ada Aplikasi Umum serupa.")
         session.shot('6_filled')
@@ -514,3 +528,82 @@ def test_steps_5_and_6_in_one_tab(browser, demo_server):
     assert validations[-1] == {'id': validations[-1]['id'],
         'analysis': 'feasibility', 'decision': 'validated',
         'reason': "Analisis kelayakan sudah memadai."}, validations
+
+
+def test_step_7_team_lead_and_contributor(browser, demo_server):
+    """Step 7 with two people: the team lead opens the request; the Head of
+    ICT Infrastructure finds it in her "Menunggu Saya" and saves her part;
+    the team lead, whose tab still holds the form she loaded before, writes
+    the technical sections and presses once: no error, no "modified
+    meanwhile", and her colleague's part is kept."""
+    url, password = demo_server.url, demo_server.password
+    admin = rpc_client(url, 'admin', password)
+    request, *_ = _request(admin, [('state', '=', 'technical'),
+            ('category.code', '=', 'manajemen_pemerintahan'),
+            ('tech_infrastructure', '=', None)])
+    infrastructure = "2 VM di Pusat Data Pemkot (4 vCPU, 8 GB), TLS BSrE."
+
+    lead = Session(browser, demo_server, 'katim_manajemen_step7')
+    sarpras = Session(browser, demo_server, 'kabid_sarpras_step7')
+    try:
+        lead.login('katim.manajemen')
+        lead.open_menu(MENU_QUEUE)
+        lead.list_rows().filter(has_text=request['number']).first.dblclick()
+        submit = lead.pane().locator('button[name="submit_technical"]')
+        submit.wait_for(state='visible')
+        lead.idle()
+        awaiting = lead.pane().locator('input[name="awaiting_input"]'
+            ).input_value()
+
+        sarpras.login('kabid.sarpras')
+        sarpras.open_menu(MENU_QUEUE)
+        waiting = sarpras.list_rows().filter(has_text=request['number'])
+        waiting.first.wait_for()
+        waiting.first.dblclick()
+        sarpras.pane().locator('textarea[name="tech_infrastructure"]'
+            ).wait_for(state='attached')
+        sarpras.idle()
+        sarpras.select_tab(re.compile(r'^\s*7-8\.'))
+        sarpras.pane().locator('textarea[name="tech_infrastructure"]').fill(
+            infrastructure)
+        sarpras.page.keyboard.press('Control+s')
+        sarpras.idle()
+        sarpras.check_errors('sarpras save')
+        sarpras_errors = sarpras.page.locator('.modal.in .modal-body'
+            ).all_inner_texts()
+        sarpras.shot('saved')
+
+        pane = lead.pane()
+        lead.select_tab(re.compile(r'^\s*7-8\.'))
+        pane.locator('textarea[name="tech_architecture"]').fill(
+            "Aplikasi web tiga lapis, PostgreSQL, SSO Tangerang.")
+        lead.choose('tech_hosting',
+            value='"pusat_data"')
+        pane.locator('textarea[name="tech_integration"]').fill(
+            "SPLP untuk data kepegawaian; aplikasi persuratan kota.")
+        lead.choose('tech_security_class',
+            value='"rendah"')
+        pane.locator('textarea[name="tech_security_needs"]').fill(
+            "TLS, autentikasi dua faktor untuk admin, log audit.")
+        lead.type_number('tech_effort_days', '60')
+        lead.choose('technical_recommendation',
+            value='"build"')
+        pane.locator('textarea[name="technical_analysis"]').fill(
+            "Dapat dibangun oleh tim aplikasi dalam satu triwulan.")
+        submit.click()
+        told = lead.step_done()
+        lead.shot('submitted')
+        lead.check_errors('submit_technical')
+    finally:
+        lead.close()
+        sarpras.close()
+
+    assert 'Sarana dan Prasarana' in awaiting, awaiting
+    assert not sarpras_errors, sarpras_errors
+    assert 'Kini pada "8. Validasi Teknis"' in told, told
+    after, = admin.call('model.egov.request.read', [request['id']],
+        ['state', 'tech_infrastructure', 'tech_hosting', 'tech_effort_days',
+            'technical_recommendation'])
+    assert after == {'id': request['id'], 'state': 'technical_validation',
+        'tech_infrastructure': infrastructure, 'tech_hosting': 'pusat_data',
+        'tech_effort_days': 60, 'technical_recommendation': 'build'}, after
