@@ -955,10 +955,11 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         buttons += Markup('<button class="btn" type="submit" name="action" '
             'value="submit">Ajukan</button>')
     body = Markup(
-        '<h1>{heading}</h1>{notes}<div data-errors>{errors}</div>'
+        '<h1>{heading}</h1>{notes}'
         '<form method="post" action="{action}" enctype="multipart/form-data"'
         ' data-request-form data-checked-form data-max-bytes="{max_bytes}" '
         'data-limit-mb="{limit}" novalidate>'
+        '<div data-errors>{errors}</div>'
         '<input type="hidden" name="csrf_token" value="{csrf}">'
         '<fieldset><legend>Jenis permohonan</legend>{kinds}</fieldset>'
         '<fieldset><legend>Aplikasi</legend>'
