@@ -147,14 +147,25 @@ def page(database, title, body, user=None, status=200, flash=None,
             '<div class="msg {}" role="status">{}</div>').format(kind, text)
     html = _layout().substitute(
         title=escape(title), site=escape(site), nav=nav,
-        static=f'{base}/portal/static', flash=flash_html, body=body,
-        body_class=escape(body_class))
+        static=f'{base}/portal/static', version=_static_version(),
+        flash=flash_html, body=body, body_class=escape(body_class))
     response = Response(html, status=status,
         content_type='text/html; charset=utf-8')
     _secure_headers(response)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _static_version():
+    "A digest of portal.css and portal.js: a changed file is fetched anew"
+    version = _STATIC.get('version')
+    if version is None:
+        digest = hashlib.sha256()
+        for name in ['portal.css', 'portal.js']:
+            digest.update((HERE / name).read_bytes())
+        version = _STATIC['version'] = digest.hexdigest()[:12]
+    return version
 
 
 def _secure_headers(response):

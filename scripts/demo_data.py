@@ -571,9 +571,10 @@ REQUESTS = [
             ('approve_technical', {}, 'kabid.egov'),
             ('approve_technical', {}, 'kabid.sarpras'),
             ('decide', {'decision': 'approved_conditions', 'decision_text':
-                "Disetujui dengan syarat: dibangun sebagai fitur Tangerang "
-                "LIVE, terintegrasi dengan SPLP, dan lolos uji keamanan "
-                "(penetration test) Bidang Persandian sebelum rilis."})]),
+                "1. Dibangun sebagai fitur Tangerang LIVE.\n"
+                "2. Terintegrasi dengan SPLP.\n"
+                "3. Lolos uji keamanan (penetration test) Bidang Persandian "
+                "sebelum rilis."})]),
     dict(key='done_rejected', user='camat.cipondoh',
         assess={
             40: ('partly', "Presensi pegawai sudah tersedia pada "

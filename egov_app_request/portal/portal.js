@@ -174,7 +174,8 @@
     var buttons = form.querySelectorAll('button');
     buttons.forEach(function (b) { b.disabled = true; });
     form.setAttribute('aria-busy', 'true');
-    fetch(form.action, {method: 'POST', body: data,
+    // getAttribute: the submit buttons named "action" shadow form.action.
+    fetch(form.getAttribute('action'), {method: 'POST', body: data,
         credentials: 'same-origin'})
       .then(function (response) {
         if (response.redirected && response.ok) {
