@@ -56,6 +56,10 @@ class Visit:
         self.context.close()
 
     def shot(self, stage, full_page=True):
+        # Nothing wider than the screen (no sideways scrolling on a phone).
+        width = self.page.viewport_size['width']
+        assert self.page.evaluate(
+            'document.documentElement.scrollWidth') <= width, stage
         path = ARTIFACTS / f'{self.name}_{stage}.png'
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
