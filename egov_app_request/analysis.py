@@ -38,6 +38,10 @@ class ChecklistItem(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         "What to Check", translate=True,
         help="What the ICT governance team looks for in the documents.")
     kinds = fields.Selection(KINDS, "Applies to", required=True)
+    document_type = fields.Many2One(
+        'egov.document.type', "Document Type", ondelete='SET NULL',
+        help="The document that supplies the item: the portal preselects "
+        "it for the OPD when the item is missing.")
 
     @classmethod
     def default_kinds(cls):

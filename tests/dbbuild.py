@@ -28,7 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import (  # noqa: E402
-    VENV_BIN, Client, clean_env, start_server, stop_server, write_config)
+    VENV_BIN, Client, clean_env, config_args, start_server, stop_server,
+    write_config)
 
 ADMIN_PASSWORD = 'Admin-Tangerang-2026!'
 # A second ICT Governance team lead, so that two users of the same role
@@ -98,11 +99,13 @@ class TestDatabase:
         "trytond-admin: the base modules, the admin and egov_app_request"
         passfile = self.directory / 'admin-password'
         passfile.write_text(ADMIN_PASSWORD + '\n')
-        args = [str(VENV_BIN / 'trytond-admin')]
-        for config in self.configs:
-            args += ['-c', config]
+        args = [str(VENV_BIN / 'trytond-admin'),
+            *config_args(self.configs)]
+        # Indonesian loaded (-l id), as the README installs the product:
+        # the portal, the board, letters and e-mails read the translated
+        # selection strings (egov_app_request/vocabulary.py).
         args += ['-d', self.name, '--email', 'admin@tangerangkota.go.id',
-            '-u', 'egov_app_request', '--activate-dependencies']
+            '-u', 'egov_app_request', '--activate-dependencies', '-l', 'id']
         self._run(args, env={'TRYTONPASSFILE': str(passfile)})
 
     def fill(self, **options):
