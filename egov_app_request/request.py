@@ -1213,7 +1213,7 @@ class Request(Workflow, ModelSQL, ModelView):
         and issues its sheet takes longer.) SQLite writes one transaction
         at a time."""
         transaction = Transaction()
-        if not transaction.database.has_select_for():
+        if not requests or not transaction.database.has_select_for():
             return
         table = cls.__table__()
         cursor = transaction.connection.cursor()
