@@ -18,9 +18,9 @@ from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
-    AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
-    IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
-    NotResponsibleError, ProtectedFieldError, StaleClickError,
+    AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
+    HistoryImmutableError, IneligibleOrganizationError,
+    IneligiblePositionError, MissingInputError, NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)

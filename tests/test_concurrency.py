@@ -361,7 +361,7 @@ def test_letter_numbers_never_repeat_nor_skip(letter_database):
         f"{sum(s['refused'] for s in stats)} calls refused (busy)")
 
 
-# --- Step 8: the two validations at the same moment ---------------------------
+# --- Step 8: the two validations at the same moment -------------------------
 
 def _validations(monitor, request_id):
     return monitor.execute(
