@@ -20,8 +20,8 @@ from trytond.transaction import Transaction, without_check_access
 from .exceptions import (
     AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
     HistoryImmutableError, IneligibleOrganizationError,
-    IneligiblePositionError, MissingInputError, NotResponsibleError, ProtectedFieldError, StaleClickError,
-    StepRequirementError, UploadError)
+    IneligiblePositionError, MissingInputError, NotResponsibleError,
+    ProtectedFieldError, StaleClickError, StepRequirementError, UploadError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .sop import STATES, STEP_NUMBERS
