@@ -453,7 +453,9 @@ REQUESTS = [
                 "PostgreSQL bersama, integrasi data KIR melalui SPLP, "
                 "SSO Tangerang.",
                 'technical_recommendation': 'build'}),
-            ('approve_technical', {}, 'kabid.egov')]),
+            ('approve_technical', {'step_note': "Arsitektur dan integrasi "
+                "data KIR melalui SPLP sesuai standar aplikasi Pemkot."},
+                'kabid.egov')]),
     dict(key='signing', user='kadis.dinkes',
         title="Pengembangan Aplikasi Tangerang Sehat",
         kind='development', existing="Tangerang Sehat",
@@ -478,8 +480,12 @@ REQUESTS = [
                 "Tangerang Sehat; video konsultasi memakai layanan "
                 "konferensi Pemkot; data imunisasi dari SIMPUS.",
                 'technical_recommendation': 'develop'}),
-            ('approve_technical', {}, 'kabid.egov'),
-            ('approve_technical', {}, 'kabid.sarpras')]),
+            ('approve_technical', {'step_note': "Pengembangan modul "
+                "sesuai arsitektur Tangerang Sehat; data imunisasi dari "
+                "SIMPUS melalui SPLP."}, 'kabid.egov'),
+            ('approve_technical', {'step_note': "Kapasitas layanan "
+                "konferensi Pemkot cukup; data kesehatan dienkripsi."},
+                'kabid.sarpras')]),
     dict(key='signing_rejection', user='camat.cipondoh',
         assess={
             30: ('not_met', "Kebutuhan sudah dilayani aplikasi kolaborasi "
@@ -530,8 +536,11 @@ REQUESTS = [
                 'technical_analysis': "Dibangun di Pusat Data Pemkot "
                 "dengan SSO Tangerang; integrasi SIMPUS melalui SPLP.",
                 'technical_recommendation': 'build'}),
-            ('approve_technical', {}, 'kabid.egov'),
-            ('approve_technical', {}, 'kabid.sarpras'),
+            ('approve_technical', {'step_note': "Sesuai arsitektur SPBE "
+                "kota; integrasi SIMPUS melalui SPLP."}, 'kabid.egov'),
+            ('approve_technical', {'step_note': "Dua VM tersedia di Pusat "
+                "Data Pemkot; sertifikat elektronik BSrE siap."},
+                'kabid.sarpras'),
             ('decide', {'decision': 'approved', 'decision_text':
                 "Disetujui untuk dibangun oleh Bidang Pengembangan "
                 "E-Government pada tahun anggaran berjalan."})]),
@@ -568,8 +577,10 @@ REQUESTS = [
                 'technical_analysis': "Fitur baru di Tangerang LIVE; "
                 "data GPS dari operator melalui API.",
                 'technical_recommendation': 'reuse'}),
-            ('approve_technical', {}, 'kabid.egov'),
-            ('approve_technical', {}, 'kabid.sarpras'),
+            ('approve_technical', {'step_note': "Tepat dibangun sebagai "
+                "fitur Tangerang LIVE, tanpa aplikasi baru."}, 'kabid.egov'),
+            ('approve_technical', {'step_note': "Wajib lolos uji penetrasi "
+                "Bidang Persandian sebelum rilis."}, 'kabid.sarpras'),
             ('decide', {'decision': 'approved_conditions', 'decision_text':
                 "1. Dibangun sebagai fitur Tangerang LIVE.\n"
                 "2. Terintegrasi dengan SPLP.\n"
@@ -648,8 +659,10 @@ REQUESTS = [
                 "Pemkot, data diambil dari e-PPGBM melalui SPLP; data "
                 "pribadi balita diklasifikasikan terbatas dan dienkripsi.",
                 'technical_recommendation': 'build'}),
-            ('approve_technical', {}, 'kabid.egov'),
-            ('approve_technical', {}, 'kabid.sarpras'),
+            ('approve_technical', {'step_note': "Revisi sudah mengambil "
+                "data dari e-PPGBM melalui SPLP."}, 'kabid.egov'),
+            ('approve_technical', {'step_note': "Klasifikasi keamanan data "
+                "pribadi balita sudah lengkap."}, 'kabid.sarpras'),
             ('decide', {'decision': 'approved', 'decision_text':
                 "Disetujui setelah revisi analisis teknis."})]),
     ]

@@ -607,3 +607,95 @@ def test_step_7_team_lead_and_contributor(browser, demo_server):
     assert after == {'id': request['id'], 'state': 'technical_validation',
         'tech_infrastructure': infrastructure, 'tech_hosting': 'pusat_data',
         'tech_effort_days': 60, 'technical_recommendation': 'build'}, after
+TAB_VALIDATIONS = re.compile(r'^\s*(Validations|Validasi)\s*$')
+
+
+def _open_from_queue(session, number):
+    "Open request `number` from the user's queue; wait for its buttons"
+    session.open_menu(MENU_QUEUE)
+    row = session.list_rows().filter(has_text=number)
+    row.first.wait_for()
+    row.first.dblclick()
+    session.pane().locator('button[name="revise_technical"]').wait_for(
+        state='visible')
+    session.idle()
+
+
+def _validation_rows(session):
+    session.select_tab(TAB_VALIDATIONS)
+    rows = session.pane().locator('.treeview tbody tr:visible').filter(
+        has=session.page.locator('td'))
+    rows.first.wait_for()
+    return [' '.join(t.split()) for t in rows.all_inner_texts()]
+
+
+def test_step8_each_kabid_validates(browser, demo_server):
+    """Step 8: the Head of e-Government Development validated first; she
+    finds her validation with her note and is not offered "Validate" again.
+    The Head of ICT Infrastructure validates with her own note and the
+    request moves to step 9."""
+    url, password = demo_server.url, demo_server.password
+    sarpras = rpc_client(url, 'kabid.sarpras', password)
+    request, = _request(sarpras, [('state', '=', 'technical_validation')])
+    read, = sarpras.call('model.egov.request.read', [request['id']],
+        ['validations'])
+    first, = sarpras.call('model.egov.request.validation.read',
+        read['validations'], ['analysis', 'validator.login', 'reason'])[-1:]
+    assert first['analysis'] == 'technical'
+    assert first['validator.']['login'] == 'kabid.egov'
+    note = "Kapasitas server dan sertifikat TLS tersedia di Pusat Data."
+
+    egov = Session(browser, demo_server, 'kabid_egov')
+    try:
+        egov.login('kabid.egov')
+        _open_from_queue(egov, request['number'])
+        buttons = egov.pane().locator('button[name="reject_technical"]')
+        buttons.scroll_into_view_if_needed()
+        egov.shot('step8_01_validated_no_button')
+        assert not egov.pane().locator(
+            'button[name="approve_technical"]').is_visible()
+        rows = _validation_rows(egov)
+        egov.shot('step8_02_her_validation')
+        egov.check_errors('step8 validations')
+    finally:
+        egov.close()
+    technical = [r for r in rows if 'Agus Setiawan' in r
+        and re.search(r'(Technical|Teknis)', r)]
+    assert len(technical) == 1, rows
+    assert ' '.join(first['reason'].split()) in technical[0], technical
+
+    session = Session(browser, demo_server, 'kabid_sarpras')
+    try:
+        session.login('kabid.sarpras')
+        _open_from_queue(session, request['number'])
+        approve = session.pane().locator('button[name="approve_technical"]')
+        assert approve.is_visible()
+        session.pane().locator('textarea[name="step_note"]').fill(note)
+        approve.scroll_into_view_if_needed()
+        session.shot('step8_03_second_validator')
+        approve.click()
+        told = session.step_done()
+        approve.wait_for(state='hidden')
+        session.idle()
+        session.check_errors('approve_technical')
+        assert session.state_label().startswith('9.'), session.state_label()
+        rows = _validation_rows(session)
+        session.shot('step8_04_both_validations')
+    finally:
+        session.close()
+    assert 'Kini pada "9. Penandatanganan Surat Jawaban"' in told, told
+    technical = [r for r in rows if re.search(r'(Technical|Teknis)', r)]
+    assert len(technical) == 2, rows
+    assert 'Agus Setiawan' in technical[0] and 'Dewi Lestari' in technical[1]
+    assert note in technical[1], technical
+
+    # The server agrees: one validation each, each with its own note.
+    read, = sarpras.call('model.egov.request.read', [request['id']],
+        ['state', 'validations', 'step_note'])
+    assert read['state'] == 'signing'
+    assert read['step_note'] is None
+    validations = sarpras.call('model.egov.request.validation.read',
+        read['validations'], ['analysis', 'validator.login', 'reason'])
+    assert [(v['validator.']['login'], v['reason']) for v in validations
+        if v['analysis'] == 'technical'] == [
+        ('kabid.egov', first['reason']), ('kabid.sarpras', note)]

@@ -71,7 +71,7 @@ def documents(demo_server):
             'checklist', 'feasibility_lines', 'category.name',
             'spbe_class', 'tech_security_class', 'tech_effort_days',
             'technical_recommendation', 'feasibility_conclusion',
-            'disposition_initials', 'agenda_number'])
+            'disposition_initials', 'agenda_number', 'validations'])
     for request in requests:
         request['letters'] = read('egov.request.letter', request['letters'],
             ['kind', 'version', 'number', 'issued_date', 'file', 'digest',
@@ -84,6 +84,9 @@ def documents(demo_server):
         request['feasibility_lines'] = read('egov.request.feasibility',
             request['feasibility_lines'], ['criterion.name', 'assessment'])
         request['letter_date'] = _date(request['letter_date'])
+        request['validations'] = read('egov.request.validation',
+            request['validations'],
+            ['analysis', 'decision', 'reason', 'validator.name'])
     return requests
 
 
@@ -173,6 +176,20 @@ def test_documents_carry_what_their_step_decided(documents, demo_server):
                 recommendation = words['technical_recommendation'][
                     request['technical_recommendation']].upper()
                 assert f'Rekomendasi: {recommendation}' in text, where
+                # Each validation of step 8 with its validator and the
+                # validator's own note: both Kepala Bidang when validated.
+                given = [v for v in request['validations']
+                    if v['analysis'] == 'technical']
+                if not request['rejection_concluded']:
+                    validators = {v['validator.name'] for v in given
+                        if v['decision'] == 'validated'}
+                    assert len(validators) >= 2, (where, given)
+                for validation in given:
+                    assert validation['validator.name'] in text, where
+                    # The demo's Kepala Bidang always write a note.
+                    assert validation['reason'], (where, validation)
+                    assert ' '.join(validation['reason'].split()) in text, (
+                        where, validation)
             elif kind == 'reply':
                 replies.append(letter['number'])
                 assert letter['number'] in text, where
