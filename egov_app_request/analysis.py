@@ -8,7 +8,8 @@
   when step 4 starts, assessed with a note.
 - Steps 5 and 8: each validation (validated / returned for revision /
   rejection concluded) is a record of its own: decision, reason, validator,
-  position, time. Nobody writes or deletes one.
+  position, time, the role validated for and the pass of the step. Nobody
+  writes or deletes one.
 
 Lines are written only by the role of their step, while the request is at
 that step (the request's own field checks do the same on its form)."""
@@ -38,6 +39,10 @@ class ChecklistItem(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         "What to Check", translate=True,
         help="What the ICT governance team looks for in the documents.")
     kinds = fields.Selection(KINDS, "Applies to", required=True)
+    document_type = fields.Many2One(
+        'egov.document.type', "Document Type", ondelete='SET NULL',
+        help="The document that supplies the item: the portal preselects "
+        "it for the OPD when the item is missing.")
 
     @classmethod
     def default_kinds(cls):
@@ -320,6 +325,16 @@ class Validation(ModelSQL, ModelView):
         "Position", readonly=True,
         help="The validator's position when they validated.")
     validated_at = fields.DateTime("Validated at", readonly=True)
+    role = fields.Many2One(
+        'res.group', "Role", readonly=True, ondelete='RESTRICT',
+        help="The role of the step the validator validated for: where a "
+        "step needs several validators (step 8), one for each of its "
+        "roles.")
+    step_pass = fields.Many2One(
+        'egov.request.history', "Step Pass", readonly=True,
+        ondelete='RESTRICT',
+        help="The pass of the step the validation belongs to: after a "
+        "revision, the step is validated anew.")
 
     @classmethod
     def __setup__(cls):
@@ -331,26 +346,39 @@ class Validation(ModelSQL, ModelView):
         return f'{self.analysis_string}: {self.decision_string}'
 
     @classmethod
-    def record(cls, request, analysis, decision, reason, clicks=None):
-        """Keep the validation of `analysis`. `clicks` are the (user, time)
-        of each validator when several must validate (step 8)."""
+    def record(cls, request, analysis, decision, reason, role=None):
+        """Keep the validation of `analysis` by the current user, at this
+        moment, in the pass of the step now open. `role` is the role of the
+        step they validate for; by default their first role of the step."""
         from .letter import position_of
         from .request import _now
+        pool = Pool()
+        User = pool.get('res.user')
+        History = pool.get('egov.request.history')
         transaction = Transaction()
-        User = Pool().get('res.user')
-        if not clicks:
-            clicks = [(User(transaction.user) if transaction.user else None,
-                    _now())]
+        user = User(transaction.user) if transaction.user else None
+        if role is None and user:
+            groups = set(User.get_groups())
+            roles = [g for g in request.responsible_groups()
+                if g.id in groups]
+            role = roles[0] if roles else None
         with without_check_access():
-            return cls.create([{
+            step_pass = History.search([
+                    ('request', '=', request.id),
+                    ('finished', '=', None),
+                    ], limit=1)
+            validation, = cls.create([{
                         'request': request.id,
                         'analysis': analysis,
                         'decision': decision,
                         'reason': reason,
                         'validator': user.id if user else None,
                         'position': position_of(user),
-                        'validated_at': moment,
-                        } for user, moment in clicks])
+                        'validated_at': _now(),
+                        'role': role.id if role else None,
+                        'step_pass': step_pass[0].id if step_pass else None,
+                        }])
+        return validation
 
     @classmethod
     def create(cls, vlist):

@@ -12,9 +12,8 @@ from markupsafe import Markup
 
 from trytond.protocols.wrappers import HTTPStatus
 
-from .portal import (
-    STEP_WORDS, TIMING_WORDS, format_date, format_minutes, page,
-    portal_route)
+from . import vocabulary
+from .portal import format_date, format_minutes, page, portal_route
 
 PERIODS = [
     ('', "Semua waktu"),
@@ -70,7 +69,7 @@ def _card(database, record):
         time_text = "Dikembalikan ke OPD untuk dilengkapi"
     else:
         css = timing or 'on_time'
-        word = TIMING_WORDS.get(timing, "Sesuai standar")
+        word = vocabulary.timing(timing or 'on_time')
         time_text = (f"{format_minutes(used)} dari standar "
             f"{format_minutes(standard)}")
     return Markup(
@@ -125,11 +124,11 @@ def board(request, pool, user):
 
     columns = []
     for step in Step.search([]):
-        # The short name of the step; the activity of the SOP is long.
-        columns.append((step.state, STEP_WORDS.get(
-                    step.state, f"{step.number}. {step.name}")))
+        # The state's word (as the web client shows it); the activity of
+        # the SOP is long.
+        columns.append((step.state, vocabulary.state(step.state)))
         if step.state == 'completeness':
-            columns.append(('incomplete', STEP_WORDS['incomplete']))
+            columns.append(('incomplete', vocabulary.state('incomplete')))
     html_columns = []
     for state, title in columns:
         cards = by_state.get(state, [])
@@ -161,15 +160,17 @@ def board(request, pool, user):
     finished = History.search(history_domain)
     kept = sum(1 for h in finished if h.finished <= h.deadline)
     share = (f"{round(100 * kept / len(finished))} %" if finished else "-")
+    timings = vocabulary.timings()
     summary = Markup(
         '<ul class="summary" aria-label="Ringkasan">'
         '<li><span class="num">{open}</span>Permohonan berjalan</li>'
-        '<li class="late"><span class="num">{late}</span>Terlambat</li>'
+        '<li class="late"><span class="num">{late}</span>{late_word}</li>'
         '<li><span class="num">{decided}</span>Diputuskan bulan ini</li>'
-        '<li><span class="num">{share}</span>Langkah selesai sesuai standar'
+        '<li><span class="num">{share}</span>Langkah selesai {on_time}'
         ' ({kept} dari {total})</li></ul>').format(
         open=len(requests), late=late, decided=decided, share=share,
-        kept=kept, total=len(finished))
+        kept=kept, total=len(finished), late_word=timings['late'],
+        on_time=timings['on_time'])
 
     opds = [('', "Semua OPD")] + [(o.id, o.name) for o in OPD.search(
             [('type.may_submit', '=', True)])]
@@ -187,11 +188,12 @@ def board(request, pool, user):
         period=_select('periode', "Periode pengajuan", PERIODS, period))
     body = Markup(
         '<h1>Papan Pemantauan Permohonan</h1>{summary}{form}'
-        '<p class="hint">Warna kartu: hijau sesuai standar, oranye hampir '
-        'terlambat, merah terlambat; abu-abu menunggu OPD. Pilih kartu '
-        'untuk membuka permohonan di klien web.</p>'
+        '<p class="hint">Warna kartu: hijau {on_time}, oranye {nearly}, '
+        'merah {late}; abu-abu menunggu OPD. Pilih kartu untuk membuka '
+        'permohonan di klien web.</p>'
         '<div class="kanban">{columns}</div>').format(
-        summary=summary, form=form,
+        summary=summary, form=form, on_time=timings['on_time'],
+        nearly=timings['nearly_late'], late=timings['late'],
         columns=Markup('').join(html_columns))
     return page(database, "Papan Pemantauan", body, user=user,
         current='board', body_class='board', status=HTTPStatus.OK)

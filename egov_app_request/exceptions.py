@@ -19,6 +19,11 @@ class StaleClickError(UserError):
     "The request is no longer where the user saw it: nothing was changed."
 
 
+class AlreadyValidatedError(UserError):
+    """A validator presses "Validate" again, or for a role another person
+    has already validated: nothing was changed."""
+
+
 class NotResponsibleError(AccessError):
     "The user is not in the group responsible for the current step."
 

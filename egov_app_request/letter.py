@@ -24,6 +24,7 @@ from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import vocabulary
 from .exceptions import LetterFrozenError, NotResponsibleError
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
@@ -109,16 +110,14 @@ REPORTS = {
     'category': 'egov.request.letter.category',
     'technical': 'egov.request.letter.technical',
     }
-# Indonesian words the templates print for stored values.
+# Indonesian words the templates print for stored values. The request's
+# state, decision and timing are not here: the templates read them from the
+# translated selection strings (vocabulary.py, context `decision_word`...),
+# as the web client, the portal, the board and the e-mails do.
 WORDS_ID = {
     'kind': {
         'new': "Pembangunan Aplikasi",
         'development': "Pengembangan Aplikasi",
-        },
-    'decision': {
-        'approved': "Disetujui",
-        'approved_conditions': "Disetujui dengan Ketentuan",
-        'rejected': "Ditolak",
         },
     'feasibility_conclusion': {
         'feasible': "Layak",
@@ -631,6 +630,9 @@ class LetterReport(Report):
                 'format_datetime_id': format_datetime_id,
                 'local_date': local_date,
                 'words': WORDS_ID,
+                'state_word': vocabulary.state,
+                'decision_word': vocabulary.decision,
+                'timing_word': vocabulary.timing,
                 'addressee': addressee,
                 'lines': lines,
                 'step_record': step_record,

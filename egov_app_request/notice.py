@@ -14,6 +14,7 @@ from trytond.sendmail import send_message_transactional
 from trytond.i18n import gettext
 from trytond.transaction import Transaction, without_check_access
 
+from . import vocabulary
 from .workcalendar import to_local
 
 
@@ -27,7 +28,8 @@ class EmailTemplate(DeactivableMixin, ModelSQL, ModelView):
         "Subject", required=True,
         help="Placeholders: ${number}, ${title}, ${opd}, ${step}, "
         "${responsible}, ${deadline}, ${missing}, ${decision}, "
-        "${explanation}, ${recipient}, ${field} (the input asked for).")
+        "${explanation}, ${recipient}, ${timing}, ${field} (the input "
+        "asked for).")
     body = fields.Text("Body", required=True)
 
     @classmethod
@@ -50,18 +52,22 @@ class Notice(Model):
     @classmethod
     def _values(cls, request, recipient=None, record=None, extra=None):
         deadline = (record.deadline if record else None) or request.deadline
+        timing = (record.timing if record else None) or request.timing
+        # The state, decision and timing words are the translated selection
+        # strings (vocabulary.py): the texts are Indonesian templates.
         values = {
             'number': request.number or '',
             'title': request.title,
             'opd': request.opd.name if request.opd else '',
-            'step': request.state_string,
+            'step': vocabulary.state(request.state),
             'responsible': request.responsible or '',
             'deadline': (to_local(deadline).strftime('%d-%m-%Y %H:%M')
                 if deadline else '-'),
             'missing': request.missing_items or '',
-            'decision': request.decision_string or '',
+            'decision': vocabulary.decision(request.decision),
             'explanation': request.decision_text or '',
             'recipient': recipient.name if recipient else '',
+            'timing': vocabulary.timing(timing),
             }
         values.update(extra or {})
         return values

@@ -31,8 +31,10 @@ from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, redirect, set_max_request_size, with_pool)
 from trytond.transaction import (
-    Transaction, TransactionError, check_access)
+    Transaction, TransactionError, check_access, without_check_access)
 from trytond.wsgi import app
+
+from . import vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -46,38 +48,12 @@ _STATIC = {}
 MONTHS_ID = [
     'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
     'Agustus', 'September', 'Oktober', 'November', 'Desember']
-STEP_WORDS = {
-    'draft': "Draf",
-    'received': "1. Penerimaan permohonan",
-    'completeness': "2. Pemeriksaan kelengkapan",
-    'incomplete': "Dikembalikan ke OPD untuk dilengkapi",
-    'disposition': "3. Disposisi",
-    'feasibility': "4. Analisis kelayakan",
-    'feasibility_validation': "5. Validasi analisis kelayakan",
-    'categorization': "6. Penentuan kategori",
-    'technical': "7. Analisis teknis",
-    'technical_validation': "8. Validasi analisis teknis",
-    'signing': "9. Penandatanganan surat jawaban",
-    'done': "Selesai",
-    }
-TIMING_WORDS = {
-    'on_time': "Sesuai standar",
-    'nearly_late': "Hampir terlambat",
-    'late': "Melewati standar",
-    }
-DECISION_WORDS = {
-    'approved': "disetujui",
-    'approved_conditions': "disetujui dengan syarat",
-    'rejected': "ditolak",
-    }
+# The words of a request's state (step), decision and timing are the
+# translated selection strings (vocabulary.py), as in the web client.
 LETTER_WORDS = {
     'receipt': "Tanda terima pendaftaran",
     'checklist': "Daftar periksa kelengkapan",
     'reply': "Surat jawaban",
-    }
-KIND_WORDS = {
-    'new': "Pembangunan aplikasi baru",
-    'development': "Pengembangan aplikasi yang sudah ada",
     }
 # The SOP step 1 inputs the OPD fills in: field, label, hint.
 INPUTS = [
@@ -98,6 +74,8 @@ FLASH = {
     'diajukan-ulang': ('ok', "Permohonan telah diajukan ulang ke "
         "pemeriksaan kelengkapan (langkah 2)."),
     'unggah': ('ok', "Dokumen telah diunggah."),
+    'diperbarui': ('ok', "Perubahan isian tersimpan. Dokumen yang sudah "
+        "diajukan tetap tersimpan apa adanya."),
     'keluar': ('info', "Anda telah keluar."),
     'reset': ('info', "Bila akun tersebut terdaftar dan memiliki alamat "
         "e-mail, kata sandi sementara telah dikirim ke e-mailnya. Masuk "
@@ -134,7 +112,13 @@ def page(database, title, body, user=None, status=200, flash=None,
         if user.get('opd_user'):
             items.append(('requests', f'{base}/portal/requests',
                     "Pengajuan OPD Saya"))
-            items.append(('new', f'{base}/portal/new', "Ajukan Baru"))
+            # Only what the user may do: a unit that goes through its
+            # parent OPD is offered no new request; a position that may
+            # not submit prepares a draft.
+            if user.get('org_may_submit'):
+                items.append(('new', f'{base}/portal/new',
+                        "Ajukan Baru" if user.get('may_submit')
+                        else "Siapkan Draf"))
         if user.get('staff'):
             items.append(('board', f'{base}/board', "Papan Pemantauan"))
             items.append(('client', f'/#{database}', "Klien Web"))
@@ -163,14 +147,25 @@ def page(database, title, body, user=None, status=200, flash=None,
             '<div class="msg {}" role="status">{}</div>').format(kind, text)
     html = _layout().substitute(
         title=escape(title), site=escape(site), nav=nav,
-        static=f'{base}/portal/static', flash=flash_html, body=body,
-        body_class=escape(body_class))
+        static=f'{base}/portal/static', version=_static_version(),
+        flash=flash_html, body=body, body_class=escape(body_class))
     response = Response(html, status=status,
         content_type='text/html; charset=utf-8')
     _secure_headers(response)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _static_version():
+    "A digest of portal.css and portal.js: a changed file is fetched anew"
+    version = _STATIC.get('version')
+    if version is None:
+        digest = hashlib.sha256()
+        for name in ['portal.css', 'portal.js']:
+            digest.update((HERE / name).read_bytes())
+        version = _STATIC['version'] = digest.hexdigest()[:12]
+    return version
 
 
 def _secure_headers(response):
@@ -196,7 +191,7 @@ def errors_box(errors):
         Markup('').join(Markup('<li>{}</li>').format(e) for e in errors))
 
 
-def format_date(moment, with_time=True):
+def format_date(moment, with_time=True, seconds=False):
     "A stored (UTC) moment in WIB, in Indonesian"
     from .workcalendar import to_local
     if not moment:
@@ -204,7 +199,8 @@ def format_date(moment, with_time=True):
     local = to_local(moment)
     text = f'{local.day} {MONTHS_ID[local.month - 1]} {local.year}'
     if with_time:
-        text += f', {local:%H.%M} WIB'
+        text += f', {local:%H.%M.%S} WIB' if seconds else (
+            f', {local:%H.%M} WIB')
     return text
 
 
@@ -227,7 +223,7 @@ def timing_badge(timing):
     if not timing:
         return Markup('<span class="badge t-none">-</span>')
     return Markup('<span class="badge t-{}">{}</span>').format(
-        timing, TIMING_WORDS.get(timing, timing))
+        timing, vocabulary.timing(timing))
 
 
 def kept_badge(record):
@@ -246,13 +242,14 @@ def status_words(request):
     "The state of a request in plain words"
     from .sop import STEP_NUMBERS
     state = request.state
+    word = vocabulary.state(state)
     if state == 'draft':
-        return "Draf — belum diajukan"
+        return f"{word} — belum diajukan"
     if state == 'incomplete':
-        return "Perlu dilengkapi oleh OPD, lalu diajukan ulang"
+        return f"{word}: lengkapi, lalu ajukan ulang"
     if state == 'done':
-        decision = DECISION_WORDS.get(request.decision or '', '')
-        return f"Selesai — {decision}" if decision else "Selesai"
+        decision = vocabulary.decision(request.decision)
+        return f"{word} — {decision}" if decision else word
     number = STEP_NUMBERS.get(state)
     if number:
         return f"Sedang diproses Diskominfo (langkah {number} dari 9)"
@@ -352,7 +349,7 @@ def _user_info(pool, user_id, key):
     ModelData = pool.get('ir.model.data')
     user = User(user_id)
     groups = set(User.get_groups())
-    return {
+    info = {
         'id': user_id,
         'record': user,
         'name': user.name or user.login,
@@ -363,6 +360,37 @@ def _user_info(pool, user_id, key):
             'egov_app_request', 'group_diskominfo') in groups,
         'csrf': csrf_token(key),
         }
+    # What the SOP lets the user do (warnings 1 and 2), in the module's
+    # words: the pages offer only that and say why.
+    info['org_refusal'] = _organization_refusal(pool, user)
+    info['org_may_submit'] = info['org_refusal'] is None
+    info['position_refusal'] = _position_refusal(pool)
+    info['may_submit'] = (info['org_may_submit']
+        and info['position_refusal'] is None)
+    return info
+
+
+def _organization_refusal(pool, user):
+    "Why the user's organization may not submit (SOP warning 1), or None"
+    Request = pool.get('egov.request')
+    if not user.egov_opd:
+        return ("Akun Anda belum terhubung ke OPD. Hubungi administrator "
+            "Diskominfo.")
+    try:
+        Request(opd=user.egov_opd).check_eligible_organization()
+    except UserError as exception:
+        return exception.message
+    return None
+
+
+def _position_refusal(pool):
+    "Why the user's position may not submit (SOP warning 2), or None"
+    Request = pool.get('egov.request')
+    try:
+        Request.check_eligible_position()
+    except UserError as exception:
+        return exception.message
+    return None
 
 
 def run_as_user(request, pool, session, func, readonly=None):
@@ -656,13 +684,15 @@ def portal_reset(request, pool):
 
 # --- The OPD's requests ------------------------------------------------------
 
-STATE_FILTERS = [
-    ('', "Semua"),
-    ('draft', "Draf"),
-    ('process', "Sedang diproses"),
-    ('incomplete', "Perlu dilengkapi"),
-    ('done', "Selesai"),
-    ]
+def state_filters():
+    "The filters of the list: the states' words, and those in process"
+    return [
+        ('', "Semua"),
+        ('draft', vocabulary.state('draft')),
+        ('process', "Sedang diproses Diskominfo (langkah 1-9)"),
+        ('incomplete', vocabulary.state('incomplete')),
+        ('done', vocabulary.state('done')),
+        ]
 
 
 @portal_route('/<string:database_name>/portal/requests')
@@ -693,14 +723,14 @@ def portal_requests(request, pool, user):
                 '<td data-label="Standar waktu">{timing}</td></tr>').format(
                 number=record.number or '(belum bernomor)', db=database,
                 id=record.id, title=record.title,
-                step=STEP_WORDS.get(record.state, record.state),
+                step=vocabulary.state(record.state),
                 status=status_words(record),
                 deadline=format_date(record.deadline),
                 timing=kept_badge(record)))
     options = Markup('').join(
         Markup('<option value="{}"{}>{}</option>').format(
             value, Markup(' selected') if value == state else '', label)
-        for value, label in STATE_FILTERS)
+        for value, label in state_filters())
     if rows:
         table = Markup(
             '<div class="table-wrap"><table class="responsive">'
@@ -722,10 +752,8 @@ def portal_requests(request, pool, user):
         '<div><label for="cari">Cari nomor atau judul</label>'
         '<input type="search" id="cari" name="cari" value="{text}"></div>'
         '<div><button class="btn" type="submit">Tampilkan</button></div>'
-        '</form>'
-        '<p><a class="btn" href="/{db}/portal/new">Ajukan permohonan baru'
-        '</a></p>{table}').format(db=database, options=options, text=text,
-        table=table)
+        '</form>{how}{table}').format(db=database, options=options,
+        text=text, how=_how_to_submit(database, user), table=table)
     return page(database, "Pengajuan OPD Saya", body, user=user,
         current='requests',
         flash=FLASH.get(request.args.get('pesan', '')))
@@ -735,27 +763,35 @@ def portal_requests(request, pool, user):
 
 def _eligibility_errors(pool, user, submitting):
     "The SOP warnings 1 and 2, in the module's words"
-    Request = pool.get('egov.request')
-    record = user['record']
-    errors = []
-    if not record.egov_opd:
-        return ["Akun Anda belum terhubung ke OPD. Hubungi administrator "
-            "Diskominfo."]
-    try:
-        Request(opd=record.egov_opd).check_eligible_organization()
-    except UserError as exception:
-        errors.append(exception.message)
-    if submitting:
-        try:
-            Request.check_eligible_position()
-        except UserError as exception:
-            errors.append(exception.message)
-    return errors
+    if user['org_refusal']:
+        return [user['org_refusal']]
+    if submitting and user['position_refusal']:
+        return [user['position_refusal']]
+    return []
+
+
+def _how_to_submit(database, user):
+    """What the user may do about a new request: a button, or why not and
+    how to submit instead (through the parent OPD, or an official)"""
+    if not user['org_may_submit']:
+        return Markup(
+            '<div class="msg info" role="note" id="cara-mengajukan">'
+            '<strong>Pengajuan tidak dilakukan dari akun ini.</strong> {}'
+            '</div>').format(user['org_refusal'])
+    if not user['may_submit']:
+        return Markup(
+            '<div class="msg info" role="note" id="cara-mengajukan">'
+            'Anda dapat menyiapkan draf; pejabat yang berwenang di OPD Anda '
+            'yang menekan Ajukan. {}</div><p><a class="btn" '
+            'href="/{}/portal/new">Siapkan draf permohonan</a></p>').format(
+            user['position_refusal'], database)
+    return Markup('<p><a class="btn" href="/{}/portal/new">Ajukan '
+        'permohonan baru</a></p>').format(database)
 
 
 def _form_values(request):
     values = {'kind': request.form.get('kind', 'new')}
-    if values['kind'] not in KIND_WORDS:
+    if values['kind'] not in {'new', 'development'}:
         values['kind'] = 'new'
     for name in ['title', 'description', 'existing_application'] + [
             i[0] for i in INPUTS]:
@@ -816,11 +852,38 @@ def _completeness_errors(pool, user, values, type_ids):
     return []
 
 
+ACCEPT = '.pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg'
+# The text answers the OPD gives (and may correct while the request is
+# incomplete); documents are added, never replaced.
+TEXT_FIELDS = ['kind', 'title', 'description', 'existing_application',
+    'letter_number', 'letter_date'] + [i[0] for i in INPUTS]
+
+
+def _files_lost(request, types):
+    """The files of a refused form, named: the browser forgets them when the
+    page comes back (portal.js keeps them when it can)"""
+    names = {str(t.id): t.name for t in types}
+    chosen = []
+    for key, file in request.files.items(multi=True):
+        if file and file.filename:
+            name = Path(file.filename.replace('\\', '/')).name[:200]
+            kind = names.get(key[len('doc_'):]) if key.startswith(
+                'doc_') else None
+            chosen.append(f"{name} ({kind})" if kind else name)
+    if not chosen:
+        return None
+    return Markup('<span data-files-lost>Belum ada berkas yang tersimpan; '
+        'pilih kembali berkas berikut sebelum menyimpan: {}.</span>').format(
+        ', '.join(chosen))
+
+
 def _request_form(pool, database, user, action, values, errors, record=None,
         status=200):
     DocumentType = pool.get('egov.document.type')
     types = DocumentType.search([])
     kind = values.get('kind', 'new')
+    mode = 'new' if record is None else record.state
+    may_submit = user['may_submit'] and mode != 'incomplete'
     existing = {}
     if record is not None:
         for document in record.documents:
@@ -829,12 +892,14 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         Markup('<label class="choice"><input type="radio" name="kind" '
             'value="{}"{}> {}</label>').format(
             value, Markup(' checked') if value == kind else '', label)
-        for value, label in KIND_WORDS.items())
+        for value, label in vocabulary.selection(
+            'egov.request', 'kind').items())
     inputs = Markup('').join(
         Markup('<label for="{name}">{label} <span class="req-mark">(wajib '
             'untuk diajukan)</span><span class="hint" id="{name}-hint">{hint}'
             '</span></label><textarea id="{name}" name="{name}" '
-            'aria-describedby="{name}-hint" rows="3">{value}</textarea>'
+            'aria-describedby="{name}-hint" rows="3" data-required-submit '
+            'data-label="{label}">{value}</textarea>'
             ).format(name=name, label=label, hint=hint,
             value=values.get(name, ''))
         for name, label, hint in INPUTS)
@@ -855,32 +920,64 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         have = existing.get(type_.id, [])
         have_html = Markup('')
         if have:
-            have_html = Markup('<span class="hint">Sudah diunggah: {}. '
+            have_html = Markup('<span class="hint">Sudah diunggah: {}{}. '
                 'Memilih berkas baru menambah dokumen.</span>').format(
-                ', '.join(d.filename for d in have))
+                ', '.join(d.filename for d in have),
+                " (terkunci, tetap tersimpan)" if any(
+                    d.locked for d in have) else '')
         docs.append(Markup(
                 '<div data-required-new="{rn}" data-required-development='
                 '"{rd}"><label for="doc_{id}">{name} <span class="req-mark">'
                 '{mark}</span><span class="hint" id="doc_{id}-hint">{need}.'
                 '</span>{have}</label><input type="file" id="doc_{id}" '
                 'name="doc_{id}" aria-describedby="doc_{id}-hint" '
-                'accept=".pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg"></div>'
-                ).format(rn=required_new, rd=required_dev, id=type_.id,
-                name=type_.name, mark='(wajib)' if required else
-                '(tidak wajib)', need=need_text, have=have_html))
+                'data-label="{name}" data-have="{has}" accept="{accept}">'
+                '</div>').format(rn=required_new, rd=required_dev,
+                id=type_.id, name=type_.name, mark='(wajib)' if required
+                else '(tidak wajib)', need=need_text, have=have_html,
+                has='1' if have else '0', accept=ACCEPT))
     limit = pool.get('egov.configuration')(1).max_upload_size
-    heading = ("Permohonan baru" if record is None
-        else f"Lanjutkan draf: {record.title}")
+    if record is None:
+        heading = "Permohonan baru"
+    elif mode == 'incomplete':
+        heading = f"Perbaiki isian: {record.title}"
+    else:
+        heading = f"Lanjutkan draf: {record.title}"
+    notes = []
+    if mode == 'incomplete':
+        notes.append(Markup(
+                '<div class="msg info" role="note">Permohonan ini '
+                'dikembalikan untuk dilengkapi. Perbaiki isian yang perlu '
+                'lalu simpan; dokumen yang sudah diajukan tetap tersimpan apa '
+                'adanya (tidak diganti) dan berkas baru menjadi dokumen '
+                'tambahan. Setelah itu tekan <strong>Ajukan ulang</strong> '
+                'pada <a href="/{}/portal/request/{}">halaman permohonan</a>.'
+                '</div>').format(database, record.id))
+    elif not user['may_submit']:
+        notes.append(Markup(
+                '<div class="msg info" role="note">Anda dapat menyimpan draf; '
+                'pengajuan dilakukan oleh pejabat yang berwenang. {}</div>'
+                ).format(user['position_refusal'] or ''))
+    buttons = Markup(
+        '<button class="btn secondary" type="submit" name="action" '
+        'value="draft">{}</button>').format(
+        "Simpan perubahan" if mode == 'incomplete' else "Simpan draf")
+    if may_submit:
+        buttons += Markup('<button class="btn" type="submit" name="action" '
+            'value="submit">Ajukan</button>')
     body = Markup(
-        '<h1>{heading}</h1>{errors}'
+        '<h1>{heading}</h1>{notes}'
         '<form method="post" action="{action}" enctype="multipart/form-data"'
-        ' data-request-form novalidate>'
+        ' data-request-form data-checked-form data-max-bytes="{max_bytes}" '
+        'data-limit-mb="{limit}" novalidate>'
+        '<div data-errors>{errors}</div>'
         '<input type="hidden" name="csrf_token" value="{csrf}">'
         '<fieldset><legend>Jenis permohonan</legend>{kinds}</fieldset>'
         '<fieldset><legend>Aplikasi</legend>'
         '<label for="title">Judul aplikasi <span class="req-mark">(wajib)'
         '</span></label><input type="text" id="title" name="title" '
-        'value="{title}" maxlength="200" required>'
+        'value="{title}" maxlength="200" required data-label="Judul '
+        'aplikasi">'
         '<label for="description">Uraian singkat<span class="hint" '
         'id="description-hint">Masalah yang ingin diselesaikan dan manfaat '
         'aplikasi.</span></label><textarea id="description" '
@@ -906,20 +1003,19 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         '<fieldset><legend>Dokumen pendukung</legend><p class="hint">PDF, '
         'ODT/DOCX, ODS/XLSX, PNG atau JPG; isi berkas harus sesuai dengan '
         'jenisnya; paling besar {limit} MB per berkas.</p>{docs}</fieldset>'
-        '<div class="actions"><button class="btn secondary" type="submit" '
-        'name="action" value="draft">Simpan draf</button>'
-        '<button class="btn" type="submit" name="action" value="submit">'
-        'Ajukan</button></div></form>').format(
-        heading=heading, errors=errors_box(errors), action=action,
-        csrf=user['csrf'], kinds=kinds, title=values.get('title', ''),
+        '<div class="actions">{buttons}</div></form>').format(
+        heading=heading, notes=Markup('').join(notes),
+        errors=errors_box(errors), action=action,
+        max_bytes=limit * 1024 * 1024, csrf=user['csrf'], kinds=kinds,
+        title=values.get('title', ''),
         description=values.get('description', ''),
         existing=values.get('existing_application', ''), inputs=inputs,
         letter_number=values.get('letter_number') or '',
         letter_date=(values['letter_date'].isoformat()
             if values.get('letter_date') else ''),
-        limit=limit, docs=Markup('').join(docs))
-    return page(database, heading, body, user=user, current='new',
-        status=status)
+        limit=limit, docs=Markup('').join(docs), buttons=buttons)
+    return page(database, heading, body, user=user, current='new'
+        if record is None else None, status=status)
 
 
 def _refused_eligibility(database, user, errors):
@@ -927,7 +1023,7 @@ def _refused_eligibility(database, user, errors):
         '<h1>Permohonan baru</h1>{}<p><a href="/{}/portal/requests">'
         'Kembali ke daftar pengajuan</a></p>').format(
         errors_box(errors), database)
-    return page(database, "Permohonan baru", body, user=user, current='new',
+    return page(database, "Permohonan baru", body, user=user,
         status=HTTPStatus.FORBIDDEN)
 
 
@@ -939,18 +1035,19 @@ def _save_request(pool, request, user, record=None):
     DocumentType = pool.get('egov.document.type')
     database = pool.database_name
     action = request.form.get('action', 'draft')
-    submitting = action == 'submit'
+    # An incomplete request is corrected here and resubmitted from its page.
+    submitting = action == 'submit' and (
+        record is None or record.state == 'draft')
     target = (f'/{database}/portal/new' if record is None
         else f'/{database}/portal/request/{record.id}/edit')
     values = _form_values(request)
     types = DocumentType.search([])
 
     def refuse(errors, status=HTTPStatus.UNPROCESSABLE_ENTITY):
+        lost = _files_lost(request, types)
         raise Rollback(_request_form(pool, database, user, target, values,
-                errors + ["Berkas yang dipilih belum tersimpan: pilih "
-                    "kembali berkasnya."] if any(
-                    f.filename for f in request.files.values()) else errors,
-                record=record, status=status))
+                errors + [lost] if lost else errors, record=record,
+                status=status))
 
     errors = _eligibility_errors(pool, user, submitting)
     if errors:
@@ -975,7 +1072,12 @@ def _save_request(pool, request, user, record=None):
             record, = Request.create([dict(values,
                         documents=[('create', documents)])])
         else:
-            Request.write([record], values)
+            # Only what changed: the history (ir.model.log) then tells
+            # which answers the OPD corrected.
+            changed = {name: value for name, value in values.items()
+                if (getattr(record, name) or None) != (value or None)}
+            if changed:
+                Request.write([record], changed)
             if documents:
                 Document.create([dict(d, request=record.id)
                         for d in documents])
@@ -983,7 +1085,8 @@ def _save_request(pool, request, user, record=None):
             Request.submit([record])
     except (UserError, UserWarning) as exception:
         refuse([exception.message])
-    pesan = 'diajukan' if submitting else 'draf'
+    pesan = ('diajukan' if submitting else 'diperbarui'
+        if record.state == 'incomplete' else 'draf')
     return redirect(f'/{database}/portal/request/{record.id}?pesan={pesan}',
         code=HTTPStatus.SEE_OTHER)
 
@@ -997,16 +1100,8 @@ def portal_new(request, pool, user):
     errors = _eligibility_errors(pool, user, submitting=False)
     if errors:
         return _refused_eligibility(database, user, errors)
-    notes = _eligibility_errors(pool, user, submitting=True)
-    response = _request_form(pool, database, user,
+    return _request_form(pool, database, user,
         f'/{database}/portal/new', {'kind': 'new'}, [])
-    if notes:
-        # May prepare a draft, not submit it: say so from the start.
-        response = _request_form(pool, database, user,
-            f'/{database}/portal/new', {'kind': 'new'},
-            [f"Anda dapat menyimpan draf; pengajuan dilakukan oleh pejabat "
-                f"yang berwenang. {notes[0]}"])
-    return response
 
 
 def _visible_request(pool, request_id):
@@ -1019,18 +1114,18 @@ def _visible_request(pool, request_id):
 @portal_route('/<string:database_name>/portal/request/<int:request_id>/edit',
     methods=('GET', 'POST'), max_size=True)
 def portal_edit(request, pool, user, request_id):
+    "A draft, or the answers of an incomplete request (SOP step 1 inputs)"
+    from .request import OPD_STATES
     database = pool.database_name
     record = _visible_request(pool, request_id)
     if record is None:
         return not_found(database, user)
-    if record.state != 'draft':
+    if record.state not in OPD_STATES:
         return redirect(f'/{database}/portal/request/{record.id}',
             code=HTTPStatus.SEE_OTHER)
     if request.method == 'POST':
         return _save_request(pool, request, user, record=record)
-    values = {name: getattr(record, name) or '' for name in [
-            'kind', 'title', 'description', 'existing_application',
-            'letter_number'] + [i[0] for i in INPUTS]}
+    values = {name: getattr(record, name) or '' for name in TEXT_FIELDS}
     values['letter_date'] = record.letter_date
     return _request_form(pool, database, user,
         f'/{database}/portal/request/{record.id}/edit', values, [],
@@ -1122,33 +1217,199 @@ def _timeline(pool, record):
                 '{short}</span> — <span>{word}</span>'
                 '<span class="hint">{name}</span>'
                 '{meta}{pauses}</li>').format(css=css, mark=mark,
-                short=STEP_WORDS.get(step.state, step.name), name=step.name,
+                short=vocabulary.state(step.state), name=step.name,
                 word=word, meta=meta, pauses=pause_html))
     return Markup('<ol class="timeline">{}</ol>').format(
         Markup('').join(items))
 
 
-def _upload_form(pool, database, user, record):
+def _missing_types(record):
+    """The document types of the checklist items found missing at step 2
+    (egov.checklist.item.document_type), in the checklist's order"""
+    types = []
+    try:
+        lines = list(record.checklist)
+    except UserError:
+        return types
+    for line in lines:
+        type_ = line.item.document_type if line.item else None
+        if line.result == 'missing' and type_ and type_ not in types:
+            types.append(type_)
+    return types
+
+
+def _upload_form(pool, database, user, record, missing=()):
+    "One document more; the first missing item's type is preselected"
     DocumentType = pool.get('egov.document.type')
     limit = pool.get('egov.configuration')(1).max_upload_size
-    options = Markup('').join(
-        Markup('<option value="{}">{}</option>').format(t.id, t.name)
+    missing_ids = [t.id for t in missing]
+    selected = missing_ids[0] if missing_ids else None
+    options = Markup('<option value=""{}>— pilih jenis dokumen —</option>'
+        ).format(Markup(' selected') if selected is None else '')
+    options += Markup('').join(
+        Markup('<option value="{}"{}>{}{}</option>').format(
+            t.id, Markup(' selected') if t.id == selected else '', t.name,
+            " — perlu dilengkapi" if t.id in missing_ids else '')
         for t in DocumentType.search([]))
     return Markup(
         '<form class="card-box" method="post" enctype="multipart/form-data" '
-        'action="/{db}/portal/request/{id}/upload">'
-        '<h3>Unggah dokumen</h3>'
+        'action="/{db}/portal/request/{id}/upload" data-checked-form '
+        'data-upload-form data-max-bytes="{max_bytes}" data-limit-mb="{limit}"'
+        ' novalidate>'
+        '<h3>Unggah dokumen</h3><div data-errors></div>'
         '<input type="hidden" name="csrf_token" value="{csrf}">'
         '<label for="type">Jenis dokumen</label>'
-        '<select id="type" name="type">{options}</select>'
+        '<select id="type" name="type" required data-label="Jenis dokumen">'
+        '{options}</select>'
         '<label for="file">Berkas<span class="hint" id="file-hint">PDF, '
         'ODT/DOCX, ODS/XLSX, PNG atau JPG, paling besar {limit} MB.</span>'
         '</label><input type="file" id="file" name="file" required '
-        'aria-describedby="file-hint" '
-        'accept=".pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg">'
+        'aria-describedby="file-hint" data-label="Berkas" '
+        'accept="{accept}">'
         '<div class="actions"><button class="btn secondary" type="submit">'
         'Unggah</button></div></form>').format(db=database, id=record.id,
-        csrf=user['csrf'], options=options, limit=limit)
+        csrf=user['csrf'], options=options, limit=limit,
+        max_bytes=limit * 1024 * 1024, accept=ACCEPT)
+
+
+def _changes_since_returned(pool, record):
+    """What the OPD changed since step 2 returned the request: the documents
+    added (not locked yet) and the answers corrected (ir.model.log)"""
+    Log = pool.get('ir.model.log')
+    added = [d for d in record.documents if not d.locked]
+    resource = f'{record.__name__},{record.id}'
+    with without_check_access():
+        returned = Log.search([
+                ('resource', '=', resource),
+                ('event', '=', 'transition'),
+                ('target', '=', 'state:incomplete'),
+                ], order=[('id', 'DESC')], limit=1)
+        domain = [('resource', '=', resource), ('event', '=', 'write')]
+        if returned:
+            domain.append(('id', '>', returned[0].id))
+        names = set()
+        for log in Log.search(domain):
+            names.update((log.target or '').split(','))
+    fields = [f for f in TEXT_FIELDS if f in names]
+    return added, fields
+
+
+def _field_labels(record, names):
+    labels = dict((name, label) for name, label, _ in INPUTS)
+    strings = record.fields_get(list(names))
+    return [labels.get(n) or strings.get(n, {}).get('string', n)
+        for n in names]
+
+
+def _incomplete_section(pool, database, user, record):
+    base = f'/{database}/portal/request/{record.id}'
+    added, fields = _changes_since_returned(pool, record)
+    done = []
+    if added:
+        done.append(Markup('{} dokumen baru ({})').format(len(added),
+                ', '.join(d.filename for d in added)))
+    if fields:
+        done.append(Markup('isian diperbaiki: {}').format(
+                ', '.join(_field_labels(record, fields))))
+    progress = (Markup('<p class="hint" data-changes>Sejak dikembalikan: {}.'
+            '</p>').format(Markup('; ').join(done)) if done else Markup(
+            '<p class="hint" data-changes>Sejak dikembalikan belum ada '
+            'dokumen baru atau isian yang diperbaiki.</p>'))
+    if user['may_submit']:
+        resubmit = Markup(
+            '<form method="post" action="{base}/resubmit">'
+            '<input type="hidden" name="csrf_token" value="{csrf}">'
+            '<p>Setelah semua kekurangan dilengkapi, ajukan ulang ke '
+            'pemeriksaan kelengkapan (langkah 2).</p>{progress}'
+            '<button class="btn" type="submit">Ajukan ulang</button>'
+            '</form>').format(base=base, csrf=user['csrf'],
+            progress=progress)
+    else:
+        resubmit = Markup('{progress}<div class="msg info" role="note">'
+            'Setelah dilengkapi, pejabat yang berwenang di OPD Anda yang '
+            'menekan Ajukan ulang. {why}</div>').format(progress=progress,
+            why=user['position_refusal'] or '')
+    return Markup(
+        '<section class="card-box" aria-labelledby="kurang">'
+        '<h2 id="kurang">Yang perlu dilengkapi</h2>'
+        '<p class="pre">{missing}</p>'
+        '<p><a class="btn secondary" href="{base}/edit">Perbaiki isian '
+        'permohonan</a> <span class="hint">Dokumen yang sudah diajukan '
+        'tetap tersimpan; dokumen baru ditambahkan di bawah.</span></p>'
+        '{upload}{resubmit}</section>').format(
+        missing=record.missing_items or '-', base=base,
+        upload=_upload_form(pool, database, user, record,
+            missing=_missing_types(record)),
+        resubmit=resubmit)
+
+
+def _decision_section(record, letters, base):
+    "What the Kepala Dinas decided, with the conditions or the reasons"
+    from .letter import lines
+    heading = {
+        'approved': "Penjelasan",
+        'approved_conditions': "Ketentuan yang wajib dipenuhi",
+        'rejected': "Alasan",
+        }.get(record.decision, "Penjelasan")
+    text_lines = lines(record.decision_text)
+    if len(text_lines) > 1:
+        explanation = Markup('<ol class="alpha">{}</ol>').format(
+            Markup('').join(Markup('<li>{}</li>').format(l)
+                for l in text_lines))
+    else:
+        explanation = Markup('<p>{}</p>').format(
+            text_lines[0] if text_lines else '-')
+    replies = [l for l in letters or [] if l.kind == 'reply' and l.filename]
+    reply = Markup('')
+    if replies:
+        last = max(replies, key=lambda l: l.version)
+        reply = Markup('<p><a href="{}/letter/{}">Unduh surat jawaban</a> '
+            '<span class="hint">{}</span></p>').format(base, last.id,
+            last.number or last.filename)
+    return Markup(
+        '<section class="card-box decision t-{css}" aria-labelledby='
+        '"keputusan"><h2 id="keputusan">Keputusan Kepala Dinas</h2>'
+        '<p class="decision-word"><strong>{word}</strong></p>'
+        '<p class="hint">Ditandatangani {date}</p>'
+        '<h3>{heading}</h3>{explanation}{reply}</section>').format(
+        css=record.decision or 'none',
+        word=vocabulary.decision(record.decision) or '-',
+        date=format_date(record.decided_at), heading=heading,
+        explanation=explanation, reply=reply)
+
+
+def _letters_section(letters, base):
+    """The documents for the OPD, newest first per kind; each version says
+    whether it is the one that counts"""
+    order = {kind: i for i, kind in enumerate(LETTER_WORDS)}
+    latest = {}
+    for letter in letters:
+        latest[letter.kind] = max(latest.get(letter.kind, 0), letter.version)
+    items = []
+    for letter in sorted(letters, key=lambda l: (
+                order.get(l.kind, 99), -l.version, -l.id)):
+        if not letter.filename:
+            continue
+        if letter.version == latest[letter.kind]:
+            status = Markup('<span class="badge current">Berlaku</span>')
+        else:
+            status = Markup('<span class="badge t-none">Tidak berlaku — '
+                'diganti versi {}</span>').format(letter.version + 1)
+        items.append(Markup(
+                '<li data-version="{version}"{current}><a href="{base}/letter/'
+                '{id}">{name}</a> {status}<span class="hint">{kind}, versi '
+                '{version}, diterbitkan {date}</span></li>').format(
+                base=base, id=letter.id, name=letter.filename,
+                status=status, kind=LETTER_WORDS.get(letter.kind, ''),
+                version=letter.version,
+                current=Markup(' data-current') if letter.version == latest[
+                    letter.kind] else '',
+                date=format_date(letter.issued_at, seconds=True)))
+    return Markup('<section class="card-box" aria-labelledby="dokumen-dinas">'
+        '<h2 id="dokumen-dinas">Dokumen dari Diskominfo</h2>'
+        '<p class="hint">Yang berlaku adalah versi terakhir setiap dokumen; '
+        'versi lama tetap disimpan.</p><ul class="letters">{}</ul>'
+        '</section>').format(Markup('').join(items))
 
 
 def request_page(pool, request, user, record, errors=(), status=200):
@@ -1158,15 +1419,16 @@ def request_page(pool, request, user, record, errors=(), status=200):
         '<dl class="facts"><dt>Nomor</dt><dd>{number}</dd>'
         '<dt>Jenis</dt><dd>{kind}</dd>'
         '<dt>OPD</dt><dd>{opd}</dd>'
-        '<dt>Langkah saat ini</dt><dd>{step}</dd>'
+        '<dt>Langkah saat ini</dt><dd data-state="{state}">{step}</dd>'
         '<dt>Status</dt><dd>{status}</dd>'
         '<dt>Diajukan</dt><dd>{submitted}</dd>'
         '<dt>Batas waktu langkah</dt><dd>{deadline} {timing}</dd>'
         '<dt>Waktu kerja seluruh proses</dt><dd>{total_used} dari standar '
         '{total_standard}</dd></dl>').format(
         number=record.number or '(belum bernomor)',
-        kind=KIND_WORDS.get(record.kind, record.kind), opd=record.opd.name,
-        step=STEP_WORDS.get(record.state, record.state),
+        kind=vocabulary.word('egov.request', 'kind', record.kind),
+        opd=record.opd.name, state=record.state,
+        step=vocabulary.state(record.state),
         status=status_words(record),
         submitted=format_date(record.submitted_at),
         deadline=(format_date(record.deadline) if record.state != 'incomplete'
@@ -1175,36 +1437,19 @@ def request_page(pool, request, user, record, errors=(), status=200):
         total_used=format_minutes(record.total_used),
         total_standard=format_minutes(record.total_standard))
     sections = []
+    letters = _letters(pool, record)
     if record.state == 'draft':
         sections.append(Markup(
                 '<div class="msg info">Permohonan ini masih draf. '
-                '<a href="{}/edit">Lanjutkan mengisi dan ajukan</a>.</div>'
-                ).format(base))
+                '<a href="{}/edit">{}</a>.</div>').format(base,
+                "Lanjutkan mengisi dan ajukan" if user['may_submit']
+                else "Lanjutkan mengisi draf"))
     if record.state == 'incomplete':
-        sections.append(Markup(
-                '<section class="card-box" aria-labelledby="kurang">'
-                '<h2 id="kurang">Yang perlu dilengkapi</h2>'
-                '<p class="pre">{missing}</p>'
-                '{upload}'
-                '<form method="post" action="{base}/resubmit">'
-                '<input type="hidden" name="csrf_token" value="{csrf}">'
-                '<p>Setelah semua kekurangan dilengkapi, ajukan ulang ke '
-                'pemeriksaan kelengkapan (langkah 2).</p>'
-                '<button class="btn" type="submit">Ajukan ulang</button>'
-                '</form></section>').format(
-                missing=record.missing_items or '-',
-                upload=_upload_form(pool, database, user, record),
-                base=base, csrf=user['csrf']))
-    letters = _letters(pool, record)
+        sections.append(_incomplete_section(pool, database, user, record))
+    if record.state == 'done':
+        sections.append(_decision_section(record, letters, base))
     if letters:
-        items = Markup('').join(
-            Markup('<li><a href="{base}/letter/{id}">{name}</a> '
-                '<span class="hint">{kind}, {date}</span></li>').format(
-                base=base, id=l.id, name=l.filename or l.rec_name,
-                kind=LETTER_WORDS.get(getattr(l, 'kind', None), ''),
-                date=format_date(l.issued_at)) for l in letters if l.filename)
-        sections.append(Markup('<section class="card-box"><h2>Dokumen dari '
-                'Diskominfo</h2><ul>{}</ul></section>').format(items))
+        sections.append(_letters_section(letters, base))
     documents = Markup('').join(
         Markup('<li><a href="{base}/document/{id}">{filename}</a> '
             '<span class="hint">{type}{locked}</span></li>').format(
@@ -1251,6 +1496,11 @@ def portal_upload(request, pool, user, request_id):
         return not_found(database, user)
 
     def refuse(message):
+        file = request.files.get('file')
+        if file and file.filename:
+            message = Markup('{} <span data-files-lost>Berkas {} belum '
+                'tersimpan; pilih kembali berkasnya.</span>').format(
+                message, Path(file.filename.replace('\\', '/')).name[:200])
         raise Rollback(request_page(pool, request, user, record,
                 errors=[message], status=HTTPStatus.UNPROCESSABLE_ENTITY))
     if record.state not in OPD_STATES:
@@ -1290,6 +1540,32 @@ def _uploads_single(pool, file, type_):
     return values, []
 
 
+def _confirm_resubmit(pool, user, record):
+    "Nothing changed since the request was returned: ask before resubmitting"
+    database = pool.database_name
+    base = f'/{database}/portal/request/{record.id}'
+    body = Markup(
+        '<p><a href="{base}">← {title}</a></p>'
+        '<h1>Ajukan ulang tanpa perubahan?</h1>'
+        '<div class="msg warn" role="alert">Sejak permohonan ini '
+        'dikembalikan untuk dilengkapi, belum ada dokumen baru dan belum ada '
+        'isian yang diperbaiki. Bila diajukan ulang apa adanya, Diskominfo '
+        'memeriksa kelengkapan lagi (langkah 2) dan menerbitkan ceklis '
+        'kelengkapan versi baru.</div>'
+        '<section class="card-box"><h2>Yang perlu dilengkapi</h2>'
+        '<p class="pre">{missing}</p></section>'
+        '<form method="post" action="{base}/resubmit" class="card-box">'
+        '<input type="hidden" name="csrf_token" value="{csrf}">'
+        '<input type="hidden" name="confirm" value="1">'
+        '<div class="actions"><a class="btn" href="{base}">Kembali dan '
+        'lengkapi</a><button class="btn secondary" type="submit">Ya, ajukan '
+        'ulang tanpa perubahan</button></div></form>').format(
+        base=base, title=record.title, missing=record.missing_items or '-',
+        csrf=user['csrf'])
+    return page(database, "Ajukan ulang tanpa perubahan?", body, user=user,
+        status=HTTPStatus.CONFLICT)
+
+
 @portal_route(
     '/<string:database_name>/portal/request/<int:request_id>/resubmit',
     methods=('POST',))
@@ -1299,6 +1575,10 @@ def portal_resubmit(request, pool, user, request_id):
     record = _visible_request(pool, request_id)
     if record is None:
         return not_found(database, user)
+    if (record.state == 'incomplete'
+            and request.form.get('confirm') != '1'
+            and not any(_changes_since_returned(pool, record))):
+        return _confirm_resubmit(pool, user, record)
     try:
         Request.resubmit([record])
     except (UserError, UserWarning) as exception:

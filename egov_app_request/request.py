@@ -9,6 +9,8 @@ import io
 import zipfile
 from functools import wraps
 
+from sql import For
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
@@ -16,10 +18,10 @@ from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
-    DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
-    IneligibleOrganizationError, IneligiblePositionError, MissingInputError,
-    NotResponsibleError, ProtectedFieldError, StaleClickError,
-    StepRequirementError, UploadError)
+    AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
+    HistoryImmutableError, IneligibleOrganizationError,
+    IneligiblePositionError, MissingInputError, NotResponsibleError,
+    ProtectedFieldError, StaleClickError, StepRequirementError, UploadError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .feedback import feedback_action, wants_feedback
@@ -124,6 +126,18 @@ def from_state(*sources):
             return result
         return wrapper
     return decorator
+
+
+def validates_once(func):
+    """Refuse a second validation by the same person, with what it is
+    waiting for, before the platform's button checks (which would only say
+    that the button, hidden for them, cannot be pressed)."""
+    @wraps(func)
+    def wrapper(cls, requests, *args, **kwargs):
+        for request in requests:
+            request._check_not_validated_yet()
+        return func(cls, requests, *args, **kwargs)
+    return wrapper
 
 
 def step_move(target, outcome):
@@ -254,6 +268,15 @@ class Request(Workflow, ModelSQL, ModelView):
             },
         help="Reason, instruction or remark recorded in the history when "
         "the step is completed. Required to return or reject.")
+    step_note_by = fields.Many2One(
+        'res.user', "Note Written by", readonly=True, ondelete='SET NULL',
+        help="Who wrote the note of the step: a validation of step 8 takes "
+        "as its reason only its validator's own note.")
+    validated_by_me = fields.Function(
+        fields.Boolean("Validated by Me",
+            help="You have validated the technical analysis in this pass "
+            "of step 8."),
+        'get_validated_by_me')
 
     # Step outputs
     agenda_number = fields.Char(
@@ -430,7 +453,13 @@ class Request(Workflow, ModelSQL, ModelView):
                 'reject_feasibility': only('feasibility_validation', 'tryton-cancel'),
                 'categorize': only('categorization', 'tryton-forward'),
                 'submit_technical': only('technical', 'tryton-forward'),
-                'approve_technical': only('technical_validation', 'tryton-ok'),
+                # Each validator validates once: not offered again.
+                'approve_technical': {
+                    'invisible': ((Eval('state') != 'technical_validation')
+                        | Bool(Eval('validated_by_me'))),
+                    'icon': 'tryton-ok',
+                    'depends': ['state', 'validated_by_me'],
+                    },
                 'revise_technical': only('technical_validation', 'tryton-back'),
                 'reject_technical': only('technical_validation', 'tryton-cancel'),
                 'decide': only('signing', 'tryton-ok'),
@@ -648,6 +677,25 @@ class Request(Workflow, ModelSQL, ModelView):
         if (operator == '=') != bool(value):
             domain = ['NOT', domain]
         return domain
+
+    @classmethod
+    def get_validated_by_me(cls, requests, name):
+        Validation = Pool().get('egov.request.validation')
+        user = Transaction().user
+        result = {r.id: False for r in requests}
+        at_step = [r.id for r in requests
+            if r.state == 'technical_validation']
+        if at_step and user:
+            with without_check_access():
+                for validation in Validation.search([
+                            ('request', 'in', at_step),
+                            ('analysis', '=', 'technical'),
+                            ('decision', '=', 'validated'),
+                            ('validator', '=', user),
+                            ('step_pass.finished', '=', None),
+                            ]):
+                    result[validation.request.id] = True
+        return result
 
     # --- Checks ----------------------------------------------------------
 
@@ -923,6 +971,17 @@ class Request(Workflow, ModelSQL, ModelView):
                     del timestamps[key]
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if 'step_note' in values and 'step_note_by' not in values:
+            # Whose note it is: a validation of step 8 takes only its
+            # validator's own note as its reason.
+            values['step_note_by'] = (
+                (Transaction().user or None)
+                if (values['step_note'] or '').strip() else None)
+        return values
+
+    @classmethod
     def delete(cls, requests):
         for request in requests:
             if request.state != 'draft':
@@ -939,7 +998,8 @@ class Request(Workflow, ModelSQL, ModelView):
                 'feasibility_conclusion', 'category', 'technical_analysis',
                 'technical_recommendation', 'rejection_concluded',
                 'decision', 'decision_text', 'decided_by', 'decided_at',
-                'step_note', 'documents', 'signatory_acting', 'letters',
+                'step_note', 'step_note_by', 'documents', 'signatory_acting',
+                'letters',
                 'validations', 'checklist', 'feasibility_lines',
                 'letter_number', 'letter_date', 'agenda_number',
                 'spbe_class', 'category_reason',
@@ -1093,12 +1153,11 @@ class Request(Workflow, ModelSQL, ModelView):
             request._require('step_note')
 
     @classmethod
-    def _record_validation(cls, requests, analysis, decision, clicks=None):
+    def _record_validation(cls, requests, analysis, decision):
         "Keep the validation as a record of its own (steps 5 and 8)"
         Validation = Pool().get('egov.request.validation')
         for request in requests:
-            Validation.record(request, analysis, decision,
-                request.step_note, clicks=clicks)
+            Validation.record(request, analysis, decision, request.step_note)
 
     @classmethod
     def _conclude_rejection(cls, requests):
@@ -1276,29 +1335,172 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @from_state('technical_validation')
+    @validates_once
     @ModelView.button
-    @step_move('signing', outcome='validated')
     def approve_technical(cls, requests):
-        """Step 8: valid. Runs only once both Kepala Bidang have pressed it
-        (ir.model.button.rule); the history names them."""
-        pool = Pool()
-        Click = pool.get('ir.model.button.click')
+        """Step 8: valid. Each role of the step (data: both Kepala Bidang)
+        validates once, each by a person of her own and with her own note;
+        the request moves to step 9 once every role has validated."""
+        Validation = Pool().get('egov.request.validation')
+        cls.check_responsible(requests)
+        cls._lock_rows(requests)
+        user = Transaction().user or None
+        complete = []
         for request in requests:
-            clicks = Click.search([
-                    ('button.model.model', '=', cls.__name__),
-                    ('button.name', '=', 'approve_technical'),
-                    ('record_id', '=', request.id),
+            role = request._validation_role()
+            note_by = request.step_note_by.id if request.step_note_by else None
+            own_note = note_by == user
+            Validation.record(request, 'technical', 'validated',
+                request.step_note if own_note else None, role=role)
+            # Her note is her validation's reason and never another's: it
+            # is cleared. Writing the row also tells a press waiting on the
+            # lock that it must start again (and see this validation).
+            super().write([request], {'step_note': None} if own_note
+                else {'step_note_by': note_by})
+            if not request.pending_validation_roles():
+                complete.append(request)
+        if complete:
+            cls._technical_validated(complete)
+
+    @classmethod
+    @step_move('signing', outcome='validated')
+    def _technical_validated(cls, requests):
+        "Step 8 ends: every role has validated; the history names them"
+        for request in requests:
+            given = [v for v in request.technical_validations()
+                if v.validator]
+            lines = []
+            if given:
+                lines.append(gettext('egov_app_request.msg_validated_by',
+                        names=', '.join(v.validator.name for v in given)))
+            lines.extend(f'{v.validator.name}: {v.reason}'
+                for v in given if v.reason)
+            super().write([request], {'step_note': '\n'.join(lines) or None})
+
+    @classmethod
+    def _lock_rows(cls, requests):
+        """Hold the rows of `requests` until the transaction ends: a press
+        made at the same moment waits here for this one to commit; as this
+        one wrote the row, PostgreSQL (REPEATABLE READ) refuses the waiting
+        transaction what it read before, and trytond retries that call
+        whole, which then sees this press. (Tryton 8's cls.lock() takes
+        the lock at the start of a retried transaction without waiting and
+        gives up after a few short tries: the press that moves the request
+        and issues its sheet takes longer.) SQLite writes one transaction
+        at a time."""
+        transaction = Transaction()
+        if not requests or not transaction.database.has_select_for():
+            return
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=table.id.in_([r.id for r in requests]),
+                for_=For('UPDATE')))
+
+    def technical_validations(self):
+        """The validations of the technical analysis given in the pass of
+        step 8 now open, oldest first"""
+        Validation = Pool().get('egov.request.validation')
+        if self.state != 'technical_validation':
+            return []
+        with without_check_access():
+            return Validation.search([
+                    ('request', '=', self.id),
+                    ('analysis', '=', 'technical'),
+                    ('decision', '=', 'validated'),
+                    ('step_pass.finished', '=', None),
                     ])
-            names = sorted({c.user.name for c in clicks if c.user})
-            cls._record_validation([request], 'technical', 'validated',
-                clicks=[(c.user, c.create_date) for c in clicks if c.user])
-            if names:
-                note = gettext(
-                    'egov_app_request.msg_validated_by',
-                    names=', '.join(names))
-                request.step_note = '\n'.join(
-                    filter(None, [request.step_note, note]))
-        cls.save(requests)
+
+    def pending_validation_roles(self, given=None):
+        "The roles of step 8 whose validation is awaited in this pass"
+        if self.state != 'technical_validation':
+            return []
+        if given is None:
+            given = self.technical_validations()
+        done = {v.role.id for v in given if v.role}
+        return [g for g in self.responsible_groups() if g.id not in done]
+
+    @classmethod
+    def _awaited(cls, roles):
+        "The roles awaited, each with the names of its holders"
+        texts = []
+        with without_check_access():
+            for role in roles:
+                names = sorted(u.name for u in role.users if u.active)
+                texts.append(f'{role.name} ({", ".join(names)})'
+                    if names else role.name)
+        return '; '.join(texts)
+
+    def _check_not_validated_yet(self):
+        "Refuse a second validation of this pass by the same person"
+        from .letter import format_datetime_id
+        user = Transaction().user
+        given = self.technical_validations()
+        mine = [v for v in given if v.validator and v.validator.id == user]
+        if mine:
+            raise AlreadyValidatedError(gettext(
+                    'egov_app_request.msg_already_validated',
+                    request=self.rec_name,
+                    time=format_datetime_id(mine[0].validated_at),
+                    pending=self._awaited(
+                        self.pending_validation_roles(given))))
+
+    def _validation_role(self):
+        """The role of step 8 the user validates for. A second press by the
+        same person, or by the holder of a role already validated by
+        another, is refused and changes nothing."""
+        User = Pool().get('res.user')
+        user = Transaction().user
+        self._check_not_validated_yet()
+        given = self.technical_validations()
+        pending = self.pending_validation_roles(given)
+        if not pending:
+            return None
+        if not user:
+            return pending[0]
+        groups = set(User.get_groups())
+        roles = [g for g in pending if g.id in groups]
+        if roles:
+            return roles[0]
+        held = {g.id for g in self.responsible_groups() if g.id in groups}
+        by = [v for v in given if v.role and v.role.id in held]
+        raise AlreadyValidatedError(gettext(
+                'egov_app_request.msg_role_validated',
+                request=self.rec_name,
+                roles=', '.join(sorted({v.role.name for v in by})),
+                names=', '.join(v.validator.name for v in by if v.validator),
+                pending=self._awaited(pending)))
+
+    def validation_pending_message(self):
+        """What the users of step 8 are told while a validation is awaited:
+        the user's own validation recorded and when, or who has validated,
+        and whose validation is awaited. None when no validation of the
+        pass is pending (none given yet, or the request moved on)."""
+        from .letter import format_datetime_id
+        ModelAccess = Pool().get('ir.model.access')
+        if self.state != 'technical_validation':
+            return None
+        # The validations stay inside Diskominfo.
+        if not ModelAccess.check(
+                'egov.request.validation', 'read', raise_exception=False):
+            return None
+        given = self.technical_validations()
+        pending = self.pending_validation_roles(given)
+        if not given or not pending:
+            return None
+        user = Transaction().user
+        mine = [v for v in given if v.validator and v.validator.id == user]
+        if mine:
+            return gettext('egov_app_request.msg_validation_recorded',
+                request=self.rec_name,
+                time=format_datetime_id(mine[0].validated_at),
+                pending=self._awaited(pending))
+        return gettext('egov_app_request.msg_validation_awaited',
+            request=self.rec_name,
+            given=', '.join(
+                f'{v.validator.name} ({format_datetime_id(v.validated_at)})'
+                for v in given if v.validator),
+            pending=self._awaited(pending))
 
     @classmethod
     @from_state('technical_validation')

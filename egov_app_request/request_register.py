@@ -18,6 +18,7 @@ from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
+from . import vocabulary
 from .letter import WORDS_ID, format_date_id, format_datetime_id
 from .sop import STEP_NUMBERS, STEP_STATES
 from .workcalendar import to_local, to_utc
@@ -106,7 +107,7 @@ def register_rows(from_date, to_date):
                 'title': request.title,
                 'step': (request.step.rec_name if request.step
                     else request.state_string),
-                'decision': WORDS_ID['decision'].get(request.decision, ''),
+                'decision': vocabulary.decision(request.decision),
                 'submitted_at': to_local(request.submitted_at),
                 'decided_at': to_local(request.decided_at),
                 }

@@ -21,8 +21,8 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from demo_data import (  # noqa: E402
     ADMIN_LOGIN, DEFAULT_NAME, DEFAULT_PORT, ROLE_LABELS, ROOT, SAO_ROOT,
-    VENV_BIN, MailSink, build_demo_database, clean_env, database_ready,
-    write_demo_config)
+    VENV_BIN, MailSink, build_demo_database, clean_env, config_args,
+    database_ready, write_demo_config)
 
 DEMO_DIR = ROOT / '.demo'
 
@@ -99,9 +99,8 @@ def main(argv=None):
     print(f"E-mail notifikasi disimpan di {DEMO_DIR / 'mail'} (*.eml).")
     print("Tekan Ctrl-C untuk berhenti.", flush=True)
 
-    command = [str(VENV_BIN / 'trytond'), '-d', args.name]
-    for config in configs:
-        command += ['-c', config]
+    command = [str(VENV_BIN / 'trytond'), '-d', args.name,
+        *config_args(configs)]
     # Ctrl-C (SIGINT) or SIGTERM stop the server and the demo together.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import (  # noqa: E402
-    VENV_BIN, Client, clean_env, start_server, stop_server, write_config)
+    VENV_BIN, Client, clean_env, config_args, start_server, stop_server,
+    write_config)
 
 ADMIN_PASSWORD = 'Admin-Tangerang-2026!'
 # A second ICT Governance team lead, so that two users of the same role
@@ -98,19 +99,22 @@ class TestDatabase:
         "trytond-admin: the base modules, the admin and egov_app_request"
         passfile = self.directory / 'admin-password'
         passfile.write_text(ADMIN_PASSWORD + '\n')
-        args = [str(VENV_BIN / 'trytond-admin')]
-        for config in self.configs:
-            args += ['-c', config]
+        args = [str(VENV_BIN / 'trytond-admin'),
+            *config_args(self.configs)]
+        # Indonesian loaded (-l id), as the README installs the product:
+        # the portal, the board, letters and e-mails read the translated
+        # selection strings (egov_app_request/vocabulary.py).
         args += ['-d', self.name, '--email', 'admin@tangerangkota.go.id',
-            '-u', 'egov_app_request', '--activate-dependencies']
+            '-u', 'egov_app_request', '--activate-dependencies', '-l', 'id']
         self._run(args, env={'TRYTONPASSFILE': str(passfile)})
 
     def fill(self, **options):
-        "Users and requests, made with proteus in a child process"
+        """Users and requests, made with proteus in a child process; on a
+        copy (users=False) more requests beside those of its base"""
         args = [sys.executable, str(Path(__file__).resolve()), 'fill',
             self.name, *self.configs, '--', json.dumps(options)]
         output = self._run(args, cwd=str(Path(__file__).resolve().parent))
-        self.data = json.loads(output.strip().splitlines()[-1])
+        self.data.update(json.loads(output.strip().splitlines()[-1]))
         return self.data
 
     def build(self, **options):
@@ -217,13 +221,26 @@ def new_database(prefix, backend=None):
 # --- The filling child -------------------------------------------------------
 
 def _fill(database, configs, options):
-    from proteus import Model
     from proteus import config as pconfig
 
-    from egov_app_request.tests.tools import (
-        DEMO_PASSWORD, ROLE_USERS, _ref, create_users, login, new_request)
-
     pconfig.set_trytond(database=database, config_file=configs)
+    if options.get('users', True):
+        _create_users()
+    result = {}
+    for key, make in [
+            ('received', _received), ('draft', _drafts),
+            ('technical_validation', _at_technical_validation)]:
+        if key in options:
+            result[key] = make(options[key])
+    print(json.dumps(result))
+
+
+def _create_users():
+    from proteus import Model
+
+    from egov_app_request.tests.tools import (
+        DEMO_PASSWORD, ROLE_USERS, _ref, create_users)
+
     create_users(password=DEMO_PASSWORD)
 
     User = Model.get('res.user')
@@ -241,17 +258,56 @@ def _fill(database, configs, options):
     user.password = DEMO_PASSWORD
     user.save()
 
-    result = {'received': [], 'draft': []}
+
+def _received(count):
+    "Requests of Dinas Kesehatan submitted by its head"
+    from egov_app_request.tests.tools import login, new_request
     login('kadis.dinkes')
-    for i in range(options.get('received', 0)):
+    ids = []
+    for i in range(count):
         request = new_request(f"Aplikasi Uji Serentak {i + 1}")
         request.click('submit')
         assert request.state == 'received', request.state
-        result['received'].append(request.id)
-    for i in range(options.get('draft', 0)):
-        request = new_request(f"Aplikasi Draf {i + 1}")
-        result['draft'].append(request.id)
-    print(json.dumps(result))
+        ids.append(request.id)
+    return ids
+
+
+def _drafts(count):
+    from egov_app_request.tests.tools import login, new_request
+    login('kadis.dinkes')
+    return [new_request(f"Aplikasi Draf {i + 1}").id for i in range(count)]
+
+
+def _at_technical_validation(count):
+    """Requests played by each role through steps 1-7 (one login per role
+    for all of them): they wait for the validations of step 8"""
+    from proteus import Model
+
+    from egov_app_request.tests.tools import fill_step, login, new_request
+    login('kadis.dinkes')
+    ids = []
+    for i in range(count):
+        request = new_request(f"Aplikasi Uji Validasi {i + 1}")
+        request.click('submit')
+        ids.append(request.id)
+    for user, buttons in [
+            ('tatakelola', ['register', 'mark_complete']),
+            ('kabid.egov', ['forward']),
+            ('tatakelola', ['submit_feasibility']),
+            ('kabid.egov', ['approve_feasibility', 'categorize']),
+            ('katim.publik', ['submit_technical']),
+            ]:
+        login(user)
+        Request = Model.get('egov.request')
+        for request in [Request(i) for i in ids]:
+            for button in buttons:
+                fill_step(request)
+                request.click(button)
+    login('admin')
+    Request = Model.get('egov.request')
+    states = {Request(i).state for i in ids}
+    assert states <= {'technical_validation'}, states
+    return ids
 
 
 def main(argv):

@@ -197,14 +197,6 @@ class Session:
         self.tally.add('char', len(text))
         self.settle()
 
-    def focus(self, target):
-        "Click into a field until it has the keyboard focus"
-        for _ in range(3):
-            self.click(target)
-            if target.evaluate("e => e === document.activeElement"):
-                return
-        raise AssertionError(f"{self.name}: {target} takes no focus")
-
     # --- Login and menus --------------------------------------------------
 
     def login(self, login):
@@ -302,18 +294,39 @@ class Session:
             " : ''")
         return (json.loads(value) if value else None), label
 
+    def focus_field(self, name):
+        """Click into the field `name` until it has the keyboard focus (a
+        click on a number field swaps sao's text box for its number box,
+        which takes the keys)"""
+        for _ in range(3):
+            self.click(self.field(name))
+            if self.page.evaluate("name => document.activeElement "
+                    "&& document.activeElement.name === name", name):
+                return
+        raise AssertionError(f"{self.name}: the field {name} takes no focus")
+
     def write_text(self, name, text, replace=True):
         "Click into a text field and type, over what it held or after it"
-        target = self.field(name)
-        self.focus(target)
+        self.focus_field(name)
         self.key('Control+a' if replace else 'End')
         self.type(text)
 
-    def choose(self, name, label):
-        "Open a selection and pick the option that reads `label`"
+    def type_number(self, name, text):
+        "Type into the number field `name` as a person does"
+        self.focus_field(name)
+        assert self.page.evaluate("document.activeElement.type") == (
+            'number'), f"{self.name}: {name} shows no number box"
+        self.type(text)
+
+    def choose(self, name, label=None, **option):
+        """Choose an option of the selection field `name` as a person does:
+        a click on the field (what was typed before is left and kept), then
+        the option, by its label"""
         select = self.field(name)
         self.click(select)
-        select.select_option(label=label)
+        if label is not None:
+            option['label'] = label
+        select.select_option(**option)
         self.tally.add('click')
         self.settle()
 

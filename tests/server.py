@@ -45,6 +45,13 @@ def write_config(directory, uri='sqlite://', sqlite_path=None, extra=''):
     return [str(ROOT / 'etc' / 'security.conf'), str(config)]
 
 
+def config_args(configs):
+    """trytond's -c takes every configuration file after ONE flag (later
+    files win); a second -c replaces the first, so `-c a -c b` would read
+    only b and silently drop etc/security.conf."""
+    return ['-c', *map(str, configs)] if configs else []
+
+
 def clean_env(**extra):
     "The environment of a child trytond: none of the test runner's database"
     env = {k: v for k, v in os.environ.items()
@@ -56,9 +63,8 @@ def clean_env(**extra):
 def start_server(configs, database, port=None, log=None):
     "Start trytond on 127.0.0.1 and wait until it answers"
     port = port or free_port()
-    args = [str(VENV_BIN / 'trytond'), '-d', database]
-    for config in configs:
-        args += ['-c', config]
+    args = [str(VENV_BIN / 'trytond'), '-d', database,
+        *config_args(configs)]
     env = clean_env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}')
     output = open(log, 'wb') if log else subprocess.DEVNULL
     process = subprocess.Popen(

@@ -187,8 +187,7 @@ def test_step_3_selection_changed_then_forwarded(browser, demo_server):
         forward.wait_for(state='visible')
         session.idle()
         session.select_tab(re.compile(r'^\s*1-3\.'))
-        session.pane().locator('select[name="disposition_nature"]'
-            ).select_option(value='"segera"')
+        session.choose('disposition_nature', value='"segera"')
         instruction = session.pane().locator(
             'textarea[name="disposition_instruction"]')
         instruction.fill('Mohon dikaji kelayakannya minggu ini.')
@@ -249,8 +248,7 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
         count = rows.count()
         for i in range(count):
             session.set_list_selection(ASSESSMENT, i, MET)
-        session.pane().locator('select[name="feasibility_conclusion"]'
-            ).select_option(value='"feasible"')
+        session.choose('feasibility_conclusion', value='"feasible"')
         session.pane().locator('textarea[name="feasibility_analysis"]').fill(
             "Delapan kriteria terpenuhi; layak dibangun.")
         # The last row is still being edited when the button is pressed.
@@ -310,10 +308,8 @@ def test_steps_5_and_6_in_one_tab(browser, demo_server):
         categorize.wait_for(state='visible')
         session.select_tab(re.compile(r'^\s*6\.'))
         # Two categories: a drop-down, not a search.
-        session.pane().locator('select[name="category"]').select_option(
-            label='Aplikasi Layanan Publik')
-        session.pane().locator('select[name="spbe_class"]').select_option(
-            value='"khusus"')
+        session.choose('category', label='Aplikasi Layanan Publik')
+        session.choose('spbe_class', value='"khusus"')
         session.pane().locator('textarea[name="category_reason"]').fill(
             "Melayani kebutuhan khusus OPD; tidak ada Aplikasi Umum serupa.")
         session.shot('6_filled')
@@ -338,3 +334,174 @@ def test_steps_5_and_6_in_one_tab(browser, demo_server):
     assert validations[-1] == {'id': validations[-1]['id'],
         'analysis': 'feasibility', 'decision': 'validated',
         'reason': "Analisis kelayakan sudah memadai."}, validations
+
+
+def test_step_7_team_lead_and_contributor(browser, demo_server):
+    """Step 7 with two people: the team lead opens the request; the Head of
+    ICT Infrastructure finds it in her "Menunggu Saya" and saves her part;
+    the team lead, whose tab still holds the form she loaded before, writes
+    the technical sections and presses once: no error, no "modified
+    meanwhile", and her colleague's part is kept."""
+    url, password = demo_server.url, demo_server.password
+    admin = rpc_client(url, 'admin', password)
+    request, *_ = _request(admin, [('state', '=', 'technical'),
+            ('category.code', '=', 'manajemen_pemerintahan'),
+            ('tech_infrastructure', '=', None)])
+    infrastructure = "2 VM di Pusat Data Pemkot (4 vCPU, 8 GB), TLS BSrE."
+
+    lead = Session(browser, demo_server, 'katim_manajemen_step7')
+    sarpras = Session(browser, demo_server, 'kabid_sarpras_step7')
+    try:
+        lead.login('katim.manajemen')
+        lead.open_menu(MENU_QUEUE)
+        lead.list_rows().filter(has_text=request['number']).first.dblclick()
+        submit = lead.pane().locator('button[name="submit_technical"]')
+        submit.wait_for(state='visible')
+        lead.idle()
+        awaiting = lead.pane().locator('input[name="awaiting_input"]'
+            ).input_value()
+
+        sarpras.login('kabid.sarpras')
+        sarpras.open_menu(MENU_QUEUE)
+        waiting = sarpras.list_rows().filter(has_text=request['number'])
+        waiting.first.wait_for()
+        waiting.first.dblclick()
+        sarpras.pane().locator('textarea[name="tech_infrastructure"]'
+            ).wait_for(state='attached')
+        sarpras.idle()
+        sarpras.select_tab(re.compile(r'^\s*7-8\.'))
+        sarpras.pane().locator('textarea[name="tech_infrastructure"]').fill(
+            infrastructure)
+        sarpras.page.keyboard.press('Control+s')
+        sarpras.idle()
+        sarpras.check_errors('sarpras save')
+        sarpras_errors = sarpras.page.locator('.modal.in .modal-body'
+            ).all_inner_texts()
+        sarpras.shot('saved')
+
+        pane = lead.pane()
+        lead.select_tab(re.compile(r'^\s*7-8\.'))
+        pane.locator('textarea[name="tech_architecture"]').fill(
+            "Aplikasi web tiga lapis, PostgreSQL, SSO Tangerang.")
+        lead.choose('tech_hosting',
+            value='"pusat_data"')
+        pane.locator('textarea[name="tech_integration"]').fill(
+            "SPLP untuk data kepegawaian; aplikasi persuratan kota.")
+        lead.choose('tech_security_class',
+            value='"rendah"')
+        pane.locator('textarea[name="tech_security_needs"]').fill(
+            "TLS, autentikasi dua faktor untuk admin, log audit.")
+        lead.type_number('tech_effort_days', '60')
+        lead.choose('technical_recommendation',
+            value='"build"')
+        pane.locator('textarea[name="technical_analysis"]').fill(
+            "Dapat dibangun oleh tim aplikasi dalam satu triwulan.")
+        submit.click()
+        told = lead.step_done()
+        lead.shot('submitted')
+        lead.check_errors('submit_technical')
+    finally:
+        lead.close()
+        sarpras.close()
+
+    assert 'Sarana dan Prasarana' in awaiting, awaiting
+    assert not sarpras_errors, sarpras_errors
+    assert 'Kini pada "8. Validasi Teknis"' in told, told
+    after, = admin.call('model.egov.request.read', [request['id']],
+        ['state', 'tech_infrastructure', 'tech_hosting', 'tech_effort_days',
+            'technical_recommendation'])
+    assert after == {'id': request['id'], 'state': 'technical_validation',
+        'tech_infrastructure': infrastructure, 'tech_hosting': 'pusat_data',
+        'tech_effort_days': 60, 'technical_recommendation': 'build'}, after
+TAB_VALIDATIONS = re.compile(r'^\s*(Validations|Validasi)\s*$')
+
+
+def _open_from_queue(session, number):
+    "Open request `number` from the user's queue; wait for its buttons"
+    session.open_menu(MENU_QUEUE)
+    row = session.list_rows().filter(has_text=number)
+    row.first.wait_for()
+    row.first.dblclick()
+    session.pane().locator('button[name="revise_technical"]').wait_for(
+        state='visible')
+    session.idle()
+
+
+def _validation_rows(session):
+    session.select_tab(TAB_VALIDATIONS)
+    rows = session.pane().locator('.treeview tbody tr:visible').filter(
+        has=session.page.locator('td'))
+    rows.first.wait_for()
+    return [' '.join(t.split()) for t in rows.all_inner_texts()]
+
+
+def test_step8_each_kabid_validates(browser, demo_server):
+    """Step 8: the Head of e-Government Development validated first; she
+    finds her validation with her note and is not offered "Validate" again.
+    The Head of ICT Infrastructure validates with her own note and the
+    request moves to step 9."""
+    url, password = demo_server.url, demo_server.password
+    sarpras = rpc_client(url, 'kabid.sarpras', password)
+    request, = _request(sarpras, [('state', '=', 'technical_validation')])
+    read, = sarpras.call('model.egov.request.read', [request['id']],
+        ['validations'])
+    first, = sarpras.call('model.egov.request.validation.read',
+        read['validations'], ['analysis', 'validator.login', 'reason'])[-1:]
+    assert first['analysis'] == 'technical'
+    assert first['validator.']['login'] == 'kabid.egov'
+    note = "Kapasitas server dan sertifikat TLS tersedia di Pusat Data."
+
+    egov = Session(browser, demo_server, 'kabid_egov')
+    try:
+        egov.login('kabid.egov')
+        _open_from_queue(egov, request['number'])
+        buttons = egov.pane().locator('button[name="reject_technical"]')
+        buttons.scroll_into_view_if_needed()
+        egov.shot('step8_01_validated_no_button')
+        assert not egov.pane().locator(
+            'button[name="approve_technical"]').is_visible()
+        rows = _validation_rows(egov)
+        egov.shot('step8_02_her_validation')
+        egov.check_errors('step8 validations')
+    finally:
+        egov.close()
+    technical = [r for r in rows if 'Agus Setiawan' in r
+        and re.search(r'(Technical|Teknis)', r)]
+    assert len(technical) == 1, rows
+    assert ' '.join(first['reason'].split()) in technical[0], technical
+
+    session = Session(browser, demo_server, 'kabid_sarpras')
+    try:
+        session.login('kabid.sarpras')
+        _open_from_queue(session, request['number'])
+        approve = session.pane().locator('button[name="approve_technical"]')
+        assert approve.is_visible()
+        session.pane().locator('textarea[name="step_note"]').fill(note)
+        approve.scroll_into_view_if_needed()
+        session.shot('step8_03_second_validator')
+        approve.click()
+        told = session.step_done()
+        approve.wait_for(state='hidden')
+        session.idle()
+        session.check_errors('approve_technical')
+        assert session.state_label().startswith('9.'), session.state_label()
+        rows = _validation_rows(session)
+        session.shot('step8_04_both_validations')
+    finally:
+        session.close()
+    assert 'Kini pada "9. Penandatanganan Surat Jawaban"' in told, told
+    technical = [r for r in rows if re.search(r'(Technical|Teknis)', r)]
+    assert len(technical) == 2, rows
+    assert 'Agus Setiawan' in technical[0] and 'Dewi Lestari' in technical[1]
+    assert note in technical[1], technical
+
+    # The server agrees: one validation each, each with its own note.
+    read, = sarpras.call('model.egov.request.read', [request['id']],
+        ['state', 'validations', 'step_note'])
+    assert read['state'] == 'signing'
+    assert read['step_note'] is None
+    validations = sarpras.call('model.egov.request.validation.read',
+        read['validations'], ['analysis', 'validator.login', 'reason'])
+    assert [(v['validator.']['login'], v['reason']) for v in validations
+        if v['analysis'] == 'technical'] == [
+        ('kabid.egov', first['reason']), ('kabid.sarpras', note)]

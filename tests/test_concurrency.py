@@ -10,6 +10,16 @@ serialize (REPEATABLE READ), trytond retries its whole call and the retry
 finds the request already at step 2: StaleClickError, "Your click changed
 nothing…". Five rounds on five requests show it is not luck.
 
+Step 8 needs the validations of both Kepala Bidang: they press "Validate"
+on the same request at the same moment, in the same way (a third
+connection holds the row until both wait on it). The press that gets the
+row records its validation and writes the row; the other, retried whole,
+sees it, records its own and moves the request to step 9: both are told OK,
+and there are exactly two validations, one history pass of step 8 and one
+technical sheet. Twenty rounds. When the same Kepala Bidang presses twice
+at once (a double click), one validation is recorded and the other press
+is told that she has already validated.
+
 The letter register is strict under concurrent issuing: eight users issue
 reply letters at once, in process, on a database of their own, the first
 ones of a year that has no register yet; the numbers are 1..N, none twice,
@@ -38,12 +48,20 @@ pytestmark = pytest.mark.skipif(
 ROUNDS = 5
 BUTTON = 'model.egov.request.register'
 USERS = ['tatakelola', SECOND_TATAKELOLA]
+# Step 8: both Kepala Bidang at once, then one Kepala Bidang twice at once.
+VALIDATION_ROUNDS = 20
+DOUBLE_CLICK_ROUNDS = 5
+VALIDATE = 'model.egov.request.approve_technical'
+KABID = ['kabid.egov', 'kabid.sarpras']
 
 
 @pytest.fixture(scope='module')
 def database():
     database = new_database('egov_concurrency')
     try:
+        # Requests waiting for the validations of step 8.
+        database.fill(users=False,
+            technical_validation=VALIDATION_ROUNDS + DOUBLE_CLICK_ROUNDS)
         database.start()
         yield database
     finally:
@@ -58,7 +76,8 @@ def _blocked_backends(monitor, database_name, holder_pid):
         (database_name, holder_pid)).fetchall()
 
 
-def _press_together(clients, request_id, holder, monitor, database_name):
+def _press_together(clients, request_id, holder, monitor, database_name,
+        button=BUTTON):
     """Both clients press the button while `holder` holds the request's row;
     release it once both wait on it. Returns the outcome of each call and
     the blocked queries seen."""
@@ -71,7 +90,7 @@ def _press_together(clients, request_id, holder, monitor, database_name):
     def press(i, client):
         start.wait()
         try:
-            outcomes[i] = ('ok', client.call(BUTTON, [request_id]))
+            outcomes[i] = ('ok', client.call(button, [request_id]))
         except RPCError as error:
             outcomes[i] = ('error', error.args)
         except Exception as error:  # HTTP or network failure
@@ -340,3 +359,133 @@ def test_letter_numbers_never_repeat_nor_skip(letter_database):
     print(f"\n{total} letters by {THREADS} users: "
         f"{sum(s['retried'] for s in stats)} retried transactions, "
         f"{sum(s['refused'] for s in stats)} calls refused (busy)")
+
+
+# --- Step 8: the two validations at the same moment -------------------------
+
+def _validations(monitor, request_id):
+    return monitor.execute(
+        "SELECT u.login, v.decision, v.reason, g.name, v.step_pass "
+        "FROM egov_request_validation AS v "
+        "JOIN res_user AS u ON u.id = v.validator "
+        "LEFT JOIN res_group AS g ON g.id = v.role "
+        "WHERE v.request = %s AND v.analysis = 'technical' ORDER BY v.id",
+        (request_id,)).fetchall()
+
+
+def _history(monitor, request_id, state):
+    return monitor.execute(
+        "SELECT h.id, h.finished IS NOT NULL, h.outcome, u.login, h.notes "
+        "FROM egov_request_history AS h "
+        "LEFT JOIN res_user AS u ON u.id = h.actor "
+        "WHERE h.request = %s AND h.state = %s ORDER BY h.id",
+        (request_id, state)).fetchall()
+
+
+def test_both_validations_at_once(database):
+    clients = [database.client(login) for login in KABID]
+    request_ids = database.data['technical_validation'][:VALIDATION_ROUNDS]
+    assert len(request_ids) == VALIDATION_ROUNDS
+    winners = set()
+
+    with pg_connect(database.pg_uri, database.name) as holder, \
+            pg_connect(database.pg_uri, database.name,
+                autocommit=True) as monitor:
+        for round_, request_id in enumerate(request_ids, 1):
+            # One of them (in turn) wrote her note before pressing: it is
+            # her validation's reason whoever gets the row first.
+            author = round_ % 2
+            note = f"Catatan {KABID[author]}, putaran {round_}."
+            clients[author].call('model.egov.request.write', [request_id],
+                {'step_note': note})
+            state, = monitor.execute(
+                "SELECT state FROM egov_request WHERE id = %s",
+                (request_id,)).fetchone()
+            assert state == 'technical_validation'
+
+            outcomes, blocked = _press_together(
+                clients, request_id, holder, monitor, database.name,
+                button=VALIDATE)
+
+            where = f"round {round_}, request {request_id}: {outcomes}"
+            # Both presses really overlapped: both waited on the request's
+            # row inside their transaction, at its lock.
+            assert len(blocked) == 2, (
+                f"{where}; blocked backends: {blocked}\n"
+                + database.server_log()[-3000:])
+            assert all('egov_request' in query and 'FOR UPDATE' in query
+                for _, query in blocked), blocked
+            # Both are told OK: each validation is recorded.
+            assert [o[0] for o in outcomes] == ['ok', 'ok'], where
+
+            state, = monitor.execute(
+                "SELECT state FROM egov_request WHERE id = %s",
+                (request_id,)).fetchone()
+            assert state == 'signing', where
+            validations = _validations(monitor, request_id)
+            assert sorted(v[0] for v in validations) == KABID, (
+                where, validations)
+            assert {v[1] for v in validations} == {'validated'}, where
+            assert {v[3] for v in validations} == {
+                'Head of e-Government Development Division',
+                'Head of ICT Infrastructure and Cryptography Division',
+                }, where
+            reasons = {v[0]: v[2] for v in validations}
+            assert reasons == {
+                KABID[author]: note, KABID[1 - author]: None}, where
+            # One pass of step 8, closed once, to which both belong; one
+            # pass of step 9 open; one technical sheet.
+            passes = _history(monitor, request_id, 'technical_validation')
+            assert len(passes) == 1, (where, passes)
+            (pass_id, finished, outcome, actor, notes), = passes
+            assert finished and outcome == 'validated', where
+            assert actor in KABID, where
+            assert {v[4] for v in validations} == {pass_id}, where
+            assert note in notes, where
+            signing = _history(monitor, request_id, 'signing')
+            assert [(f, o) for _, f, o, _, _ in signing] == [
+                (False, None)], where
+            sheets, = monitor.execute(
+                "SELECT COUNT(*) FROM egov_request_letter "
+                "WHERE request = %s AND kind = 'technical'",
+                (request_id,)).fetchone()
+            assert sheets == 1, where
+            winners.add(actor)
+    print(f"\n{VALIDATION_ROUNDS} rounds; step 8 closed by {sorted(winners)}")
+
+
+def test_same_validator_twice_at_once(database):
+    login = KABID[1]
+    clients = [database.client(login) for _ in range(2)]
+    request_ids = database.data['technical_validation'][VALIDATION_ROUNDS:]
+    assert len(request_ids) == DOUBLE_CLICK_ROUNDS
+
+    with pg_connect(database.pg_uri, database.name) as holder, \
+            pg_connect(database.pg_uri, database.name,
+                autocommit=True) as monitor:
+        for round_, request_id in enumerate(request_ids, 1):
+            outcomes, blocked = _press_together(
+                clients, request_id, holder, monitor, database.name,
+                button=VALIDATE)
+            where = f"round {round_}, request {request_id}: {outcomes}"
+            assert len(blocked) == 2, (
+                f"{where}; blocked backends: {blocked}\n"
+                + database.server_log()[-3000:])
+            kinds = sorted(o[0] for o in outcomes)
+            assert kinds == ['error', 'ok'], where
+            _, error = next(o for o in outcomes if o[0] == 'error')
+            error_type, (message, description, _) = error
+            assert error_type == 'UserError', where
+            assert 'already validated' in message, where
+            assert 'Head of e-Government Development Division' in message
+
+            state, = monitor.execute(
+                "SELECT state FROM egov_request WHERE id = %s",
+                (request_id,)).fetchone()
+            assert state == 'technical_validation', where
+            validations = _validations(monitor, request_id)
+            assert [(v[0], v[1]) for v in validations] == [
+                (login, 'validated')], where
+            passes = _history(monitor, request_id, 'technical_validation')
+            assert [(f, o) for _, f, o, _, _ in passes] == [
+                (False, None)], where

@@ -71,7 +71,7 @@ def documents(demo_server):
             'checklist', 'feasibility_lines', 'category.name',
             'spbe_class', 'tech_security_class', 'tech_effort_days',
             'technical_recommendation', 'feasibility_conclusion',
-            'disposition_initials', 'agenda_number'])
+            'disposition_initials', 'agenda_number', 'validations'])
     for request in requests:
         request['letters'] = read('egov.request.letter', request['letters'],
             ['kind', 'version', 'number', 'issued_date', 'file', 'digest',
@@ -84,6 +84,9 @@ def documents(demo_server):
         request['feasibility_lines'] = read('egov.request.feasibility',
             request['feasibility_lines'], ['criterion.name', 'assessment'])
         request['letter_date'] = _date(request['letter_date'])
+        request['validations'] = read('egov.request.validation',
+            request['validations'],
+            ['analysis', 'decision', 'reason', 'validator.name'])
     return requests
 
 
@@ -123,8 +126,12 @@ def test_every_document_names_its_request(documents):
     assert seen > 60
 
 
-def test_documents_carry_what_their_step_decided(documents):
+def test_documents_carry_what_their_step_decided(documents, demo_server):
     words = WORDS_ID
+    client = Client(demo_server.url, DATABASE).login(
+        'kadis', demo_server.password)
+    decisions = dict(client.call('model.egov.request.fields_get',
+            ['decision'], context=ID)['decision']['selection'])
     replies = []
     for request in documents:
         for letter in request['letters']:
@@ -169,15 +176,28 @@ def test_documents_carry_what_their_step_decided(documents):
                 recommendation = words['technical_recommendation'][
                     request['technical_recommendation']].upper()
                 assert f'Rekomendasi: {recommendation}' in text, where
+                # Each validation of step 8 with its validator and the
+                # validator's own note: both Kepala Bidang when validated.
+                given = [v for v in request['validations']
+                    if v['analysis'] == 'technical']
+                if not request['rejection_concluded']:
+                    validators = {v['validator.name'] for v in given
+                        if v['decision'] == 'validated'}
+                    assert len(validators) >= 2, (where, given)
+                for validation in given:
+                    assert validation['validator.name'] in text, where
+                    # The demo's Kepala Bidang always write a note.
+                    assert validation['reason'], (where, validation)
+                    assert ' '.join(validation['reason'].split()) in text, (
+                        where, validation)
             elif kind == 'reply':
                 replies.append(letter['number'])
                 assert letter['number'] in text, where
                 assert addressee_title(request['opd.name']) in text, where
-                if request['decision'] == 'rejected':
-                    assert 'TIDAK DAPAT DISETUJUI' in text, where
-                else:
-                    assert 'DISETUJUI' in text, where
-                    assert 'TIDAK DAPAT DISETUJUI' not in text, where
+                # The decision in the words of the translated selection
+                # (vocabulary.py), as the web client and the portal show it.
+                assert (f"permohonan tersebut "
+                    f"{decisions[request['decision']].upper()}") in text, where
                 assert (f"Nomor {request['letter_number']} tanggal "
                     f"{format_date_id(request['letter_date'])}") in text
     # The reply letters take consecutive numbers of the year's register.

@@ -167,7 +167,8 @@ def _protected_values(site, client):
                         'model.egov.request.history.search',
                         [('request', '=', site.received)], 0, None, None))]},
         {'number': 'PA/9999/0001'},
-        {'submitter': client.user_id},
+        # Another submitter (the same one sent back is no change).
+        {'submitter': 1 if client.user_id != 1 else 2},
         ]
 
 

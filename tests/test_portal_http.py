@@ -473,3 +473,163 @@ def test_letters_for_the_opd_only(site):
             f'/portal/request/{request_id}/letter/{letter_id}')
         assert response.status == 404
         assert not response.body.startswith(b'%PDF')
+
+
+# --- Issue 10: what each user is offered, corrections, resubmission ----------
+
+def test_refused_units_and_positions_are_not_offered_what_they_cannot_do(
+        site):
+    "UPT and Kelurahan go through their parent; staff prepare drafts"
+    for login, parent in [('kepala.upt', "Dinas Kesehatan"),
+            ('lurah.cikokol', "Kecamatan Tangerang")]:
+        visitor = Visitor(site).login(login)
+        page = visitor.get('/portal/requests')
+        assert page.status == 200
+        assert '/portal/new"' not in page.text, login
+        assert 'Ajukan Baru' not in page.text, login
+        assert 'id="cara-mengajukan"' in page.text
+        assert parent in page.text, (login, parent)
+        # The server refuses all the same.
+        assert visitor.get('/portal/new').status == 403
+    staff = Visitor(site).login('staf.dinkes')
+    page = staff.get('/portal/requests')
+    assert 'Siapkan Draf' in page.text and 'Ajukan Baru' not in page.text
+    form = staff.get('/portal/new')
+    assert form.status == 200
+    assert 'value="draft"' in form.text
+    assert 'value="submit"' not in form.text
+    head = Visitor(site).login('kadis.dinkes')
+    page = head.get('/portal/requests')
+    assert 'Ajukan Baru' in page.text and 'id="cara-mengajukan"' not in page.text
+    assert 'value="submit"' in head.get('/portal/new').text
+
+
+def test_refused_form_names_the_files_to_choose_again(site):
+    "Without JavaScript the browser forgets the files: the page says which"
+    dinkes = Visitor(site).login('kadis.dinkes')
+    token = dinkes.token('/portal/new')
+    count = request_count(site)
+    response = dinkes.post('/portal/new', {'csrf_token': token,
+            'kind': 'new', 'title': "Aplikasi Berkas Hilang",
+            'action': 'submit'},
+        files={'doc_1': ('surat-permohonan.pdf', PDF)})
+    assert response.status == 422
+    assert 'data-files-lost' in response.text
+    assert 'surat-permohonan.pdf' in response.text
+    assert "Aplikasi Berkas Hilang" in response.text  # the answers stay
+    assert request_count(site) == count
+
+
+def _return_incomplete(site, request_id):
+    "Steps 1-2 by the team lead: one item missing, the request goes back"
+    tatakelola = site.client('tatakelola')
+    state = site.admin.call('model.egov.request.read', [request_id],
+        ['state'])[0]['state']
+    if state == 'received':
+        tatakelola.call('model.egov.request.register', [request_id])
+    record, = tatakelola.call('model.egov.request.read', [request_id],
+        ['checklist'])
+    lines = tatakelola.call('model.egov.request.checklist.read',
+        record['checklist'], ['item.document_type', 'item.name'])
+    missing = next(l for l in lines if l['item.']['document_type'])
+    others = [l['id'] for l in lines if l['id'] != missing['id']]
+    tatakelola.call('model.egov.request.checklist.write', others,
+        {'result': 'present'})
+    tatakelola.call('model.egov.request.checklist.write', [missing['id']],
+        {'result': 'missing', 'note': "Belum ditandatangani."})
+    tatakelola.call('model.egov.request.mark_incomplete', [request_id])
+    return missing['item.']['document_type']
+
+
+def _checklists(site, request_id):
+    return site.admin.call('model.egov.request.letter.search_count',
+        [('request', '=', request_id), ('kind', '=', 'checklist')])
+
+
+def test_incomplete_request_corrected_and_resubmission_confirmed(site):
+    request_id = site.data['received'][2]
+    type_id = _return_incomplete(site, request_id)
+    dinkes = Visitor(site).login('kadis.dinkes')
+    base = f'/portal/request/{request_id}'
+    page = dinkes.get(base)
+    assert page.status == 200
+    # The missing item's document type is preselected.
+    assert re.search(rf'<option value="{type_id}" selected>', page.text), (
+        type_id, re.findall(r'<option[^>]*selected[^>]*>', page.text))
+    assert 'Perbaiki isian permohonan' in page.text
+    token = dinkes.token(base)
+    documents, _ = documents_of(site, request_id)
+    checklists = _checklists(site, request_id)
+
+    # Nothing changed: asked first, nothing moves.
+    response = dinkes.post(f'{base}/resubmit', {'csrf_token': token})
+    assert response.status == 409, response.status
+    assert 'Ajukan ulang tanpa perubahan?' in response.text
+    assert 'name="confirm" value="1"' in response.text
+    assert re.search(r'name="csrf_token" value="[0-9a-f]{64}"', response.text)
+    assert documents_of(site, request_id) == (documents, 'incomplete')
+    # The confirmation carries the form's token like every form.
+    response = dinkes.post(f'{base}/resubmit', {'confirm': '1'})
+    assert response.status == 403
+    assert documents_of(site, request_id) == (documents, 'incomplete')
+
+    # The text answers may be corrected; the documents stay as they are.
+    edit = dinkes.get(f'{base}/edit')
+    assert edit.status == 200
+    assert 'Perbaiki isian' in edit.text and 'value="submit"' not in edit.text
+    before, = site.admin.call('model.egov.request.read', [request_id],
+        ['title', 'kind', 'legal_basis', 'user_requirements',
+            'business_process_policy', 'app_inputs', 'app_outputs',
+            'description', 'letter_number'])
+    fields = {'csrf_token': token, 'action': 'draft'}
+    for name in ['title', 'kind', 'user_requirements',
+            'business_process_policy', 'app_inputs', 'app_outputs',
+            'description', 'letter_number']:
+        fields[name] = before[name] or ''
+    # An empty title is refused and changes nothing.
+    response = dinkes.post(f'{base}/edit', dict(fields, title='',
+            legal_basis="UU 25/2009."))
+    assert response.status == 422
+    response = dinkes.post(f'{base}/edit', dict(fields,
+            legal_basis="UU 25/2009 tentang Pelayanan Publik."))
+    assert response.status == 303, response.text
+    assert response.headers['Location'].endswith('pesan=diperbarui')
+    after, = site.admin.call('model.egov.request.read', [request_id],
+        ['legal_basis', 'title', 'documents', 'state'])
+    assert after['legal_basis'] == "UU 25/2009 tentang Pelayanan Publik."
+    assert after['title'] == before['title']
+    assert after['documents'] == documents and after['state'] == 'incomplete'
+    locked = site.admin.call('model.egov.request.document.read', documents,
+        ['locked'])
+    assert all(d['locked'] for d in locked)
+    page = dinkes.get(base)
+    assert 'isian diperbaiki' in page.text
+
+    # Changed: resubmitted at once.
+    response = dinkes.post(f'{base}/resubmit', {'csrf_token': token})
+    assert response.status == 303, response.text
+    assert documents_of(site, request_id)[1] == 'completeness'
+
+    # Back again, the OPD confirms a resubmission without change.
+    _return_incomplete(site, request_id)
+    response = dinkes.post(f'{base}/resubmit', {'csrf_token': token})
+    assert response.status == 409
+    response = dinkes.post(f'{base}/resubmit', {'csrf_token': token,
+            'confirm': '1'})
+    assert response.status == 303
+    assert documents_of(site, request_id)[1] == 'completeness'
+    assert _checklists(site, request_id) == checklists + 1
+
+    # The versions of the checklist say which one counts.
+    page = dinkes.get(base)
+    versions = re.findall(r'<li data-version="(\d+)"( data-current)?>',
+        page.text)
+    checklist_items = re.findall(
+        r'ceklis-kelengkapan[^"]*-v(\d+)\.pdf</a> <span class="badge '
+        r'([a-z-_ ]+)">([^<]+)</span><span class="hint">[^<]*diterbitkan '
+        r'(\d+ \w+ \d{4}, \d\d\.\d\d\.\d\d WIB)', page.text)
+    assert len(checklist_items) == 2, (versions, checklist_items)
+    (new, css_new, word_new, _), (old, _, word_old, _) = checklist_items
+    assert (new, old) == ('2', '1')
+    assert word_new == 'Berlaku' and 'current' in css_new
+    assert word_old == 'Tidak berlaku — diganti versi 2'

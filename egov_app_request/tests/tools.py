@@ -86,6 +86,26 @@ def create_users(config=None, password=None, language=None):
     return users
 
 
+def create_role_user(login, name, groups, position='kepala_bidang',
+        password=None):
+    """One more Diskominfo official holding SOP roles (e.g. an acting
+    Kepala Bidang, Plh.), made by the administrator"""
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    OPD = Model.get('egov.opd')
+    Position = Model.get('egov.position')
+    user = User(login=login, name=name)
+    user.egov_opd, = OPD.find([('code', '=', 'diskominfo')])
+    user.egov_position, = Position.find([('code', '=', position)])
+    for group in ['group_diskominfo', *groups]:
+        user.groups.append(Group(_ref(f'egov_app_request.{group}')))
+    user.email = f"{login}@tangerangkota.go.id"
+    if password:
+        user.password = password
+    user.save()
+    return user
+
+
 def login(user, config=None):
     "Play the next lines as this user"
     from proteus import config as pconfig
