@@ -178,9 +178,10 @@ class Story:
         return self.staff[login]
 
     def shot(self, page, what):
+        "A numbered screenshot; the portal's pages whole"
         self.shots += 1
         path = SHOTS / f'{self.shots:02d}_{what}.png'
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), full_page=what.startswith('opd_'))
         return path
 
     def step(self, name):
@@ -536,12 +537,15 @@ def _play(story, opd):
         'technical_validation', 'step8_first_validation',
         r'Validasi Anda .* tercatat(.|\n)*Menunggu validasi: .*Sarana dan '
         r'Prasarana')
-    clicks = story.admin.call('model.ir.model.button.click.search_read', [
-            ('button.name', '=', 'approve_technical'),
-            ('record_id', '=', story.request_id),
-            ('active', '=', True),
-            ], 0, None, None, ['user.login'])
-    assert [c['user.']['login'] for c in clicks] == ['kabid.egov'], clicks
+    given = story.admin.call('model.egov.request.validation.search_read', [
+            ('request', '=', story.request_id),
+            ('analysis', '=', 'technical'),
+            ], 0, None, None, ['validator.login', 'reason'])
+    assert [(v['validator.']['login'], v['reason']) for v in given] == [
+        ('kabid.egov', NOTE_8['kabid.egov'])], given
+    # He is not offered the button again; she still is.
+    assert not agus.pane().locator(
+        '.form button[name="approve_technical"]').is_visible()
     dewi.reload()
     dewi.write_text('step_note', NOTE_8['kabid.sarpras'])
     press = dewi.press('approve_technical')
