@@ -650,6 +650,18 @@ class Request(Workflow, ModelSQL, ModelView):
                             ('state', '=', step.state),
                             ('category', 'in', [c.id for c in categories]),
                             ])
+            elif step.state == 'technical_validation':
+                # Each role validates once: what the user's roles have
+                # validated in the open pass waits for the others only.
+                mine = groups & {g.id for g in step.groups}
+                if mine:
+                    domain.append([('state', '=', step.state),
+                            ('validations', 'not where', [
+                                    ('analysis', '=', 'technical'),
+                                    ('decision', '=', 'validated'),
+                                    ('role', 'in', list(mine)),
+                                    ('step_pass.finished', '=', None),
+                                    ])])
             elif groups & {g.id for g in step.groups}:
                 domain.append(('state', '=', step.state))
         # A contributor waits on a step until its part is written.
