@@ -37,7 +37,11 @@ $(SAO_STAMP): scripts/install_sao.sh
 	sh scripts/install_sao.sh .sao
 	touch $@
 
-sao: $(SAO_STAMP)
+# The product's custom.css of the web client, also on an older install.
+$(SAO)/custom.css: etc/sao-custom.css $(SAO_STAMP)
+	cp etc/sao-custom.css $@
+
+sao: $(SAO_STAMP) $(SAO)/custom.css
 
 chromium: $(CHROMIUM)
 

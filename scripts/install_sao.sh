@@ -9,6 +9,7 @@ set -eu
 
 DIR=${1:-.sao}
 VERSION=${SAO_VERSION:-8.0}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -24,9 +25,10 @@ echo "sao: npm install (runtime dependencies)"
 (cd "$TMP/package" && npm install --silent --omit=dev --legacy-peer-deps \
     --no-audit --no-fund >/dev/null)
 
-# trytond answers 405 for these two optional files when they are missing.
+# trytond answers 405 for these two optional files when they are missing;
+# custom.css is the product's (what the views cannot do, see the file).
 : > "$TMP/package/custom.js"
-: > "$TMP/package/custom.css"
+cp "$ROOT/etc/sao-custom.css" "$TMP/package/custom.css"
 
 test -f "$TMP/package/index.html"
 test -d "$TMP/package/dist"

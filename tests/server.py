@@ -145,3 +145,8 @@ def ensure_sao():
     if not (SAO_ROOT / 'index.html').exists():
         subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
                 str(SAO_ROOT.parent)], check=True)
+    # The product's custom.css, also on a client installed before it.
+    custom, installed = ROOT / 'etc' / 'sao-custom.css', SAO_ROOT / 'custom.css'
+    if (not installed.exists()
+            or installed.read_bytes() != custom.read_bytes()):
+        installed.write_bytes(custom.read_bytes())
