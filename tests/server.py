@@ -146,7 +146,8 @@ def ensure_sao():
         subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
                 str(SAO_ROOT.parent)], check=True)
     # The product's custom.css, also on a client installed before it.
-    custom, installed = ROOT / 'etc' / 'sao-custom.css', SAO_ROOT / 'custom.css'
+    custom = ROOT / 'etc' / 'sao-custom.css'
+    installed = SAO_ROOT / 'custom.css'
     if (not installed.exists()
             or installed.read_bytes() != custom.read_bytes()):
         installed.write_bytes(custom.read_bytes())
