@@ -9,10 +9,12 @@ import io
 import zipfile
 from functools import wraps
 
-from sql import For
+from sql import For, Null
+from sql.aggregate import Min
+from sql.conditionals import Case
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
@@ -255,6 +257,7 @@ class Request(Workflow, ModelSQL, ModelView):
         'get_timing')
     awaiting_input = fields.Function(
         fields.Char("Awaiting Input",
+            states={'invisible': ~Eval('awaiting_input')},
             help="The parts of this step that another role writes and that "
             "are still empty, with that role."),
         'get_awaiting_input')
@@ -630,6 +633,50 @@ class Request(Workflow, ModelSQL, ModelView):
     def search_timing(cls, name, clause):
         History = Pool().get('egov.request.history')
         return [('history', 'where', History.search_timing(name, clause))]
+
+    # --- Queue order: the open step's timing, then its deadline ---------
+    # The staff queues (request.xml) list late steps first, then nearly late
+    # ones, each by deadline, then by submission. The figures live on the
+    # open history record (finished is NULL; one per request, as
+    # _record_move closes a step before it opens the next): one LEFT JOIN
+    # on the open records, served by the partial index of
+    # egov.request.history, and the timing compared with now in SQL.
+
+    @classmethod
+    def _open_step_table(cls, tables):
+        "The open step of each request, joined once per query"
+        History = Pool().get('egov.request.history')
+        table, _ = tables[None]
+        if 'open_step' not in tables:
+            history = History.__table__()
+            # Grouped, so that a request never comes back twice.
+            open_step = history.select(
+                history.request.as_('request'),
+                Min(history.deadline).as_('deadline'),
+                Min(history.nearly_late_at).as_('nearly_late_at'),
+                where=history.finished == Null,
+                group_by=[history.request])
+            tables['open_step'] = {
+                None: (open_step, open_step.request == table.id),
+                }
+        open_step, _ = tables['open_step'][None]
+        return open_step
+
+    @classmethod
+    def order_timing(cls, tables):
+        """Late (0), nearly late (1), on time (2), then the requests
+        without a running step (3): paused, drafts, decided"""
+        open_step = cls._open_step_table(tables)
+        now = _now()
+        return [Case(
+                (open_step.deadline < now, 0),
+                (open_step.nearly_late_at <= now, 1),
+                (open_step.deadline != Null, 2),
+                else_=3)]
+
+    @classmethod
+    def order_deadline(cls, tables):
+        return [cls._open_step_table(tables).deadline]
 
     @classmethod
     def _my_waiting_domain(cls):
@@ -1770,6 +1817,15 @@ class RequestHistory(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('request')
         cls._order = [('started', 'ASC'), ('id', 'ASC')]
+        # The open step of each request: the queues' order (egov.request
+        # order_timing, order_deadline) reads only these records.
+        table = cls.__table__()
+        cls._sql_indexes.add(Index(
+                table,
+                (table.request, Index.Range()),
+                (table.deadline, Index.Range()),
+                (table.nearly_late_at, Index.Range()),
+                where=table.finished == Null))
 
     @staticmethod
     def default_started():

@@ -9,6 +9,7 @@ set -eu
 
 DIR=${1:-.sao}
 VERSION=${SAO_VERSION:-8.0}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -24,11 +25,11 @@ echo "sao: npm install (runtime dependencies)"
 (cd "$TMP/package" && npm install --silent --omit=dev --legacy-peer-deps \
     --no-audit --no-fund >/dev/null)
 
-# The corrections of the repository's sao/ folder (sao loads custom.js and
-# custom.css after its own files); trytond answers 405 when they are missing.
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-cp "$HERE/sao/custom.js" "$TMP/package/custom.js"
-: > "$TMP/package/custom.css"
+# The product's corrections to the client (sao loads custom.js and
+# custom.css after its own files; see the files for why each is there);
+# trytond answers 405 when they are missing.
+cp "$ROOT/sao/custom.js" "$TMP/package/custom.js"
+cp "$ROOT/sao/custom.css" "$TMP/package/custom.css"
 
 test -f "$TMP/package/index.html"
 test -d "$TMP/package/dist"

@@ -151,3 +151,10 @@ def ensure_sao():
     if not (SAO_ROOT / 'index.html').exists():
         subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
                 str(SAO_ROOT.parent)], check=True)
+    # The product's corrections (sao/custom.*), also on a client installed
+    # before them.
+    for custom in (ROOT / 'sao').glob('custom.*'):
+        installed = SAO_ROOT / custom.name
+        if (not installed.exists()
+                or installed.read_bytes() != custom.read_bytes()):
+            installed.write_bytes(custom.read_bytes())
