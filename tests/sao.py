@@ -114,7 +114,7 @@ class Session:
     "One user in the web client, with the JavaScript errors it raised"
 
     def __init__(self, browser, server, name, artifacts=ARTIFACTS,
-            tally=None):
+            tally=None, viewport=None):
         self.artifacts = artifacts
         artifacts.mkdir(parents=True, exist_ok=True)
         self.server = server
@@ -122,8 +122,8 @@ class Session:
         self.tally = tally if tally is not None else Tally()
         # A browser in Kota Tangerang: sao shows times in its time zone.
         self.context = browser.new_context(
-            viewport={'width': 1366, 'height': 800}, locale='id-ID',
-            timezone_id='Asia/Jakarta')
+            viewport=viewport or {'width': 1366, 'height': 800},
+            locale='id-ID', timezone_id='Asia/Jakarta')
         self.context.add_init_script(PENDING_CALLS)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT)

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from egov_app_request.tests.tools import ROLE_USERS
-from test_browser import ARTIFACTS, MENU_QUEUE, Session, rpc_client
+from sao import MENU_QUEUE, Session, rpc_client
 
 VIEWPORT = {'width': 1366, 'height': 768}
 
@@ -98,16 +98,7 @@ class LayoutSession(Session):
     "A user of the web client on a 1366x768 screen"
 
     def __init__(self, browser, server, name):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.server = server
-        self.name = name
-        self.context = browser.new_context(
-            viewport=VIEWPORT, locale='id-ID', timezone_id='Asia/Jakarta')
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.errors = []
-        self.page.on('pageerror', lambda error: self.errors.append(
-                str(error)))
+        super().__init__(browser, server, name, viewport=VIEWPORT)
 
     def scroller(self):
         "The web client's scrolling box of the form"
