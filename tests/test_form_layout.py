@@ -223,8 +223,6 @@ def _check_form(session, state, number, menu):
     session.check_errors(f'{number} pages')
 
 
-@pytest.mark.xfail(strict=True, reason="letter_list.xml has no column "
-    "widths: 1 px too wide beside the menu at 1366 pixels")
 def test_issued_documents_list_fits(browser, demo_server):
     "The list of the issued documents on the request form"
     client = rpc_client(demo_server.url, 'kadis', demo_server.password)
