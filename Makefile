@@ -33,8 +33,11 @@ $(STAMP): pyproject.toml requirements-dev.txt
 
 install: $(STAMP)
 
-$(SAO_STAMP): scripts/install_sao.sh
-	sh scripts/install_sao.sh .sao
+# sao's Indonesian catalogue and custom.js are installed with the client:
+# a change of them reinstalls it.
+$(SAO_STAMP): scripts/install_sao.sh scripts/sao_locale.py sao/custom.js \
+		$(wildcard sao/locale/*.po)
+	PYTHON=$(PYTHON) sh scripts/install_sao.sh .sao
 	touch $@
 
 sao: $(SAO_STAMP)

@@ -5,7 +5,14 @@
 # The npm package tryton-sao ships the built client (dist/), but its
 # index.html loads its libraries from a node_modules/ beside itself: install
 # the package's own runtime dependencies inside the unpacked folder.
+#
+# Then install the repository's Indonesian catalogue of sao's own strings
+# (sao/locale/id.po, compiled to the locale/id.json the browser loads) and
+# sao/custom.js (Indonesian before login): scripts/sao_locale.py.
 set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-python3}
 
 DIR=${1:-.sao}
 VERSION=${SAO_VERSION:-8.0}
@@ -24,9 +31,12 @@ echo "sao: npm install (runtime dependencies)"
 (cd "$TMP/package" && npm install --silent --omit=dev --legacy-peer-deps \
     --no-audit --no-fund >/dev/null)
 
-# trytond answers 405 for these two optional files when they are missing.
+# trytond answers 405 for these two optional files when they are missing
+# (custom.js comes from sao/custom.js, below).
 : > "$TMP/package/custom.js"
 : > "$TMP/package/custom.css"
+
+"$PYTHON" "$HERE/sao_locale.py" install "$TMP/package"
 
 test -f "$TMP/package/index.html"
 test -d "$TMP/package/dist"

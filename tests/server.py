@@ -142,6 +142,12 @@ def ensure_chromium():
 
 
 def ensure_sao():
+    "The web client, with the repository's Indonesian catalogue of sao"
     if not (SAO_ROOT / 'index.html').exists():
         subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
                 str(SAO_ROOT.parent)], check=True)
+    if str(ROOT / 'scripts') not in sys.path:
+        sys.path.insert(0, str(ROOT / 'scripts'))
+    import sao_locale
+    if not sao_locale.installed(SAO_ROOT):
+        sao_locale.install(SAO_ROOT)
