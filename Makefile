@@ -33,8 +33,11 @@ $(STAMP): pyproject.toml requirements-dev.txt
 
 install: $(STAMP)
 
-$(SAO_STAMP): scripts/install_sao.sh $(wildcard sao/*)
-	sh scripts/install_sao.sh .sao
+# The product's corrections to the client and its Indonesian catalogue
+# (sao/) are installed with it: a change of them reinstalls it.
+$(SAO_STAMP): scripts/install_sao.sh scripts/sao_locale.py \
+		$(wildcard sao/custom.*) $(wildcard sao/locale/*.po)
+	PYTHON=$(PYTHON) sh scripts/install_sao.sh .sao
 	touch $@
 
 sao: $(SAO_STAMP)

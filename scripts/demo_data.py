@@ -986,6 +986,15 @@ def fill(database, configs):
     admin, = User.find([('login', '=', ADMIN_LOGIN)])
     admin.language = lang
     admin.save()
+    # The demo is configured (languages loaded, users created): close the
+    # items of the module configuration wizard, which trytond would
+    # otherwise open at each login of the administrator (and sao 8.0 then
+    # builds the menu twice, one copy not answering clicks).
+    Item = Model.get('ir.module.config_wizard.item')
+    items = Item.find([('state', '=', 'open')])
+    for item in items:
+        item.state = 'done'
+    Item.save(items)
 
     clock = _Clock()
     now = clock.real()

@@ -5,7 +5,14 @@
 # The npm package tryton-sao ships the built client (dist/), but its
 # index.html loads its libraries from a node_modules/ beside itself: install
 # the package's own runtime dependencies inside the unpacked folder.
+#
+# Then install the repository's Indonesian catalogue of sao's own strings
+# (sao/locale/id.po, compiled to the locale/id.json the browser loads) and
+# sao/custom.js (Indonesian before login): scripts/sao_locale.py.
 set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-python3}
 
 DIR=${1:-.sao}
 VERSION=${SAO_VERSION:-8.0}
@@ -27,9 +34,11 @@ echo "sao: npm install (runtime dependencies)"
 
 # The product's corrections to the client (sao loads custom.js and
 # custom.css after its own files; see the files for why each is there);
-# trytond answers 405 when they are missing.
-cp "$ROOT/sao/custom.js" "$TMP/package/custom.js"
+# trytond answers 405 when they are missing. custom.js is installed with
+# the Indonesian catalogue, below.
 cp "$ROOT/sao/custom.css" "$TMP/package/custom.css"
+
+"$PYTHON" "$HERE/sao_locale.py" install "$TMP/package"
 
 test -f "$TMP/package/index.html"
 test -d "$TMP/package/dist"

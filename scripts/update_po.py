@@ -20,7 +20,9 @@ egov_app_request/locale/id.po, the Tryton way.
    the same msgid is translated under another msgctxt, the old translation is
    kept as a *fuzzy* suggestion (Tryton ignores fuzzy entries when loading,
    and the count below reports them as untranslated). Entries whose msgctxt
-   left the module are dropped.
+   left the module are dropped; the entries that override strings of other
+   modules (msgctxt ending in "<module>.<xml id>", e.g. ir or res) are kept
+   as they are, at the end.
 4. Check that Tryton loads the result:
    ``trytond-admin -d NAME -u egov_app_request -l id`` on the temp database.
 
@@ -132,6 +134,12 @@ def export_template(conf):
     return content
 
 
+def is_override(entry):
+    """An entry for a string of another module (ir, res...): the last part
+    of its msgctxt is "<module>.<xml id>" (Tryton's override_translation)"""
+    return '.' in (entry.msgctxt or '').rsplit(':', 1)[-1]
+
+
 def merge(template_text, po_path):
     "Merge the exported template into po_path; return (total, untranslated)"
     template = polib.pofile(template_text, wrapwidth=78)
@@ -177,13 +185,21 @@ def merge(template_text, po_path):
                 untranslated.append(new_entry)
         new.append(new_entry)
 
+    # The entries that override other modules' strings (see is_override)
+    # are not in the template: keep them as they are, after the others.
+    for entry in old:
+        if not entry.obsolete and is_override(entry):
+            new.append(entry)
+
     kept = {(e.msgctxt, e.msgid) for e in new}
     dropped = [e for e in old if not e.obsolete
         and (e.msgctxt, e.msgid) not in kept]
 
     os.makedirs(os.path.dirname(po_path), exist_ok=True)
     new.save(po_path)
-    print(f'{po_path}: {len(new)} entries, '
+    overrides = sum(1 for e in new if is_override(e))
+    print(f'{po_path}: {len(new)} entries ({overrides} overriding other '
+        'modules), '
         f'{len(untranslated) + len(fuzzy)} untranslated '
         f'({len(untranslated)} empty, {len(fuzzy)} fuzzy), '
         f'{len(dropped)} dropped')
@@ -212,8 +228,9 @@ def check_load(conf, env):
     with sqlite3.connect(database) as conn:
         (loaded,), = conn.execute(
             "SELECT COUNT(*) FROM ir_translation "
-            "WHERE lang = ? AND module = ? AND value IS NOT NULL "
-            "AND value != '' AND NOT fuzzy", (LANG, MODULE))
+            "WHERE lang = ? AND ((module = ? AND value IS NOT NULL "
+            "AND value != '' AND NOT fuzzy) OR overriding_module = ?)",
+            (LANG, MODULE, MODULE))
     conn.close()
     print(f'trytond-admin -u {MODULE} -l {LANG}: '
         f'{loaded} translations loaded')

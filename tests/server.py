@@ -147,14 +147,22 @@ def ensure_chromium():
         pytest.skip("/usr/bin/chromium is absent and could not be installed")
 
 
-def ensure_sao():
+def ensure_sao(locale=True):
+    """The web client; with the repository's Indonesian catalogue of sao
+    (installed anew when it changed) unless `locale` is false"""
     if not (SAO_ROOT / 'index.html').exists():
         subprocess.run(['sh', str(ROOT / 'scripts' / 'install_sao.sh'),
                 str(SAO_ROOT.parent)], check=True)
-    # The product's corrections (sao/custom.*), also on a client installed
-    # before them.
-    for custom in (ROOT / 'sao').glob('custom.*'):
-        installed = SAO_ROOT / custom.name
-        if (not installed.exists()
-                or installed.read_bytes() != custom.read_bytes()):
-            installed.write_bytes(custom.read_bytes())
+    # The product's custom.css, also on a client installed before it.
+    custom = ROOT / 'sao' / 'custom.css'
+    installed = SAO_ROOT / 'custom.css'
+    if (not installed.exists()
+            or installed.read_bytes() != custom.read_bytes()):
+        installed.write_bytes(custom.read_bytes())
+    if not locale:
+        return
+    if str(ROOT / 'scripts') not in sys.path:
+        sys.path.insert(0, str(ROOT / 'scripts'))
+    import sao_locale
+    if not sao_locale.installed(SAO_ROOT):
+        sao_locale.install(SAO_ROOT)

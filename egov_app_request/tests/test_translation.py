@@ -7,6 +7,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 import polib
+import trytond
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -27,6 +28,13 @@ def placeholders(text):
     return sorted(m.group(0) for m in (
             list(PLACEHOLDER.finditer(text))
             + list(TEMPLATE_PLACEHOLDER.finditer(text))))
+
+
+def translations(entry):
+    "The msgstr of an entry: its plural forms for a plural entry"
+    if entry.msgid_plural:
+        return [t for _, t in sorted(entry.msgstr_plural.items()) if t]
+    return [entry.msgstr] if entry.msgstr else []
 
 
 def message_ids():
@@ -54,7 +62,7 @@ class TranslationTestCase(unittest.TestCase):
         "every entry is translated (the header aside) and none is fuzzy"
         empty = [
             f'{e.msgctxt} {e.msgid!r}' for e in self.entries
-            if e.msgid and not e.msgstr]
+            if e.msgid and not translations(e)]
         self.assertFalse(empty, msg='untranslated:\n' + '\n'.join(empty))
         fuzzy = [
             f'{e.msgctxt} {e.msgid!r}' for e in self.entries
@@ -65,15 +73,14 @@ class TranslationTestCase(unittest.TestCase):
         "every msgstr keeps exactly the placeholders of its msgid"
         wrong = []
         for entry in self.entries:
-            if not entry.msgstr:
-                continue
-            if placeholders(entry.msgid) != placeholders(entry.msgstr):
-                wrong.append(
-                    f'{entry.msgctxt}: {placeholders(entry.msgid)} '
-                    f'!= {placeholders(entry.msgstr)}')
-            # A stray % would make the %-formatting of gettext fail
-            if entry.msgstr.count('%') != entry.msgid.count('%'):
-                wrong.append(f'{entry.msgctxt}: number of "%" differs')
+            for msgstr in translations(entry):
+                if placeholders(entry.msgid) != placeholders(msgstr):
+                    wrong.append(
+                        f'{entry.msgctxt}: {placeholders(entry.msgid)} '
+                        f'!= {placeholders(msgstr)}')
+                # A stray % would make the %-formatting of gettext fail
+                if msgstr.count('%') != entry.msgid.count('%'):
+                    wrong.append(f'{entry.msgctxt}: number of "%" differs')
         self.assertFalse(wrong, msg='\n'.join(wrong))
 
     def test_whitespace(self):
@@ -129,6 +136,13 @@ class TranslationLoadTestCase(unittest.TestCase):
         lang, = Lang.search([('code', '=', 'id')])
         lang.translatable = True
         lang.save()
+        # As trytond-admin -l id: the modules in the order of their
+        # dependencies, so that this module's entries may override the
+        # strings of ir and res.
+        for module in ['ir', 'res']:
+            Translation.translation_import('id', module, os.path.join(
+                    os.path.dirname(trytond.__file__), module, 'locale',
+                    'id.po'))
         Translation.translation_import('id', 'egov_app_request', PO_PATH)
 
         with Transaction().set_context(language='id'):
@@ -147,6 +161,22 @@ class TranslationLoadTestCase(unittest.TestCase):
             kadis = Group(ModelData.get_id(
                     'egov_app_request', 'group_kadis'))
             self.assertEqual(kadis.name, "Kepala Dinas")
+
+            # Strings of ir and res overridden by this module's id.po
+            self.assertEqual(
+                gettext('res.msg_user_password', login='rina'),
+                "Kata sandi untuk rina")
+            self.assertEqual(
+                gettext('ir.msg_required_validation',
+                    field="Judul", model="Pengajuan"),
+                'Isian "Judul" pada "Pengajuan" wajib diisi.')
+            overridden = Translation.search([
+                    ('lang', '=', 'id'),
+                    ('overriding_module', '=', 'egov_app_request'),
+                    ])
+            self.assertEqual(len(overridden), len([
+                        e for e in polib.pofile(PO_PATH)
+                        if e.msgctxt and e.msgctxt.split(':')[-1].count('.')]))
 
 
 if __name__ == '__main__':
