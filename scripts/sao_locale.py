@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web client's (sao) own Indonesian catalogue: compile and install it.
 
-    python3 scripts/sao_locale.py install [SAO_PACKAGE]   # default .sao/package
+    python3 scripts/sao_locale.py install [PACKAGE]   # default .sao/package
     python3 scripts/sao_locale.py compile PO JSON
 
 sao's own strings (login dialog, toolbar, search filters, dialogs, user

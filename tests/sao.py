@@ -221,7 +221,10 @@ class Session:
         "Open the menu entry whose label matches `name` (under the root)"
         page = self.page
         entry = page.locator('#menu .column-char').filter(has_text=name)
-        if not entry.count():
+        # sao reopens the menu as the user left it, a moment after login:
+        # let it settle before deciding to expand the root.
+        self.idle()
+        if not (entry.count() and entry.first.is_visible()):
             root = page.locator('#menu tr').filter(
                 has=page.locator('.column-char').filter(has_text=MENU_ROOT))
             self.click(root.locator('.expander').first)

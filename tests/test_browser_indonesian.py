@@ -53,13 +53,14 @@ COMMON_ENGLISH = set('''
     requests queue all my unknown waiting late decided step steps
     '''.split())
 # Names, codes and words Indonesian shares with English (or borrows as is);
-# "English": the language selector names each language in that language.
+# "English": the language selector names each language in that language;
+# "Administrator": the name of the administrator's account.
 ALLOWED = set('''
-    English
+    English Administrator
     Tryton e-Government OPD SPBE SOP Diskominfo Kota Tangerang Dinas
     Kepala Bidang Tim Kerja TIK UPT Kelurahan Kecamatan BSSN PDN SPLP
     OK ID Menu Model Filter Tab Data Status Server Log XML CSV URL PDF
-    E-mail Email Online Website Portal Admin Administrator
+    E-mail Portal
     '''.split())
 
 
@@ -102,12 +103,14 @@ class EnglishDetector:
                             re.escape(p) for p in parts))
             else:
                 self.sources[source] = source
+        self.count = len(self.sources) + len(patterns)
         self.patterns = [re.compile(
                 '^(?:%s)$' % '|'.join(patterns[i:i + 200]), re.S)
             for i in range(0, len(patterns), 200)]
 
     def __len__(self):
-        return len(self.sources) + len(self.patterns)
+        "The number of English source strings it knows"
+        return self.count
 
     def why(self, text):
         "Why `text` is English, or None"
