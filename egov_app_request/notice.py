@@ -161,11 +161,16 @@ class Notice(Model):
                     ('unread', '=', True),
                     ])
             for notification in notifications:
+                user = notification.user
+                # In the recipient's language, like the notice itself.
+                with Transaction().set_context(language=(
+                            user.language.code if user.language else None)):
+                    label = gettext(
+                        'egov_app_request.msg_notice_step_done',
+                        request=request.number or request.title,
+                        notice=notification.label)
                 notification.unread = False
-                notification.label = gettext(
-                    'egov_app_request.msg_notice_step_done',
-                    request=request.number or request.title,
-                    notice=notification.label)
+                notification.label = label
                 notification.egov_act_on = None
             Notification.save(notifications)
 
