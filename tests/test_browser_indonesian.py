@@ -27,7 +27,8 @@ import time
 import pytest
 
 from server import DEMO_DATABASE as DATABASE
-from server import ROOT, SAO_ROOT, Client
+from server import ROOT, SAO_ROOT
+from sao import Session, rpc_client
 
 sys.path.insert(0, str(ROOT / 'scripts'))
 import sao_locale  # noqa: E402
@@ -230,15 +231,8 @@ class Walk:
     def close(self):
         self.context.close()
 
-    def idle(self):
-        page = self.page
-        page.wait_for_load_state('networkidle')
-        page.wait_for_function(
-            "() => !document.querySelector('#processing') || "
-            "getComputedStyle(document.querySelector('#processing'))"
-            ".display === 'none' || "
-            "document.querySelector('#processing').offsetParent === null")
-        time.sleep(0.3)
+    # The web client helpers' wait (it only uses self.page).
+    idle = Session.idle
 
     def collect(self, stage, root='body'):
         texts = self.page.locator(root).first.evaluate(COLLECT)
@@ -676,10 +670,6 @@ def sao_locale_text(msgid):
 
 
 # --- The tests -------------------------------------------------------------
-
-def rpc_client(url, login, password):
-    return Client(url, DATABASE).login(login, password)
-
 
 def module_translation(context):
     "The Indonesian of an entry of egov_app_request/locale/id.po"
