@@ -40,9 +40,14 @@ class CheckedReport(Report):
     @classmethod
     def check_access(cls, action, model, ids):
         if Transaction().user and action.report_name != cls.__name__:
+            ActionReport = Pool().get('ir.action.report')
+            with without_check_access():
+                own = ActionReport.search(
+                    [('report_name', '=', cls.__name__)], limit=1)
+                name = own[0].name if own else cls.__name__
             raise ReportAccessError(gettext(
                     'egov_app_request.msg_report_wrong_action',
-                    report=cls.__name__))
+                    report=name))
         super().check_access(action, model, ids)
 
 
