@@ -25,6 +25,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..access import RelationRuleMixin
+from ..exceptions import ReportAccessError
 from ..letter import FOR_OPD, KINDS, LetterReport
 from ..report import CheckedReport
 
@@ -254,3 +255,32 @@ class AccessMetaTestCase(unittest.TestCase):
                 self.assertEqual(group.model, model)
                 self.assertTrue(group.global_p)
                 self.assertTrue(group.rules)
+
+    @with_transaction()
+    def test_letter_report_refuses_internal_kind_without_groups(self):
+        """The report itself refuses an internal kind to a user outside
+        Diskominfo's staff, even if its action lost its groups"""
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        user, _ = self._opd_user()
+        for kind, _ in KINDS:
+            Report = pool.get(f'egov.request.letter.{kind}', type='report')
+            # Another action of the template, as an administrator may add
+            # one, without groups.
+            action, = ActionReport.create([{
+                        'name': f"Copy of {kind}",
+                        'model': 'egov.request.letter',
+                        'report_name': Report.__name__,
+                        'template_extension': 'html',
+                        'extension': 'pdf',
+                        }])
+            self.assertFalse(action.groups)
+            with self.subTest(kind=kind), \
+                    Transaction().set_user(user.id), \
+                    Transaction().set_context(_check_access=True):
+                if kind in FOR_OPD:
+                    Report.check_access(action, 'egov.request.letter', [])
+                else:
+                    with self.assertRaises(ReportAccessError):
+                        Report.check_access(
+                            action, 'egov.request.letter', [])
