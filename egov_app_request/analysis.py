@@ -20,6 +20,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
+from .access import RelationRuleMixin
 from .exceptions import (
     HistoryImmutableError, ProtectedFieldError, StepRequirementError)
 
@@ -127,7 +128,8 @@ class StepLineMixin:
         return super().copy(lines, default=default)
 
 
-class ChecklistLine(StepLineMixin, ModelSQL, ModelView):
+class ChecklistLine(
+        RelationRuleMixin, StepLineMixin, ModelSQL, ModelView):
     "Completeness checklist line of a request"
     __name__ = 'egov.request.checklist'
     __string__ = "Checklist Line"
@@ -210,6 +212,9 @@ class FeasibilityLine(StepLineMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # Internal (see Validation): the access records decide alone, the
+        # OPD's read access to the request gives none here.
+        cls.__access__.discard('request')
         t = cls.__table__()
         cls._sql_constraints += [
             ('criterion_unique', Unique(t, t.request, t.criterion),
@@ -339,7 +344,10 @@ class Validation(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('request')
+        # Internal: not `__access__ = {'request'}`, which would give
+        # whoever reads the request (the OPD) read access to its
+        # validations (ir.model.access takes the best of both); the access
+        # records of analysis.xml decide alone.
         cls._order = [('validated_at', 'ASC'), ('id', 'ASC')]
 
     def get_rec_name(self, name):

@@ -62,3 +62,8 @@ class HolidayImportError(ValidationError):
 
 class LetterFrozenError(AccessError):
     "An issued document is frozen: a correction issues a new version"
+
+
+class ReportAccessError(AccessError):
+    """A report asked with another report's template, on records of another
+    kind, or an internal document asked by a user outside Diskominfo"""

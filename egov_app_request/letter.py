@@ -20,12 +20,14 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
-from trytond.report import Report
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import vocabulary
-from .exceptions import LetterFrozenError, NotResponsibleError
+from .access import RelationRuleMixin
+from .exceptions import (
+    LetterFrozenError, NotResponsibleError, ReportAccessError)
+from .report import CheckedReport
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
 MONTHS_ID = [
@@ -68,6 +70,11 @@ KINDS = [
     ]
 # What the OPD receives; the analyses stay inside Diskominfo.
 FOR_OPD = {'receipt', 'checklist', 'reply'}
+# The groups that read and print every kind, the internal ones too
+# (Diskominfo's staff and the administrator of the module); anybody else
+# only those FOR_OPD. The rule on egov.request.letter (letter.xml) says the
+# same.
+STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 # Outgoing letters that take a number from the letter register.
 NUMBERED = {'reply'}
 # The step that ended -> the document it issues, and the outcomes that do.
@@ -332,7 +339,7 @@ class LetterSequence(ModelSQL, ModelView):
             year=date.year)
 
 
-class Letter(ModelSQL, ModelView):
+class Letter(RelationRuleMixin, ModelSQL, ModelView):
     "Issued document of a request (one record per version)"
     __name__ = 'egov.request.letter'
     __string__ = "Issued Document"
@@ -573,8 +580,55 @@ class LetterCorrect(Wizard):
         return 'end'
 
 
-class LetterReport(Report):
-    "Base of the document templates: the letterhead and Indonesian dates"
+def readable_kinds():
+    "The kinds of document the current user may read and print"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    if not Transaction().user:
+        return {kind for kind, _ in KINDS}
+    groups = set(User.get_groups())
+    staff = {ModelData.get_id('egov_app_request', g) for g in STAFF_GROUPS}
+    if groups & staff:
+        return {kind for kind, _ in KINDS}
+    return set(FOR_OPD)
+
+
+class LetterReport(CheckedReport):
+    """Base of the document templates: the letterhead and Indonesian dates.
+
+    Each template prints one kind of document (`kind`): asked for other
+    records (a receipt printed as the technical sheet), or for an internal
+    kind by a user outside Diskominfo's staff, it refuses, whatever the
+    groups of its action say."""
+    kind = None
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        super().check_access(action, model, ids)
+        if not Transaction().user:
+            return
+        Letter = Pool().get('egov.request.letter')
+        selection = dict(Letter.fields_get(['kind'])['kind']['selection'])
+        report = selection.get(cls.kind, cls.__name__)
+        if model != Letter.__name__:
+            raise ReportAccessError(gettext(
+                    'egov_app_request.msg_report_wrong_action',
+                    report=report))
+        # Read access to the records was checked above (super).
+        with without_check_access():
+            letters = Letter.browse(ids)
+            for letter in letters:
+                if letter.kind != cls.kind:
+                    raise ReportAccessError(gettext(
+                            'egov_app_request.msg_letter_report_kind',
+                            letter=letter.rec_name,
+                            kind=selection.get(letter.kind, letter.kind),
+                            report=report))
+        if cls.kind not in readable_kinds():
+            raise ReportAccessError(gettext(
+                    'egov_app_request.msg_letter_report_internal',
+                    report=report))
 
     @classmethod
     def get_context(cls, records, header, data):
@@ -696,33 +750,40 @@ class LetterReport(Report):
 class ReceiptReport(LetterReport):
     "Registration receipt (tanda terima, step 1)"
     __name__ = 'egov.request.letter.receipt'
+    kind = 'receipt'
 
 
 class ChecklistReport(LetterReport):
     "Completeness checklist (step 2)"
     __name__ = 'egov.request.letter.checklist'
+    kind = 'checklist'
 
 
 class ReplyReport(LetterReport):
     "Reply letter (surat jawaban, step 9)"
     __name__ = 'egov.request.letter.reply'
+    kind = 'reply'
 
 
 class DispositionReport(LetterReport):
     "Disposition sheet (step 3)"
     __name__ = 'egov.request.letter.disposition'
+    kind = 'disposition'
 
 
 class FeasibilityReport(LetterReport):
     "Validated feasibility analysis sheet (steps 4-5)"
     __name__ = 'egov.request.letter.feasibility'
+    kind = 'feasibility'
 
 
 class CategoryReport(LetterReport):
     "Application category sheet (step 6)"
     __name__ = 'egov.request.letter.category'
+    kind = 'category'
 
 
 class TechnicalReport(LetterReport):
     "Validated technical analysis sheet (steps 7-8)"
     __name__ = 'egov.request.letter.technical'
+    kind = 'technical'

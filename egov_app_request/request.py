@@ -19,6 +19,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
+from .access import RelationRuleMixin
 from .exceptions import (
     AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
     HistoryImmutableError, IneligibleOrganizationError,
@@ -163,7 +164,7 @@ def step_move(target, outcome):
     return decorator
 
 
-class Request(Workflow, ModelSQL, ModelView):
+class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     "e-Government application request"
     __name__ = 'egov.request'
     __string__ = "Application Request"
@@ -1600,7 +1601,7 @@ class Request(Workflow, ModelSQL, ModelView):
         cls.save(requests)
 
 
-class RequestDocument(ModelSQL, ModelView):
+class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
     "Supporting document of a request"
     __name__ = 'egov.request.document'
     __string__ = "Request Document"
@@ -1758,7 +1759,7 @@ def _zip_kind_ok(extension, data):
         return False
 
 
-class RequestHistory(ModelSQL, ModelView):
+class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
     "Step history of a request (audit trail)"
     __name__ = 'egov.request.history'
     __string__ = "Step History"

@@ -12,7 +12,6 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
-from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
@@ -20,6 +19,7 @@ from trytond.wizard import Button, StateReport, StateView, Wizard
 
 from . import vocabulary
 from .letter import WORDS_ID, format_date_id, format_datetime_id
+from .report import CheckedReport
 from .sop import STEP_NUMBERS, STEP_STATES
 from .workcalendar import to_local, to_utc
 
@@ -173,7 +173,7 @@ class RegisterExport(Wizard):
             }
 
 
-class RegisterExcel(Report):
+class RegisterExcel(CheckedReport):
     "Request register (Rekap Pengajuan) as an Excel workbook"
     __name__ = 'egov.request.register.xlsx'
 

@@ -10,10 +10,10 @@ from collections import defaultdict
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.report import Report
 from trytond.transaction import without_check_access
 from trytond.wizard import StateAction, StateTransition, Wizard
 
+from .report import CheckedReport
 from .workcalendar import to_local
 
 DIMENSIONS = [
@@ -112,7 +112,7 @@ class StepTimeRefresh(Wizard):
         return action, {}
 
 
-class StepTimeExcel(Report):
+class StepTimeExcel(CheckedReport):
     "Service time statistics as an Excel workbook"
     __name__ = 'egov.report.step_time.xlsx'
 
