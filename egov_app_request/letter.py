@@ -26,6 +26,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import vocabulary
 from .exceptions import LetterFrozenError, NotResponsibleError
+from .filestore import TransactionalBinary
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
 MONTHS_ID = [
@@ -368,7 +369,8 @@ class Letter(ModelSQL, ModelView):
         'egov.request.letter', "Corrects", readonly=True,
         ondelete='RESTRICT')
     reason = fields.Text("Reason for the Correction", readonly=True)
-    file = fields.Binary(
+    # Removed from the filestore if the transaction rolls back (issue 11).
+    file = TransactionalBinary(
         "PDF", filename='filename', file_id='file_id',
         store_prefix='egov_letter', readonly=True)
     file_id = fields.Char("File ID", readonly=True)

@@ -28,6 +28,7 @@ from .exceptions import (
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .feedback import feedback_action, wants_feedback
+from .filestore import TransactionalBinary
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -1654,7 +1655,8 @@ class RequestDocument(ModelSQL, ModelView):
     type = fields.Many2One(
         'egov.document.type', "Type", required=True, ondelete='RESTRICT',
         states={'readonly': Bool(Eval('locked'))})
-    file = fields.Binary(
+    # Removed from the filestore if the transaction rolls back (issue 11).
+    file = TransactionalBinary(
         "File", filename='filename', file_id='file_id',
         store_prefix='egov', required=True,
         states={'readonly': Bool(Eval('locked'))})
