@@ -3,4 +3,4 @@
 
 # The OPD portal and the managers' board (issue 5): HTTP routes registered
 # on trytond's WSGI application when the module is imported.
-from . import board, portal  # noqa: E402,F401
+from . import board, errors, portal  # noqa: E402,F401

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from trytond.protocols.wrappers import HTTPStatus
 
 from . import vocabulary
-from .portal import format_date, format_minutes, page, portal_route
+from .portal import (
+    format_date, format_minutes, page, portal_route, record_id)
 
 PERIODS = [
     ('', "Semua waktu"),
@@ -47,7 +48,8 @@ def _period_start(period):
 
 
 def _int(value):
-    return int(value) if value and value.isdigit() else None
+    "A filter's id; a malformed or out-of-range one filters nothing"
+    return record_id(value) if value else None
 
 
 def _select(name, label, options, selected):

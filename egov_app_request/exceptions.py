@@ -19,6 +19,12 @@ class StaleClickError(UserError):
     "The request is no longer where the user saw it: nothing was changed."
 
 
+class WrongStepError(UserError):
+    """A button of a step the request is not at, and has never been at:
+    nothing was changed (a click on a request that has moved on from the
+    step is a StaleClickError)."""
+
+
 class AlreadyValidatedError(UserError):
     """A validator presses "Validate" again, or for a role another person
     has already validated: nothing was changed."""

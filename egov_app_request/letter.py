@@ -27,6 +27,7 @@ from . import vocabulary
 from .access import RelationRuleMixin
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
+from .filestore import TransactionalBinary
 from .report import CheckedReport
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
@@ -375,7 +376,8 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
         'egov.request.letter', "Corrects", readonly=True,
         ondelete='RESTRICT')
     reason = fields.Text("Reason for the Correction", readonly=True)
-    file = fields.Binary(
+    # Removed from the filestore if the transaction rolls back (issue 11).
+    file = TransactionalBinary(
         "PDF", filename='filename', file_id='file_id',
         store_prefix='egov_letter', readonly=True)
     file_id = fields.Char("File ID", readonly=True)

@@ -35,6 +35,7 @@ from trytond.transaction import (
 from trytond.wsgi import app
 
 from . import vocabulary
+from .security_log import log_event
 
 logger = logging.getLogger(__name__)
 
@@ -329,18 +330,52 @@ def _login_redirect(request, database):
 
 
 def forbidden(database, user, text):
+    # Security log (issue 11): a refusal names the page, never its form.
+    log_event('access_refused', detail=f'portal: {text}'[:200])
     body = Markup('<h1>Akses ditolak</h1><div class="msg error" '
         'role="alert">{}</div>').format(text)
     return page(database, "Akses ditolak", body, user=user,
         status=HTTPStatus.FORBIDDEN)
 
 
-def not_found(database, user):
+def not_found(database, user, model='egov.request', record_id=None):
+    # Unknown and other OPDs' records answer alike; both are logged.
+    log_event('access_refused', model=model,
+        record_id=str(record_id)[:40] if record_id is not None else None,
+        detail='portal: not found or not visible')
     body = Markup('<h1>Tidak ditemukan</h1><p>Permohonan atau dokumen ini '
         'tidak ada atau bukan milik OPD Anda.</p><p><a href="/{}/portal/'
         'requests">Kembali ke daftar pengajuan</a></p>').format(database)
     return page(database, "Tidak ditemukan", body, user=user,
         status=HTTPStatus.NOT_FOUND)
+
+
+def server_error(database, status=HTTPStatus.INTERNAL_SERVER_ERROR):
+    """The page of an unexpected failure: generic, in Indonesian; what
+    failed is in the server's log only (issue 11)"""
+    body = Markup('<h1>Terjadi kesalahan</h1><p>Permintaan Anda tidak dapat '
+        'diproses karena kesalahan pada server. Tidak ada yang diubah. '
+        'Silakan coba lagi beberapa saat lagi; bila berulang, hubungi '
+        'administrator Diskominfo.</p><p><a href="/{}/portal/requests">'
+        'Kembali ke daftar pengajuan</a></p>').format(database)
+    return page(database, "Terjadi kesalahan", body, status=status)
+
+
+# The routes take ids as strings: whatever the URL holds (a huge or a
+# negative number, a word), a wrong id is the portal's 404, not another
+# route's 405 or a database error.
+# The largest record id: PostgreSQL's integer (SQLite's is larger). A
+# larger number in a URL or a form is no record (404), not a database error.
+MAX_ID = 2 ** 31 - 1
+
+
+def record_id(value):
+    "The id written in `value` (URL or form), or None if it names no record"
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _user_info(pool, user_id, key):
@@ -473,10 +508,17 @@ def portal_route(rule, methods=('GET',), need='opd', max_size=None):
                 return func(request, pool, user, **kwargs)
             try:
                 return run_as_user(request, pool, session, call)
-            except Exception:
+            except Exception as exception:
+                # The page says nothing of the failure (no driver message,
+                # no SQL); the server's log has it all.
                 logger.exception("portal: %s %s", request.method,
                     request.path)
-                raise
+                if app.dev:
+                    raise
+                return server_error(database, status=(
+                        HTTPStatus.SERVICE_UNAVAILABLE if isinstance(
+                            exception, backend.DatabaseOperationalError)
+                        else HTTPStatus.INTERNAL_SERVER_ERROR))
         endpoint.__name__ = func.__name__
         wrapped = with_pool(endpoint)
         if max_size:
@@ -1019,6 +1061,8 @@ def _request_form(pool, database, user, action, values, errors, record=None,
 
 
 def _refused_eligibility(database, user, errors):
+    log_event('access_refused', model='egov.request',
+        detail='portal: not eligible to prepare a request')
     body = Markup(
         '<h1>Permohonan baru</h1>{}<p><a href="/{}/portal/requests">'
         'Kembali ke daftar pengajuan</a></p>').format(
@@ -1051,6 +1095,10 @@ def _save_request(pool, request, user, record=None):
 
     errors = _eligibility_errors(pool, user, submitting)
     if errors:
+        log_event('transition_refused' if submitting else 'access_refused',
+            model='egov.request', record_id=record.id if record else None,
+            detail='portal: not eligible to submit' if submitting
+            else 'portal: not eligible to prepare a request')
         refuse(errors, HTTPStatus.FORBIDDEN)
     if not values['title']:
         errors.append("Isi judul aplikasi.")
@@ -1084,6 +1132,10 @@ def _save_request(pool, request, user, record=None):
         if submitting:
             Request.submit([record])
     except (UserError, UserWarning) as exception:
+        if submitting:
+            log_event('transition_refused', model='egov.request',
+                record_id=record.id if record else None,
+                detail=f'portal submit: {type(exception).__name__}')
         refuse([exception.message])
     pesan = ('diajukan' if submitting else 'diperbarui'
         if record.state == 'incomplete' else 'draf')
@@ -1107,11 +1159,14 @@ def portal_new(request, pool, user):
 def _visible_request(pool, request_id):
     "The request if the user may read it (record rules), else None"
     Request = pool.get('egov.request')
+    request_id = record_id(request_id)
+    if request_id is None:
+        return None
     found = Request.search([('id', '=', request_id)], limit=1)
     return found[0] if found else None
 
 
-@portal_route('/<string:database_name>/portal/request/<int:request_id>/edit',
+@portal_route('/<string:database_name>/portal/request/<request_id>/edit',
     methods=('GET', 'POST'), max_size=True)
 def portal_edit(request, pool, user, request_id):
     "A draft, or the answers of an incomplete request (SOP step 1 inputs)"
@@ -1119,7 +1174,7 @@ def portal_edit(request, pool, user, request_id):
     database = pool.database_name
     record = _visible_request(pool, request_id)
     if record is None:
-        return not_found(database, user)
+        return not_found(database, user, record_id=request_id)
     if record.state not in OPD_STATES:
         return redirect(f'/{database}/portal/request/{record.id}',
             code=HTTPStatus.SEE_OTHER)
@@ -1474,16 +1529,16 @@ def request_page(pool, request, user, record, errors=(), status=200):
         flash=FLASH.get(request.args.get('pesan', '')))
 
 
-@portal_route('/<string:database_name>/portal/request/<int:request_id>')
+@portal_route('/<string:database_name>/portal/request/<request_id>')
 def portal_request(request, pool, user, request_id):
     record = _visible_request(pool, request_id)
     if record is None:
-        return not_found(pool.database_name, user)
+        return not_found(pool.database_name, user, record_id=request_id)
     return request_page(pool, request, user, record)
 
 
 @portal_route(
-    '/<string:database_name>/portal/request/<int:request_id>/upload',
+    '/<string:database_name>/portal/request/<request_id>/upload',
     methods=('POST',), max_size=True)
 def portal_upload(request, pool, user, request_id):
     "One more document for a draft or an incomplete request"
@@ -1493,7 +1548,7 @@ def portal_upload(request, pool, user, request_id):
     database = pool.database_name
     record = _visible_request(pool, request_id)
     if record is None:
-        return not_found(database, user)
+        return not_found(database, user, record_id=request_id)
 
     def refuse(message):
         file = request.files.get('file')
@@ -1507,8 +1562,8 @@ def portal_upload(request, pool, user, request_id):
         refuse("Dokumen hanya dapat ditambahkan selama permohonan masih "
             "draf atau sedang dilengkapi.")
     type_id = request.form.get('type', '')
-    types = DocumentType.search([('id', '=', int(type_id))]) if (
-        type_id.isdigit()) else []
+    types = DocumentType.search([('id', '=', record_id(type_id))]) if (
+        record_id(type_id)) else []
     if not types:
         refuse("Pilih jenis dokumen.")
     file = request.files.get('file')
@@ -1567,14 +1622,14 @@ def _confirm_resubmit(pool, user, record):
 
 
 @portal_route(
-    '/<string:database_name>/portal/request/<int:request_id>/resubmit',
+    '/<string:database_name>/portal/request/<request_id>/resubmit',
     methods=('POST',))
 def portal_resubmit(request, pool, user, request_id):
     Request = pool.get('egov.request')
     database = pool.database_name
     record = _visible_request(pool, request_id)
     if record is None:
-        return not_found(database, user)
+        return not_found(database, user, record_id=request_id)
     if (record.state == 'incomplete'
             and request.form.get('confirm') != '1'
             and not any(_changes_since_returned(pool, record))):
@@ -1582,6 +1637,9 @@ def portal_resubmit(request, pool, user, request_id):
     try:
         Request.resubmit([record])
     except (UserError, UserWarning) as exception:
+        log_event('transition_refused', model='egov.request',
+            record_id=record.id,
+            detail=f'portal resubmit: {type(exception).__name__}')
         raise Rollback(request_page(pool, request, user, record,
                 errors=[exception.message],
                 status=HTTPStatus.UNPROCESSABLE_ENTITY))
@@ -1600,27 +1658,32 @@ def _download(data, filename):
     return _secure_headers(response)
 
 
-@portal_route('/<string:database_name>/portal/request/<int:request_id>'
-    '/document/<int:document_id>')
+@portal_route('/<string:database_name>/portal/request/<request_id>'
+    '/document/<document_id>')
 def portal_document(request, pool, user, request_id, document_id):
     Document = pool.get('egov.request.document')
     record = _visible_request(pool, request_id)
     documents = Document.search([
-            ('id', '=', document_id), ('request', '=', request_id)])
+            ('id', '=', record_id(document_id)),
+            ('request', '=', record.id),
+            ]) if record is not None and record_id(document_id) else []
     if record is None or not documents:
-        return not_found(pool.database_name, user)
+        return not_found(pool.database_name, user,
+            model='egov.request.document', record_id=document_id)
     document, = documents
     return _download(document.file, document.filename)
 
 
-@portal_route('/<string:database_name>/portal/request/<int:request_id>'
-    '/letter/<int:letter_id>')
+@portal_route('/<string:database_name>/portal/request/<request_id>'
+    '/letter/<letter_id>')
 def portal_letter(request, pool, user, request_id, letter_id):
     record = _visible_request(pool, request_id)
     letters = _letters(pool, record) if record is not None else None
-    letters = [l for l in letters or [] if l.id == letter_id and l.file]
+    letters = [l for l in letters or []
+        if l.id == record_id(letter_id) and l.file]
     if not letters:
-        return not_found(pool.database_name, user)
+        return not_found(pool.database_name, user,
+            model='egov.request.letter', record_id=letter_id)
     letter, = letters
     return _download(letter.file, letter.filename)
 

@@ -24,10 +24,12 @@ from .exceptions import (
     AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
     HistoryImmutableError, IneligibleOrganizationError,
     IneligiblePositionError, MissingInputError, NotResponsibleError,
-    ProtectedFieldError, StaleClickError, StepRequirementError, UploadError)
+    ProtectedFieldError, StaleClickError, StepRequirementError, UploadError,
+    WrongStepError)
 from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .feedback import feedback_action, wants_feedback
+from .filestore import TransactionalBinary
 from .sop import STATES, STEP_NUMBERS
 
 # The states in which the OPD holds the file and may edit it.
@@ -118,10 +120,7 @@ def from_state(*sources):
                 cls.read([r.id for r in requests], ['id'])
             for request in requests:
                 if request.state not in sources:
-                    raise StaleClickError(gettext(
-                            'egov_app_request.msg_stale_click',
-                            request=request.rec_name,
-                            state=request.state_string))
+                    request._refuse_click(sources)
             result = func(cls, requests, *args, **kwargs)
             if result is None and wants_feedback():
                 # The web client then shows what happened and what is next.
@@ -157,8 +156,9 @@ def step_move(target, outcome):
             outcomes = {
                 r.id: outcome(r) if callable(outcome) else outcome
                 for r in requests}
+            left = {r.id: r.state for r in requests}
             result = moved(cls, requests, *args, **kwargs)
-            cls._record_move(cls.browse(requests), outcomes)
+            cls._record_move(cls.browse(requests), outcomes, left=left)
             return result
         return wrapper
     return decorator
@@ -1070,10 +1070,37 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     # --- Audit trail -----------------------------------------------------
 
+    def _refuse_click(self, sources):
+        """Why a button of the steps `sources` changes nothing on this
+        request: another user acted on it (it had been at that step and has
+        moved on, as its history shows), or it is not at that step"""
+        History = Pool().get('egov.request.history')
+        with without_check_access():
+            passed = 'draft' in sources or History.search([
+                    ('request', '=', self.id),
+                    ('state', 'in', list(sources)),
+                    ('finished', '!=', None),
+                    ], limit=1)
+        if passed:
+            raise StaleClickError(gettext(
+                    'egov_app_request.msg_stale_click',
+                    request=self.rec_name,
+                    state=self.state_string))
+        names = dict(self.fields_get(['state'])['state']['selection'])
+        raise WrongStepError(gettext(
+                'egov_app_request.msg_wrong_step',
+                request=self.rec_name,
+                step=', '.join(names.get(s, s) for s in sources),
+                state=self.state_string))
+
     @classmethod
-    def _record_move(cls, requests, outcomes):
+    def _record_move(cls, requests, outcomes, left=None):
         """Close the history record of the step that ended and open one for
-        the step that starts, with its deadline in working time."""
+        the step that starts, with its deadline in working time.
+
+        Every state change leaves a finished record naming who made it and
+        when (actor, finished): a state that had no open record (the draft,
+        which the OPD's submit ends) gets one, from its start to now."""
         pool = Pool()
         History = pool.get('egov.request.history')
         Step = pool.get('egov.step')
@@ -1084,7 +1111,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                     ('request', 'in', [r.id for r in requests]),
                     ('finished', '=', None),
                     ])}
-        to_close, to_open = [], []
+        to_close, to_open, to_create_closed = [], [], []
         ended = {}
         for request in requests:
             record = open_records.get(request.id)
@@ -1099,6 +1126,25 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                                 or record.output),
                             'used_minutes': record.working_minutes(now),
                             }))
+            elif (left or {}).get(request.id) not in {None, request.state}:
+                # Submit: the draft had no record (no step, no deadline).
+                state = left[request.id]
+                ended[request.id] = state
+                to_create_closed.append({
+                        'request': request.id,
+                        'state': state,
+                        'responsible': (request.opd.rec_name
+                            if state in OPD_STATES else None),
+                        'started': (min(request.create_date.replace(
+                                    microsecond=0), now)
+                            if state == 'draft' and request.create_date
+                            else now),
+                        'finished': now,
+                        'actor': transaction.user or None,
+                        'outcome': outcomes.get(request.id) or (
+                            'submitted' if state == 'draft' else None),
+                        'notes': request.step_note,
+                        })
             if request.state in steps or request.state == 'incomplete':
                 step = steps.get(request.state)
                 values = {
@@ -1119,8 +1165,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                 to_open.append(values)
         if to_close:
             History.write(*to_close)
-        if to_open:
-            History.create(to_open)
+        if to_create_closed or to_open:
+            History.create(to_create_closed + to_open)
         super().write(list(requests), {'step_note': None})
         cls._prepare_steps(requests)
         # Issue 4: the document of the step that ended (receipt, checklist,
@@ -1610,7 +1656,8 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
     type = fields.Many2One(
         'egov.document.type', "Type", required=True, ondelete='RESTRICT',
         states={'readonly': Bool(Eval('locked'))})
-    file = fields.Binary(
+    # Removed from the filestore if the transaction rolls back (issue 11).
+    file = TransactionalBinary(
         "File", filename='filename', file_id='file_id',
         store_prefix='egov', required=True,
         states={'readonly': Bool(Eval('locked'))})
@@ -1779,6 +1826,7 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
             ('done', "Done"),
             ('complete', "Complete"),
             ('incomplete', "Incomplete"),
+            ('submitted', "Submitted"),
             ('resubmitted', "Completed by the OPD"),
             ('validated', "Validated"),
             ('revision', "Returned for Revision"),

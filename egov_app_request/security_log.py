@@ -50,8 +50,9 @@ def _current_user():
     try:
         from trytond.pool import Pool
         User = Pool().get('res.user')
+        user_id = transaction.user
         with transaction.set_user(0):
-            return User(transaction.user).login
+            return User(user_id).login
     except Exception:
         return str(transaction.user)
 

@@ -645,6 +645,8 @@ def _check_record(story):
     actors = [(h['state'], h['outcome'], (h['actor.'] or {}).get('login'))
         for h in history]
     expected_actors = [
+        # The OPD's submit is recorded too (issue 11).
+        ('draft', 'submitted', 'kadis.dinkes'),
         ('received', 'done', 'tatakelola'),
         ('completeness', 'incomplete', 'tatakelola'),
         ('incomplete', 'resubmitted', 'kadis.dinkes'),
