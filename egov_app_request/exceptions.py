@@ -1,6 +1,7 @@
 "Typed user errors; every text is an ir.message in message.xml."
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.res.exceptions import PasswordError
 
 
 class IneligibleOrganizationError(ValidationError):
@@ -62,3 +63,7 @@ class HolidayImportError(ValidationError):
 
 class LetterFrozenError(AccessError):
     "An issued document is frozen: a correction issues a new version"
+
+
+class WeakPasswordError(PasswordError):
+    "A password below the product's policy (forbidden list, entropy)"
