@@ -1,6 +1,7 @@
 "Typed user errors; every text is an ir.message in message.xml."
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.res.exceptions import PasswordError
 
 
 class IneligibleOrganizationError(ValidationError):
@@ -73,3 +74,7 @@ class LetterFrozenError(AccessError):
 class ReportAccessError(AccessError):
     """A report asked with another report's template, on records of another
     kind, or an internal document asked by a user outside Diskominfo"""
+
+
+class WeakPasswordError(PasswordError):
+    "A password below the product's policy (forbidden list, entropy)"

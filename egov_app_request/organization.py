@@ -1,8 +1,16 @@
 "Organizations (OPD) of Kota Tangerang and the positions of their officials."
+import logging
+
+from trytond.exceptions import RateLimitException
+from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
+
+from . import security_policy
+from .exceptions import WeakPasswordError
+from .security_log import log_event
 
 
 class OrganizationType(DeactivableMixin, ModelSQL, ModelView):
@@ -82,6 +90,40 @@ class User(metaclass=PoolMeta):
         help="The organization this user works for.")
     egov_position = fields.Many2One('egov.position', "Position")
     egov_nip = fields.Char("NIP", help="Nomor Induk Pegawai")
+
+    @classmethod
+    def validate_password(cls, password, users):
+        """trytond's checks (length, its forbidden file: a password found
+        in it, case as written), then the product's policy: not one of its
+        forbidden passwords in any case, and enough different characters
+        (security_policy.py)"""
+        super().validate_password(password, users)
+        if isinstance(password, bytes):
+            password = password.decode('utf-8', 'replace')
+        if security_policy.is_forbidden(password):
+            raise WeakPasswordError(gettext('res.msg_password_forbidden'))
+        if security_policy.entropy(password) < (
+                security_policy.minimum_entropy()):
+            raise WeakPasswordError(
+                gettext('egov_app_request.msg_password_entropy'))
+
+    @classmethod
+    def get_login(cls, login, parameters):
+        """Tryton's login (every path: JSON-RPC, the portal, basic
+        authentication), with its outcome in the security log: the login
+        and the client's address, never the password"""
+        try:
+            user_id = super().get_login(login, parameters)
+        except RateLimitException:
+            log_event('throttled', user=login, model='res.user',
+                detail='login')
+            raise
+        if user_id:
+            log_event('login_success', user=login, model='res.user',
+                record_id=user_id, level=logging.INFO)
+        else:
+            log_event('login_failure', user=login, model='res.user')
+        return user_id
 
 
 class Rule(metaclass=PoolMeta):

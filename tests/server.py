@@ -42,13 +42,13 @@ def write_config(directory, uri='sqlite://', sqlite_path=None, extra=''):
         '', extra]
     config = directory / 'trytond.conf'
     config.write_text('\n'.join(lines) + '\n')
-    return [str(ROOT / 'etc' / 'security.conf'), str(config)]
+    # One site file, as in production: the product's security settings
+    # come with the module (egov_app_request/security_policy.py).
+    return [str(config)]
 
 
 def config_args(configs):
-    """trytond's -c takes every configuration file after ONE flag (later
-    files win); a second -c replaces the first, so `-c a -c b` would read
-    only b and silently drop etc/security.conf."""
+    "trytond's -c with the site file (one flag, all files after it)"
     return ['-c', *map(str, configs)] if configs else []
 
 

@@ -1,15 +1,11 @@
-import configparser
 import io
 import zipfile
-from pathlib import Path
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 from ..request import upload_type_ok
 from .tools import PDF
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _zip(names, mimetype=None):
@@ -91,16 +87,54 @@ class EgovAppRequestTestCase(ModuleTestCase):
                 self.assertTrue(unit.submitting_parent)
                 self.assertTrue(unit.submitting_parent.may_submit)
 
-    def test_security_configuration(self):
-        "Upload limit, a working day's session and 12-character passwords"
-        config = configparser.ConfigParser()
-        config.read(ROOT / 'etc' / 'security.conf')
-        self.assertLessEqual(
+    @with_transaction()
+    def test_security_policy_in_effect(self):
+        """The product's policy is trytond's configuration once the module
+        is loaded, and res.user applies it (the running servers are probed
+        in tests/test_security_server.py)"""
+        from trytond import config
+        from trytond.res.exceptions import PasswordError
+        self.assertEqual(config.getint('session', 'max_age'), 30600)
+        self.assertEqual(config.getint('session', 'timeout'), 1800)
+        self.assertEqual(config.getint('session', 'max_attempt'), 4)
+        self.assertEqual(config.getint('password', 'length'), 12)
+        self.assertEqual(
             config.getint('request', 'max_size_authenticated'),
-            50 * 1024 * 1024)
-        self.assertLessEqual(
-            config.getint('session', 'max_age'), 9 * 60 * 60)
-        self.assertGreaterEqual(config.getint('password', 'length'), 12)
+            25 * 1024 * 1024)
+        User = Pool().get('res.user')
+        for password in ['Pendek-2026', 'password1234', '123456789012',
+                'Tangerang2026', 'DISKOMINFO2026', 'aaaaaaaaaaaa',
+                'abcabcabcabc']:
+            with self.subTest(password=password):
+                with self.assertRaises(PasswordError):
+                    User.validate_password(password, [])
+        for password in ['Tangerang-2026!', 'Kebun-Raya-Cikokol-77',
+                'kucing makan ikan di rumah nenek']:
+            with self.subTest(password=password):
+                User.validate_password(password, [])
+
+    def test_security_policy_floors(self):
+        "A weaker site value is replaced (and said), a stricter one kept"
+        from trytond import config
+        from .. import security_policy
+        saved = {key: config.get(*key) for key in security_policy.FLOORS}
+        try:
+            config.set('session', 'max_age', str(30 * 24 * 3600 + 1))
+            config.set('session', 'timeout', '600')
+            config.set('request', 'max_size_authenticated', str(2 ** 31 + 1))
+            with self.assertLogs(security_policy.logger, 'INFO') as logs:
+                effective = security_policy.apply()
+            self.assertEqual(effective['session', 'max_age'], 30600)
+            self.assertEqual(effective['session', 'timeout'], 600)
+            self.assertEqual(config.getint('request',
+                    'max_size_authenticated'), 25 * 1024 * 1024)
+            warnings = [r for r in logs.records if r.levelname == 'WARNING']
+            self.assertEqual(len(warnings), 2, logs.output)
+            self.assertTrue(any('security policy in effect' in line
+                    for line in logs.output))
+        finally:
+            for (section, option), value in saved.items():
+                config.set(section, option, value)
 
 
 del ModuleTestCase
