@@ -62,3 +62,7 @@ class HolidayImportError(ValidationError):
 
 class LetterFrozenError(AccessError):
     "An issued document is frozen: a correction issues a new version"
+
+
+class ThrottledError(UserError):
+    "Too many requests created or documents uploaded in the last minute"
