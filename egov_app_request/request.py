@@ -1662,7 +1662,7 @@ class RequestDocument(ModelSQL, ModelView):
                 f'egov_app_request.{message}', filename=filename, **kwargs))
 
     @classmethod
-    def _clean_filename(cls, filename, size=None):
+    def _clean_filename(cls, filename, log_size=None):
         """The name kept: its base name, without control or bidi
         characters (upload_check.clean_filename); refused when nothing is
         left or when it is too long"""
@@ -1670,11 +1670,11 @@ class RequestDocument(ModelSQL, ModelView):
         if not cleaned:
             cls._refuse_upload('name_empty', 'msg_upload_filename_empty',
                 filename=upload_check.display_filename(filename) or '-',
-                log_size=size)
+                log_size=log_size)
         if len(cleaned) > upload_check.MAX_FILENAME:
             cls._refuse_upload('name_length',
                 'msg_upload_filename_too_long',
-                filename=upload_check.display_filename(cleaned), log_size=size,
+                filename=upload_check.display_filename(cleaned), log_size=log_size,
                 length=len(cleaned), limit=upload_check.MAX_FILENAME)
         return cleaned
 
@@ -1743,7 +1743,7 @@ class RequestDocument(ModelSQL, ModelView):
     def _check_quotas(cls, additions):
         """Quotas of the e-Government configuration on the documents to
         add: `additions` is a list of (request id, size, replaced document
-        id or None). Per request: number and total size; per OPD: the
+        id or None, file name). Per request: number and total size; per OPD: the
         total of the calendar day."""
         pool = Pool()
         Configuration = pool.get('egov.configuration')
@@ -1753,14 +1753,17 @@ class RequestDocument(ModelSQL, ModelView):
         with without_check_access():
             configuration = Configuration(1)
             per_request = {}
-            for request_id, size, replaced in additions:
-                count, total, skip = per_request.setdefault(
-                    request_id, [0, 0, set()])
+            for request_id, size, replaced, name in additions:
+                count, total, skip, names = per_request.setdefault(
+                    request_id, [0, 0, set(), []])
                 per_request[request_id] = [
                     count + (0 if replaced else 1), total + size,
-                    skip | ({replaced} if replaced else set())]
+                    skip | ({replaced} if replaced else set()),
+                    names + [name]]
             by_opd = {}
-            for request_id, (count, total, skip) in per_request.items():
+            for request_id, (count, total, skip, names) in (
+                    per_request.items()):
+                filename = ', '.join(names)
                 request = Request(request_id)
                 existing = [d for d in cls.search(
                         [('request', '=', request_id)])
@@ -1768,24 +1771,28 @@ class RequestDocument(ModelSQL, ModelView):
                 if len(existing) + count > (
                         configuration.max_request_documents):
                     cls._refuse_upload('quota_count',
-                        'msg_upload_quota_count', log_size=total,
+                        'msg_upload_quota_count', filename=filename,
+                        log_size=total,
                         request=request.rec_name,
                         limit=configuration.max_request_documents)
                 if sum(d.size or 0 for d in existing) + total > (
                         configuration.max_request_upload_size
                         * 1024 * 1024):
                     cls._refuse_upload('quota_request_size',
-                        'msg_upload_quota_size', log_size=total,
+                        'msg_upload_quota_size', filename=filename,
+                        log_size=total,
                         request=request.rec_name,
                         limit=configuration.max_request_upload_size)
                 if request.opd:
-                    by_opd.setdefault(request.opd, 0)
-                    by_opd[request.opd] += total
-            for opd, total in by_opd.items():
+                    by_opd.setdefault(request.opd, [0, []])
+                    by_opd[request.opd][0] += total
+                    by_opd[request.opd][1].extend(names)
+            for opd, (total, names) in by_opd.items():
                 if cls._uploaded_today(opd) + total > (
                         configuration.max_daily_upload_size * 1024 * 1024):
                     cls._refuse_upload('quota_daily', 'msg_upload_quota_daily',
-                        log_size=total, opd=opd.rec_name,
+                        filename=', '.join(names), log_size=total,
+                        opd=opd.rec_name,
                         limit=configuration.max_daily_upload_size)
 
     @classmethod
@@ -1827,7 +1834,8 @@ class RequestDocument(ModelSQL, ModelView):
                     raise DocumentLockedError(gettext(
                             'egov_app_request.msg_document_request_locked',
                             request=request.rec_name))
-        cls._check_quotas([(v['request'], v.get('size') or 0, None)
+        cls._check_quotas([
+                (v['request'], v.get('size') or 0, None, v.get('filename'))
                 for v in vlist if v.get('request')])
         Throttle.check('upload', amount=len(vlist), record=True,
             model=cls.__name__)
@@ -1852,8 +1860,8 @@ class RequestDocument(ModelSQL, ModelView):
                                 document=document.rec_name))
             values = cls._check_upload(values)
             if values.get('file') is not None:
-                additions.extend((d.request.id, values['size'], d.id)
-                    for d in documents)
+                additions.extend((d.request.id, values['size'], d.id,
+                        values['filename']) for d in documents)
             args.extend((documents, values))
         cls._check_quotas(additions)
         if additions:

@@ -47,11 +47,12 @@ def _current_user():
     transaction = Transaction()
     if not getattr(transaction, 'database', None) or not transaction.user:
         return None
+    user_id = transaction.user
     try:
         from trytond.pool import Pool
         User = Pool().get('res.user')
         with transaction.set_user(0):
-            return User(transaction.user).login
+            return User(user_id).login
     except Exception:
         return str(transaction.user)
 

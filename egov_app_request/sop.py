@@ -351,7 +351,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def default_max_request_upload_size(cls):
-        return 50
+        return 25
 
     @classmethod
     def default_max_daily_upload_size(cls):
@@ -369,19 +369,19 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def default_throttle_requests_user(cls):
-        return 10
+        return 5
 
     @classmethod
     def default_throttle_requests_ip(cls):
-        return 30
+        return 20
 
     @classmethod
     def default_throttle_uploads_user(cls):
-        return 30
+        return 20
 
     @classmethod
     def default_throttle_uploads_ip(cls):
-        return 90
+        return 60
 
 
 class ModelButton(metaclass=PoolMeta):
