@@ -1656,7 +1656,8 @@ class RequestDocument(ModelSQL, ModelView):
         security_log.log_event('upload_refused', model=cls.__name__,
             detail=' '.join(f'{k}={v}' for k, v in [
                     ('reason', reason),
-                    ('name', upload_check.display_filename(filename)),
+                    ('name', upload_check.display_filename(
+                        filename, upload_check.MAX_FILENAME)),
                     ('size', log_size)] if v not in {None, ''}))
         raise UploadError(gettext(
                 f'egov_app_request.{message}', filename=filename, **kwargs))

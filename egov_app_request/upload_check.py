@@ -67,11 +67,13 @@ def clean_filename(name):
     return name
 
 
-def display_filename(name):
-    "A name to show back to the user, cleaned and cut for the page"
+def display_filename(name, width=60):
+    """A name to show back to the user (a message, the log), cleaned and,
+    when long, cut in the middle so that its extension stays visible"""
     name = clean_filename(name)
-    if len(name) > MAX_FILENAME:
-        name = name[:MAX_FILENAME - 1] + '…'
+    if len(name) > width:
+        tail = max(width // 4, 1)
+        name = name[:width - tail - 1] + '…' + name[-tail:]
     return name
 
 
