@@ -156,12 +156,7 @@ def _start(prefix, clamd=None, relax=False):
     database.admin = database.client('admin')
     if relax:
         # Not about throttling: the tests create drafts and upload quickly.
-        database.admin.call('model.egov.configuration.write', [1], {
-                'throttle_requests_user': 1000,
-                'throttle_requests_ip': 1000,
-                'throttle_uploads_user': 1000,
-                'throttle_uploads_ip': 1000,
-                })
+        server.relax_throttle(database.admin)
     return database
 
 
