@@ -1675,8 +1675,9 @@ class RequestDocument(ModelSQL, ModelView):
         if len(cleaned) > upload_check.MAX_FILENAME:
             cls._refuse_upload('name_length',
                 'msg_upload_filename_too_long',
-                filename=upload_check.display_filename(cleaned), log_size=log_size,
-                length=len(cleaned), limit=upload_check.MAX_FILENAME)
+                filename=upload_check.display_filename(cleaned),
+                log_size=log_size, length=len(cleaned),
+                limit=upload_check.MAX_FILENAME)
         return cleaned
 
     @classmethod
@@ -1744,8 +1745,8 @@ class RequestDocument(ModelSQL, ModelView):
     def _check_quotas(cls, additions):
         """Quotas of the e-Government configuration on the documents to
         add: `additions` is a list of (request id, size, replaced document
-        id or None, file name). Per request: number and total size; per OPD: the
-        total of the calendar day."""
+        id or None, file name). Per request: number and total size; per
+        OPD: the total of the calendar day."""
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         Request = pool.get('egov.request')
