@@ -71,7 +71,7 @@ propagate=0
 '''
 
 
-# --- A clamd stand-in ---------------------------------------------------------
+# --- A clamd stand-in --------------------------------------------------------
 
 class FakeClamd:
     """clamd's INSTREAM on 127.0.0.1: 'stream: OK' or, when the stream holds
@@ -129,7 +129,7 @@ class FakeClamd:
         self.server.server_close()
 
 
-# --- Sites ---------------------------------------------------------------------
+# --- Sites -------------------------------------------------------------------
 
 def _start(prefix, clamd=None, relax=False):
     database = new_database(prefix)
@@ -272,7 +272,7 @@ def bomb(kind, inflated=300 * MB, member=None):
     return buffer.getvalue()
 
 
-# --- File names ------------------------------------------------------------------
+# --- File names --------------------------------------------------------------
 
 def test_portal_names_lose_nul_and_bidi_characters(site):
     "NUL and U+202E (right-to-left override) are not stored (audit)"
@@ -342,7 +342,7 @@ def test_long_name_has_its_own_message(site):
     assert 'reason=name_length' in line and 'user=kadis.dinkes' in line
 
 
-# --- Quotas ----------------------------------------------------------------------
+# --- Quotas ------------------------------------------------------------------
 
 def test_quota_of_documents_and_size_per_request(site):
     "10 x 3 MB went to one draft in a second (audit)"
@@ -405,7 +405,7 @@ def test_daily_quota_per_opd(site):
             {'max_daily_upload_size': 200})
 
 
-# --- Compression bombs ----------------------------------------------------------
+# --- Compression bombs -------------------------------------------------------
 
 @pytest.mark.parametrize('kind,member', [
         ('odt', None), ('odt', 'mimetype'), ('docx', None)])
@@ -446,7 +446,7 @@ def test_archive_entry_count_limit(site):
     assert stored_names(site, draft) == []
 
 
-# --- Malware ------------------------------------------------------------------------
+# --- Malware -----------------------------------------------------------------
 
 def test_eicar_refused_logged_and_not_stored(site):
     "The EICAR test string inside a PDF was stored (audit)"
@@ -505,7 +505,7 @@ def test_scanner_unreachable_fails_closed(site):
     assert upload(dinkes, draft, 'surat.pdf', PDF).status == 303
 
 
-# --- Throttling ---------------------------------------------------------------------
+# --- Throttling --------------------------------------------------------------
 
 def throttled_lines(site):
     return [line for line in security_log(site).splitlines()
