@@ -78,3 +78,7 @@ class ReportAccessError(AccessError):
 
 class WeakPasswordError(PasswordError):
     "A password below the product's policy (forbidden list, entropy)"
+
+
+class ThrottledError(UserError):
+    "Too many requests created or documents uploaded in the last minute"

@@ -35,7 +35,9 @@ from trytond.transaction import (
 from trytond.wsgi import app
 
 from . import vocabulary
+from .exceptions import ThrottledError
 from .security_log import log_event
+from .upload_check import display_filename
 
 logger = logging.getLogger(__name__)
 
@@ -864,16 +866,15 @@ def _uploads(pool, request, types):
         file = request.files.get(f'doc_{type_.id}')
         if not file or not file.filename:
             continue
-        filename = Path(file.filename.replace('\\', '/')).name[:200]
         data = _read(file)
         try:
+            # The module cleans the name (upload_check.clean_filename).
             values = Document._check_upload({
-                    'file': data, 'filename': filename})
+                    'file': data, 'filename': file.filename})
         except UserError as exception:
             errors.append(f"{type_.name}: {exception.message}")
             continue
-        values.update({'type': type_.id, 'filename': filename,
-                'description': type_.name})
+        values.update({'type': type_.id, 'description': type_.name})
         values.pop('digest', None)
         values.pop('size', None)
         documents.append(values)
@@ -908,7 +909,7 @@ def _files_lost(request, types):
     chosen = []
     for key, file in request.files.items(multi=True):
         if file and file.filename:
-            name = Path(file.filename.replace('\\', '/')).name[:200]
+            name = display_filename(file.filename)
             kind = names.get(key[len('doc_'):]) if key.startswith(
                 'doc_') else None
             chosen.append(f"{name} ({kind})" if kind else name)
@@ -1077,6 +1078,7 @@ def _save_request(pool, request, user, record=None):
     Request = pool.get('egov.request')
     Document = pool.get('egov.request.document')
     DocumentType = pool.get('egov.document.type')
+    Throttle = pool.get('egov.throttle')
     database = pool.database_name
     action = request.form.get('action', 'draft')
     # An incomplete request is corrected here and resubmitted from its page.
@@ -1100,6 +1102,18 @@ def _save_request(pool, request, user, record=None):
             detail='portal: not eligible to submit' if submitting
             else 'portal: not eligible to prepare a request')
         refuse(errors, HTTPStatus.FORBIDDEN)
+    # Throttled before the files are read and checked; the module counts
+    # what is created (throttle.py).
+    chosen = sum(1 for t in types
+        if (f := request.files.get(f'doc_{t.id}')) and f.filename)
+    try:
+        if record is None:
+            Throttle.check('request', model='egov.request')
+        if chosen:
+            Throttle.check('upload', amount=chosen,
+                model='egov.request.document')
+    except ThrottledError as exception:
+        refuse([exception.message], HTTPStatus.TOO_MANY_REQUESTS)
     if not values['title']:
         errors.append("Isi judul aplikasi.")
     if request.form.get('letter_date', '').strip() and not values[
@@ -1131,6 +1145,8 @@ def _save_request(pool, request, user, record=None):
                         for d in documents])
         if submitting:
             Request.submit([record])
+    except ThrottledError as exception:
+        refuse([exception.message], HTTPStatus.TOO_MANY_REQUESTS)
     except (UserError, UserWarning) as exception:
         if submitting:
             log_event('transition_refused', model='egov.request',
@@ -1550,14 +1566,14 @@ def portal_upload(request, pool, user, request_id):
     if record is None:
         return not_found(database, user, record_id=request_id)
 
-    def refuse(message):
+    def refuse(message, status=HTTPStatus.UNPROCESSABLE_ENTITY):
         file = request.files.get('file')
         if file and file.filename:
             message = Markup('{} <span data-files-lost>Berkas {} belum '
                 'tersimpan; pilih kembali berkasnya.</span>').format(
-                message, Path(file.filename.replace('\\', '/')).name[:200])
+                message, display_filename(file.filename))
         raise Rollback(request_page(pool, request, user, record,
-                errors=[message], status=HTTPStatus.UNPROCESSABLE_ENTITY))
+                errors=[message], status=status))
     if record.state not in OPD_STATES:
         refuse("Dokumen hanya dapat ditambahkan selama permohonan masih "
             "draf atau sedang dilengkapi.")
@@ -1569,11 +1585,19 @@ def portal_upload(request, pool, user, request_id):
     file = request.files.get('file')
     if not file or not file.filename:
         refuse("Pilih berkas yang akan diunggah.")
+    try:
+        # Before the file is read and checked; Document.create counts it.
+        pool.get('egov.throttle').check(
+            'upload', model=Document.__name__, record_id=None)
+    except ThrottledError as exception:
+        refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
     documents, errors = _uploads_single(pool, file, types[0])
     if errors:
         refuse(errors[0])
     try:
         Document.create([dict(documents, request=record.id)])
+    except ThrottledError as exception:
+        refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
     except (UserError, UserWarning) as exception:
         refuse(exception.message)
     return redirect(f'/{database}/portal/request/{record.id}?pesan=unggah',
@@ -1582,16 +1606,16 @@ def portal_upload(request, pool, user, request_id):
 
 def _uploads_single(pool, file, type_):
     Document = pool.get('egov.request.document')
-    filename = Path(file.filename.replace('\\', '/')).name[:200]
     data = _read(file)
     try:
-        values = Document._check_upload({'file': data, 'filename': filename})
+        # The module cleans the name (upload_check.clean_filename).
+        values = Document._check_upload({
+                'file': data, 'filename': file.filename})
     except UserError as exception:
         return None, [exception.message]
     values.pop('digest', None)
     values.pop('size', None)
-    values.update({'type': type_.id, 'filename': filename,
-            'description': type_.name})
+    values.update({'type': type_.id, 'description': type_.name})
     return values, []
 
 

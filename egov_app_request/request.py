@@ -5,13 +5,13 @@ States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 import datetime as dt
 import hashlib
-import io
-import zipfile
+import logging
+import weakref
 from functools import wraps
 
 from sql import For, Null
-from sql.aggregate import Min
-from sql.conditionals import Case
+from sql.aggregate import Min, Sum
+from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -31,7 +31,12 @@ from .analysis import (
 from .feedback import feedback_action, wants_feedback
 from .filestore import TransactionalBinary
 from .sop import STATES, STEP_NUMBERS
+from . import security_log, upload_check
 
+logger = logging.getLogger(__name__)
+# The uploads a transaction has checked already (digest, clean name): the
+# portal checks each file to name what is wrong, then creates it.
+_checked = weakref.WeakKeyDictionary()
 # The states in which the OPD holds the file and may edit it.
 OPD_STATES = {'draft', 'incomplete'}
 # What the OPD fills in (SOP step 1 inputs).
@@ -958,6 +963,10 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                                 'egov_app_request.msg_protected_field_create',
                                 field=labels.get(name, {}).get(
                                     'string', name)))
+        # Network calls only (portal, JSON-RPC): throttle.py.
+        pool = Pool()
+        pool.get('egov.throttle').check(
+            'request', amount=len(vlist), record=True, model=cls.__name__)
         requests = super().create(vlist)
         for request in requests:
             request.check_eligible_organization()
@@ -1689,35 +1698,179 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         return f'{self.type.rec_name}: {self.filename}'
 
     @classmethod
+    def _refuse_upload(cls, reason, message, filename='', log_size=None,
+            **kwargs):
+        "Log the refused upload (never its content) and raise UploadError"
+        security_log.log_event('upload_refused', model=cls.__name__,
+            detail=' '.join(f'{k}={v}' for k, v in [
+                    ('reason', reason),
+                    ('name', upload_check.display_filename(
+                        filename, upload_check.MAX_FILENAME)),
+                    ('size', log_size)] if v not in {None, ''}))
+        raise UploadError(gettext(
+                f'egov_app_request.{message}', filename=filename, **kwargs))
+
+    @classmethod
+    def _clean_filename(cls, filename, log_size=None):
+        """The name kept: its base name, without control or bidi
+        characters (upload_check.clean_filename); refused when nothing is
+        left or when it is too long"""
+        cleaned = upload_check.clean_filename(filename)
+        if not cleaned:
+            cls._refuse_upload('name_empty', 'msg_upload_filename_empty',
+                filename=upload_check.display_filename(filename) or '-',
+                log_size=log_size)
+        if len(cleaned) > upload_check.MAX_FILENAME:
+            cls._refuse_upload('name_length',
+                'msg_upload_filename_too_long',
+                filename=upload_check.display_filename(cleaned),
+                log_size=log_size, length=len(cleaned),
+                limit=upload_check.MAX_FILENAME)
+        return cleaned
+
+    @classmethod
     def _check_upload(cls, values):
+        """Name, size, type (by content, archives inspected within limits)
+        and the malware scanner; the values to store (clean name, digest,
+        size). Each refusal is logged (security_log: upload_refused)."""
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         data = values.get('file')
+        values = values.copy()
+        size = len(data) if data is not None else None
+        if 'filename' in values or data is not None:
+            values['filename'] = cls._clean_filename(
+                values.get('filename') or '', log_size=size)
         if data is None:
             return values
         data = bytes(data)
-        filename = values.get('filename') or ''
-        limit = Configuration(1).max_upload_size * 1024 * 1024
+        filename = values['filename']
+        configuration = Configuration(1)
+        limit = configuration.max_upload_size * 1024 * 1024
         if not data:
-            raise UploadError(gettext(
-                    'egov_app_request.msg_upload_empty', filename=filename))
+            cls._refuse_upload('empty', 'msg_upload_empty',
+                filename=filename, log_size=0)
         if len(data) > limit:
-            raise UploadError(gettext(
-                    'egov_app_request.msg_upload_too_large',
-                    filename=filename,
-                    size=Configuration(1).max_upload_size))
-        if not upload_type_ok(filename, data):
-            raise UploadError(gettext(
-                    'egov_app_request.msg_upload_type', filename=filename))
-        values = values.copy()
-        values['digest'] = hashlib.sha256(data).hexdigest()
+            cls._refuse_upload('size', 'msg_upload_too_large',
+                filename=filename, log_size=len(data),
+                size=configuration.max_upload_size)
+        digest = hashlib.sha256(data).hexdigest()
+        checked = _checked.setdefault(Transaction(), set())
+        if (digest, filename) not in checked:
+            try:
+                type_ok = upload_type_ok(filename, data, configuration)
+            except upload_check.ArchiveLimit as exception:
+                if exception.args[0] == 'entries':
+                    cls._refuse_upload('archive_entries',
+                        'msg_upload_archive_entries', filename=filename,
+                        log_size=len(data),
+                        limit=configuration.max_archive_entries)
+                cls._refuse_upload('archive_size',
+                    'msg_upload_archive_size', filename=filename,
+                    log_size=len(data),
+                    limit=configuration.max_archive_inflated_size)
+            if not type_ok:
+                cls._refuse_upload('type', 'msg_upload_type',
+                    filename=filename, log_size=len(data))
+            try:
+                found = upload_check.scan(data)
+            except (upload_check.ScannerUnavailable, ValueError) as error:
+                logger.error("malware scanner %s: %s",
+                    upload_check.scanner(), error)
+                cls._refuse_upload('scanner_unavailable',
+                    'msg_upload_scanner_unavailable', filename=filename,
+                    log_size=len(data))
+            if found:
+                cls._refuse_upload(f'malware:{found}',
+                    'msg_upload_malware', filename=filename,
+                    log_size=len(data))
+            checked.add((digest, filename))
+        values['digest'] = digest
         values['size'] = len(data)
         return values
+
+    @classmethod
+    def _check_quotas(cls, additions):
+        """Quotas of the e-Government configuration on the documents to
+        add: `additions` is a list of (request id, size, replaced document
+        id or None, file name). Per request: number and total size; per
+        OPD: the total of the calendar day."""
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        Request = pool.get('egov.request')
+        if not additions:
+            return
+        with without_check_access():
+            configuration = Configuration(1)
+            per_request = {}
+            for request_id, size, replaced, name in additions:
+                count, total, skip, names = per_request.setdefault(
+                    request_id, [0, 0, set(), []])
+                per_request[request_id] = [
+                    count + (0 if replaced else 1), total + size,
+                    skip | ({replaced} if replaced else set()),
+                    names + [name]]
+            by_opd = {}
+            for request_id, (count, total, skip, names) in (
+                    per_request.items()):
+                filename = ', '.join(names)
+                request = Request(request_id)
+                existing = [d for d in cls.search(
+                        [('request', '=', request_id)])
+                    if d.id not in skip]
+                if len(existing) + count > (
+                        configuration.max_request_documents):
+                    cls._refuse_upload('quota_count',
+                        'msg_upload_quota_count', filename=filename,
+                        log_size=total,
+                        request=request.rec_name,
+                        limit=configuration.max_request_documents)
+                if sum(d.size or 0 for d in existing) + total > (
+                        configuration.max_request_upload_size
+                        * 1024 * 1024):
+                    cls._refuse_upload('quota_request_size',
+                        'msg_upload_quota_size', filename=filename,
+                        log_size=total,
+                        request=request.rec_name,
+                        limit=configuration.max_request_upload_size)
+                if request.opd:
+                    by_opd.setdefault(request.opd, [0, []])
+                    by_opd[request.opd][0] += total
+                    by_opd[request.opd][1].extend(names)
+            for opd, (total, names) in by_opd.items():
+                if cls._uploaded_today(opd) + total > (
+                        configuration.max_daily_upload_size * 1024 * 1024):
+                    cls._refuse_upload('quota_daily', 'msg_upload_quota_daily',
+                        filename=', '.join(names), log_size=total,
+                        opd=opd.rec_name,
+                        limit=configuration.max_daily_upload_size)
+
+    @classmethod
+    def _uploaded_today(cls, opd):
+        "Bytes of the documents the OPD uploaded since midnight (local)"
+        import zoneinfo
+        pool = Pool()
+        Configuration = pool.get('egov.configuration')
+        Request = pool.get('egov.request')
+        zone = zoneinfo.ZoneInfo(Configuration(1).timezone or 'UTC')
+        midnight = dt.datetime.now(zone).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        since = midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        document = cls.__table__()
+        request = Request.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*document.join(request,
+                condition=document.request == request.id
+                ).select(Sum(Coalesce(document.size, 0)),
+                where=(request.opd == opd.id)
+                & (document.create_date >= since)))
+        return cursor.fetchone()[0] or 0
 
     @classmethod
     def create(cls, vlist):
         pool = Pool()
         Request = pool.get('egov.request')
+        Throttle = pool.get('egov.throttle')
         transaction = Transaction()
         vlist = [cls._check_upload(v) for v in vlist]
         if transaction.user and transaction.check_access:
@@ -1731,6 +1884,11 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
                     raise DocumentLockedError(gettext(
                             'egov_app_request.msg_document_request_locked',
                             request=request.rec_name))
+        cls._check_quotas([
+                (v['request'], v.get('size') or 0, None, v.get('filename'))
+                for v in vlist if v.get('request')])
+        Throttle.check('upload', amount=len(vlist), record=True,
+            model=cls.__name__)
         return super().create(vlist)
 
     @classmethod
@@ -1738,6 +1896,7 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         transaction = Transaction()
         actions = iter(args)
         args = []
+        additions = []
         for documents, values in zip(actions, actions):
             if transaction.user and transaction.check_access:
                 if set(values) & {'locked', 'digest', 'size', 'request'}:
@@ -1749,7 +1908,15 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
                         raise DocumentLockedError(gettext(
                                 'egov_app_request.msg_document_locked',
                                 document=document.rec_name))
-            args.extend((documents, cls._check_upload(values)))
+            values = cls._check_upload(values)
+            if values.get('file') is not None:
+                additions.extend((d.request.id, values['size'], d.id,
+                        values['filename']) for d in documents)
+            args.extend((documents, values))
+        cls._check_quotas(additions)
+        if additions:
+            Pool().get('egov.throttle').check('upload',
+                amount=len(additions), record=True, model=cls.__name__)
         super().write(*args)
 
     @classmethod
@@ -1777,8 +1944,10 @@ _SIGNATURES = {
 ALLOWED_EXTENSIONS = sorted(_SIGNATURES)
 
 
-def upload_type_ok(filename, data):
-    "The extension is allowed and the content starts as such a file does"
+def upload_type_ok(filename, data, configuration=None):
+    """The extension is allowed and the content starts as such a file does;
+    an archive is inspected within the configuration's limits (raises
+    upload_check.ArchiveLimit)"""
     extension = filename.rsplit('.', 1)[-1].lower() if '.' in filename else ''
     signatures = _SIGNATURES.get(extension)
     if not signatures:
@@ -1786,24 +1955,34 @@ def upload_type_ok(filename, data):
     if not any(data.startswith(s) for s in signatures):
         return False
     if extension in {'docx', 'xlsx', 'odt', 'ods'}:
-        return _zip_kind_ok(extension, data)
+        if configuration is None:
+            entries = upload_check.ARCHIVE_ENTRIES
+            size = upload_check.ARCHIVE_INFLATED_MB
+        else:
+            entries = configuration.max_archive_entries
+            size = configuration.max_archive_inflated_size
+        return _zip_kind_ok(extension, data, entries, size * 1024 * 1024)
     return True
 
 
-def _zip_kind_ok(extension, data):
+def _zip_kind_ok(extension, data, max_entries, max_size):
+    "Inflated by streaming, every member, within the limits (no bomb)"
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if extension in {'odt', 'ods'}:
-                mimetype = archive.read('mimetype').decode('ascii', 'replace')
-                return mimetype == {
-                    'odt': 'application/vnd.oasis.opendocument.text',
-                    'ods': 'application/vnd.oasis.opendocument.spreadsheet',
-                    }[extension]
-            return {'docx': 'word/document.xml',
-                'xlsx': 'xl/workbook.xml'}[extension] in names
-    except (zipfile.BadZipFile, KeyError):
+        found, names = upload_check.inspect_zip(
+            data, max_entries, max_size, wanted={'mimetype'})
+    except upload_check.ArchiveLimit:
+        raise
+    except Exception:
+        # Damaged, encrypted or otherwise unreadable: not an allowed file.
         return False
+    if extension in {'odt', 'ods'}:
+        mimetype = found.get('mimetype', b'').decode('ascii', 'replace')
+        return mimetype == {
+            'odt': 'application/vnd.oasis.opendocument.text',
+            'ods': 'application/vnd.oasis.opendocument.spreadsheet',
+            }[extension]
+    return {'docx': 'word/document.xml',
+        'xlsx': 'xl/workbook.xml'}[extension] in names
 
 
 class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):

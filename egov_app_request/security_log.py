@@ -47,6 +47,7 @@ def _current_user():
     transaction = Transaction()
     if not getattr(transaction, 'database', None) or not transaction.user:
         return None
+    user_id = transaction.user
     try:
         from trytond.pool import Pool
         User = Pool().get('res.user')

@@ -182,6 +182,41 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     max_upload_size = fields.Integer(
         "Maximum Upload Size (MB)", required=True,
         domain=[('max_upload_size', '>', 0)])
+    # --- Upload quotas and throttling (issue 11; upload_check.py,
+    # throttle.py) ---------------------------------------------------------
+    max_request_documents = fields.Integer(
+        "Maximum Documents per Request", required=True,
+        domain=[('max_request_documents', '>', 0)])
+    max_request_upload_size = fields.Integer(
+        "Maximum Total Size per Request (MB)", required=True,
+        domain=[('max_request_upload_size', '>', 0)])
+    max_daily_upload_size = fields.Integer(
+        "Maximum Uploads per OPD per Day (MB)", required=True,
+        domain=[('max_daily_upload_size', '>', 0)],
+        help="The total size of the documents an OPD uploads in a "
+        "calendar day (time zone of the configuration).")
+    max_archive_entries = fields.Integer(
+        "Maximum Entries of an Archive", required=True,
+        domain=[('max_archive_entries', '>', 0)],
+        help="ODT, ODS, DOCX and XLSX files are ZIP archives: the most "
+        "files one may hold.")
+    max_archive_inflated_size = fields.Integer(
+        "Maximum Inflated Size of an Archive (MB)", required=True,
+        domain=[('max_archive_inflated_size', '>', 0)],
+        help="An ODT, ODS, DOCX or XLSX file is refused as soon as its "
+        "content inflates beyond this size (compression bomb).")
+    throttle_requests_user = fields.Integer(
+        "Requests Created per Minute per Account", required=True,
+        domain=[('throttle_requests_user', '>', 0)])
+    throttle_requests_ip = fields.Integer(
+        "Requests Created per Minute per IP Address", required=True,
+        domain=[('throttle_requests_ip', '>', 0)])
+    throttle_uploads_user = fields.Integer(
+        "Documents Uploaded per Minute per Account", required=True,
+        domain=[('throttle_uploads_user', '>', 0)])
+    throttle_uploads_ip = fields.Integer(
+        "Documents Uploaded per Minute per IP Address", required=True,
+        domain=[('throttle_uploads_ip', '>', 0)])
 
     timezone = fields.Selection(
         'get_timezones', "Time Zone", required=True,
@@ -309,6 +344,44 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_max_upload_size(cls):
         return 10
+
+    @classmethod
+    def default_max_request_documents(cls):
+        return 20
+
+    @classmethod
+    def default_max_request_upload_size(cls):
+        return 25
+
+    @classmethod
+    def default_max_daily_upload_size(cls):
+        return 200
+
+    @classmethod
+    def default_max_archive_entries(cls):
+        from .upload_check import ARCHIVE_ENTRIES
+        return ARCHIVE_ENTRIES
+
+    @classmethod
+    def default_max_archive_inflated_size(cls):
+        from .upload_check import ARCHIVE_INFLATED_MB
+        return ARCHIVE_INFLATED_MB
+
+    @classmethod
+    def default_throttle_requests_user(cls):
+        return 5
+
+    @classmethod
+    def default_throttle_requests_ip(cls):
+        return 20
+
+    @classmethod
+    def default_throttle_uploads_user(cls):
+        return 20
+
+    @classmethod
+    def default_throttle_uploads_ip(cls):
+        return 60
 
 
 class ModelButton(metaclass=PoolMeta):

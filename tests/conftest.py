@@ -6,8 +6,8 @@ import time
 import pytest
 
 from server import (
-    CHROMIUM, CHROMIUM_ARGS, ROOT, ensure_chromium, ensure_sao, free_port,
-    start_server, stop_server)
+    CHROMIUM, CHROMIUM_ARGS, ROOT, Client, ensure_chromium, ensure_sao,
+    free_port, relax_throttle, start_server, stop_server)
 from server import DEMO_DATABASE as DATABASE
 
 
@@ -32,6 +32,10 @@ def demo_server(tmp_path_factory):
     process.password = DEMO_PASSWORD
     process.log = directory / 'trytond.log'
     process.base = process.url.rstrip('/') + '/' + DATABASE
+    # The browser tests create requests and upload quickly as one account.
+    admin = Client(process.url, DATABASE)
+    admin.url += '' if admin.url.endswith('/rpc/') else 'rpc/'
+    relax_throttle(admin.login('admin', DEMO_PASSWORD))
     try:
         yield process
     finally:

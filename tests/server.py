@@ -136,6 +136,23 @@ class Client:
         return self._post(method, [*args, context or {}])
 
 
+# The throttle of request creation and uploads (egov_app_request/
+# throttle.py) raised, for a server whose tests are not about throttling
+# but create requests and upload quickly as one account from one address
+# (tests/test_upload_security.py tests the default limits).
+RELAXED_THROTTLE = {
+    'throttle_requests_user': 1000,
+    'throttle_requests_ip': 1000,
+    'throttle_uploads_user': 1000,
+    'throttle_uploads_ip': 1000,
+    }
+
+
+def relax_throttle(admin):
+    "Raise the throttle limits through the administrator's JSON-RPC client"
+    admin.call('model.egov.configuration.write', [1], RELAXED_THROTTLE)
+
+
 def ensure_chromium():
     "Install Debian's Chromium if missing; skip the test if that fails"
     import pytest

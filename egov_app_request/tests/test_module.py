@@ -45,6 +45,49 @@ class EgovAppRequestTestCase(ModuleTestCase):
             with self.subTest(filename=filename, data=data[:8]):
                 self.assertEqual(upload_type_ok(filename, data), expected)
 
+    def test_clean_filename(self):
+        "File names keep their base name, without control or bidi marks"
+        from ..upload_check import MAX_FILENAME, clean_filename
+        for name, expected in [
+                ('surat.pdf', 'surat.pdf'),
+                ('../../../x\u202e.pdf', 'x.pdf'),
+                ('C:\\Users\\staf\\kak.docx', 'kak.docx'),
+                ('surat\x00izin.pdf', 'suratizin.pdf'),
+                ('a\u2066b\u2067c\u2068d\u2069e\u200e\u200f.pdf', 'abcde.pdf'),
+                ('nota\u200b dinas\ufeff.pdf', 'nota dinas.pdf'),
+                ('  laporan \t\n  akhir  .pdf ', 'laporan akhir .pdf'),
+                ('..', ''),
+                ('../\u202e', ''),
+                ('surat.pdf.', 'surat.pdf'),
+                ]:
+            with self.subTest(name=name):
+                self.assertEqual(clean_filename(name), expected)
+        self.assertEqual(MAX_FILENAME, 150)
+
+    def test_zip_inspection_stops_at_the_limit(self):
+        "An archive is inflated by chunks, whatever sizes it declares"
+        from ..upload_check import ArchiveLimit, inspect_zip
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr('mimetype', 'text/plain')
+            archive.writestr('content.xml', b'\0' * (3 * 1024 * 1024))
+        data = buffer.getvalue()
+        found, names = inspect_zip(data, 10, 4 * 1024 * 1024, {'mimetype'})
+        self.assertEqual(found, {'mimetype': b'text/plain'})
+        self.assertEqual(names, {'mimetype', 'content.xml'})
+        with self.assertRaises(ArchiveLimit):
+            inspect_zip(data, 10, 2 * 1024 * 1024)
+        with self.assertRaises(ArchiveLimit):
+            inspect_zip(data, 1, 4 * 1024 * 1024)
+        # A central directory that declares 1 byte for 3 MiB: the reader
+        # stops at the declared size and the CRC check refuses it.
+        lying = data.replace(
+            (3 * 1024 * 1024).to_bytes(4, 'little'),
+            (1).to_bytes(4, 'little'))
+        self.assertNotEqual(lying, data)
+        with self.assertRaises(zipfile.BadZipFile):
+            inspect_zip(lying, 10, 4 * 1024 * 1024)
+
     @with_transaction()
     def test_sop_steps_data(self):
         "The nine steps and their standard: 430 minutes and 2 working days"

@@ -1,0 +1,131 @@
+"""Throttling of request creation and uploads (issue 11; OWASP ASVS V2.4
+anti-automation): per account and per IP network, over a sliding minute.
+
+The counters are rows of a table, like trytond's res.user.login.attempt, so
+that every WSGI worker process sees the same counts. A row is written in
+the transaction of what it counts: a creation or an upload that is
+refused for another reason (and rolled back) is not counted. Rows older
+than an hour are removed as new ones come.
+
+The limits are fields of the e-Government configuration (sop.py): the
+Dinas adjusts them without restarting the server, every worker reads the
+same values at once, and they sit beside the upload quotas they go with.
+
+Only calls that come over the network (JSON-RPC, the portal: a `_request`
+in the context) are throttled; the scripts an administrator runs
+in-process (proteus, trytond-admin, the demo build) are not."""
+import datetime as dt
+
+from sql.aggregate import Sum
+from sql.conditionals import Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+
+from . import security_log
+from .exceptions import ThrottledError
+
+WINDOW = dt.timedelta(minutes=1)
+KEEP = dt.timedelta(hours=1)
+
+#: kind: (configuration field per user, per IP network, message)
+LIMITS = {
+    'request': ('throttle_requests_user', 'throttle_requests_ip',
+        'egov_app_request.msg_throttled_request'),
+    'upload': ('throttle_uploads_user', 'throttle_uploads_ip',
+        'egov_app_request.msg_throttled_upload'),
+    }
+
+
+class Throttle(ModelSQL):
+    "Throttle counter"
+    __name__ = 'egov.throttle'
+    __string__ = "Throttle Counter"
+    kind = fields.Selection([
+            ('request', "Request Created"),
+            ('upload', "Document Uploaded"),
+            ], "Kind", required=True)
+    user = fields.Integer("User")
+    ip_network = fields.Char("IP Network")
+    amount = fields.Integer("Amount", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        table = cls.__table__()
+        cls._sql_indexes.add(Index(
+                table,
+                (table.kind, Index.Equality()),
+                (table.create_date, Index.Range())))
+
+
+    @staticmethod
+    def _source():
+        "(user id, IP network) of a network call, None in-process"
+        transaction = Transaction()
+        if not transaction.user or not transaction.context.get('_request'):
+            return None
+        try:
+            _, network = transaction.remote_address()
+        except ValueError:
+            network = None
+        return transaction.user, str(network) if network else None
+
+    @classmethod
+    def _used(cls, kind, user, network):
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        since = dt.datetime.now() - WINDOW
+        used = {}
+        for key, where in [
+                ('user', table.user == user),
+                ('ip', table.ip_network == network if network else None),
+                ]:
+            if where is None:
+                used[key] = 0
+                continue
+            cursor.execute(*table.select(Coalesce(Sum(table.amount), 0),
+                    where=(table.kind == kind) & where
+                    & (table.create_date >= since)))
+            used[key] = cursor.fetchone()[0] or 0
+        return used
+
+    @classmethod
+    def check(cls, kind, amount=1, record=False, model=None,
+            record_id=None):
+        """Refuse with ThrottledError (and log `throttled`) when `amount`
+        more of `kind` would pass a limit of the last minute; with
+        `record`, count them."""
+        source = cls._source()
+        if source is None:
+            return
+        user, network = source
+        Configuration = Pool().get('egov.configuration')
+        user_field, ip_field, message = LIMITS[kind]
+        with without_check_access():
+            configuration = Configuration(1)
+            user_limit = getattr(configuration, user_field)
+            ip_limit = getattr(configuration, ip_field)
+            used = cls._used(kind, user, network)
+            over = None
+            if used['user'] + amount > user_limit:
+                over = ('user', user_limit)
+            elif network and used['ip'] + amount > ip_limit:
+                over = ('ip', ip_limit)
+            if over:
+                security_log.log_event('throttled', model=model,
+                    record_id=record_id,
+                    detail=f'{kind} limit={over[1]}/min per {over[0]}')
+                raise ThrottledError(gettext(message, limit=over[1],
+                        per=gettext('egov_app_request.msg_throttle_per_'
+                            + over[0])))
+            if record:
+                table = cls.__table__()
+                cursor = Transaction().connection.cursor()
+                cursor.execute(*table.delete(
+                        where=table.create_date < dt.datetime.now() - KEEP))
+                cls.create([{'kind': kind, 'user': user,
+                            'ip_network': network, 'amount': amount}])
