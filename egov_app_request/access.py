@@ -8,8 +8,8 @@ checks leave open, closed for the module.
   converts the target's part without access check (ModelSQL.search_domain
   runs under without_check_access), so the target's record rules are not
   applied: an OPD user learns which requests have internal letters.
-  `RelationRuleMixin.search_domain` puts the target's rules of the user into such
-  clauses before Tryton converts them."""
+  `RelationRuleMixin.search_domain` puts the target's rules of the user
+  into such clauses before Tryton converts them."""
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.domain_inversion import is_leaf

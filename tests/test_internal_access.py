@@ -97,7 +97,7 @@ def pdf(answer):
     return data
 
 
-# --- Reports ------------------------------------------------------------------
+# --- Reports -----------------------------------------------------------------
 
 @pytest.mark.parametrize('kind', INTERNAL_KINDS)
 def test_opd_cannot_print_an_internal_sheet(site, kind):
@@ -165,7 +165,7 @@ def test_staff_still_print_every_sheet(site, kind):
                 [site.letters[kind]], {}))
 
 
-# --- Related models -----------------------------------------------------------
+# --- Related models ----------------------------------------------------------
 
 @pytest.mark.parametrize('model', [
         'egov.request.validation', 'egov.request.feasibility'])
@@ -266,7 +266,7 @@ def test_opd_cannot_read_the_log(site):
             [l['id'] for l in staff_logs], ['user', 'target'])
 
 
-# --- Searches through relations -----------------------------------------------
+# --- Searches through relations ----------------------------------------------
 
 @pytest.mark.parametrize('domain', [
         [('letters.kind', '=', 'technical')],
