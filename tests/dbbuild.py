@@ -15,6 +15,7 @@ Run as a script, this file is the filling child:
     python tests/dbbuild.py fill DATABASE CONFIG... -- JSON-OPTIONS
 """
 import atexit
+import configparser
 import json
 import os
 import shutil
@@ -28,8 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import (  # noqa: E402
-    VENV_BIN, Client, clean_env, config_args, start_server, stop_server,
-    write_config)
+    VENV_BIN, Client, clean_env, config_args, start_production_server,
+    stop_server, write_config)
 
 ADMIN_PASSWORD = 'Admin-Tangerang-2026!'
 # A second ICT Governance team lead, so that two users of the same role
@@ -145,10 +146,34 @@ class TestDatabase:
 
     # --- Serve -------------------------------------------------------------
 
+    def site_config(self):
+        """The one site file of the server (TRYTOND_CONFIG holds one path):
+        the test's extra files merged into it, as an operator would"""
+        if len(self.configs) == 1:
+            return Path(self.configs[0])
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.configs)
+        path = self.directory / 'site.conf'
+        with path.open('w') as file:
+            parser.write(file)
+        return path
+
     def start(self):
-        self.server = start_server(self.configs, self.name, log=self.log)
+        """Serve it the way production does (README, Production): gunicorn
+        with the product's configuration, one site file, the shipped
+        logging configuration; the security log is `self.security_log`"""
+        self.server = start_production_server(
+            self.site_config(), self.name, self.directory, log=self.log,
+            sqlite=not self.pg_uri)
         self.url = self.server.url
+        self.security_log = self.server.security_log
         return self
+
+    def security_log_text(self):
+        try:
+            return self.security_log.read_text(errors='replace')
+        except (AttributeError, OSError):
+            return ''
 
     def client(self, login, password=None):
         from egov_app_request.tests.tools import DEMO_PASSWORD

@@ -88,6 +88,61 @@ def start_server(configs, database, port=None, log=None):
     return process
 
 
+GUNICORN_CONF = ROOT / 'etc' / 'gunicorn.conf.py'
+LOGGING_CONF = ROOT / 'etc' / 'trytond-logging.conf'
+PRODUCTION_SECURITY_LOG = '/var/log/trytond/security.log'
+
+
+def start_production_server(site_config, database, directory, log=None,
+        sqlite=True, extra_env=None):
+    """Start the server as the README's Production section does: gunicorn
+    with the product's configuration (etc/gunicorn.conf.py), ONE site file
+    in TRYTOND_CONFIG, the shipped logging configuration
+    (etc/trytond-logging.conf) with the security log in `directory`.
+
+    On SQLite one worker process with threads (one database file); on
+    PostgreSQL two worker processes, as in production."""
+    directory = Path(directory)
+    security_log = directory / 'security.log'
+    logging_conf = directory / 'logging.conf'
+    logging_conf.write_text(LOGGING_CONF.read_text().replace(
+            PRODUCTION_SECURITY_LOG, str(security_log)))
+    port = free_port()
+    env = clean_env(
+        TRYTOND_CONFIG=str(site_config),
+        TRYTOND_DATABASE_NAMES=database,
+        TRYTOND_LOGGING_CONFIG=str(logging_conf),
+        EGOV_BIND=f'127.0.0.1:{port}',
+        EGOV_WORKERS='1' if sqlite else '2',
+        EGOV_THREADS='4' if sqlite else '1',
+        **(extra_env or {}))
+    log = Path(log) if log else directory / 'gunicorn.log'
+    process = subprocess.Popen(
+        [str(VENV_BIN / 'gunicorn'), '-c', str(GUNICORN_CONF)],
+        env=env, stdout=log.open('wb'), stderr=subprocess.STDOUT,
+        cwd=str(directory))
+    url = f'http://127.0.0.1:{port}/'
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f'gunicorn exited: {log.read_text(errors="replace")[-3000:]}')
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        stop_server(process)
+        raise RuntimeError('gunicorn did not start within 90 s')
+    process.url = url
+    process.log = log
+    process.security_log = security_log
+    return process
+
+
 def stop_server(process):
     process.terminate()
     try:

@@ -2,23 +2,21 @@
 answers 404, and an unexpected failure tells the client nothing of the
 server's internals.
 
-A real trytond (tests/dbbuild.py) whose log is read back: the security log
-(logger egov_app_request.security, WARNING) goes to the server's output."""
+A real server started the production way (tests/dbbuild.py: gunicorn, one
+site file, the shipped logging configuration) whose logs are read back:
+the security log (logger egov_app_request.security) in its own file, the
+service's log for what the client must not see."""
 import json
 import re
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dbbuild import new_database  # noqa: E402
-from server import (  # noqa: E402
-    VENV_BIN, RPCError, clean_env, config_args, free_port)
+from server import RPCError  # noqa: E402
 from test_portal_http import Visitor  # noqa: E402
 
 from egov_app_request.errors import GENERIC_MESSAGE  # noqa: E402
@@ -31,38 +29,11 @@ INTERNALS = re.compile(
     r'too large|out of range|not iterable|File "', re.IGNORECASE)
 
 
-def start_logging_server(database):
-    "The database's trytond, logging WARNING and above to its log file"
-    port = free_port()
-    env = clean_env(TRYTOND_WEB__LISTEN=f'127.0.0.1:{port}',
-        TRYTOND_LOGGING_LEVEL='30')
-    output = open(database.log, 'wb')
-    process = subprocess.Popen(
-        [str(VENV_BIN / 'trytond'), '-d', database.name,
-            *config_args(database.configs)],
-        env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}/'
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, database.server_log()
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.3)
-    process.url = url
-    database.server = process
-    database.url = url
-    return database
-
-
 @pytest.fixture(scope='module')
 def site():
     database = new_database('egov_security')
     try:
-        start_logging_server(database)
+        database.start()
         database.base = database.url.rstrip('/') + '/' + database.name
         database.received = database.data['received'][0]
         database.draft = database.data['draft'][0]
@@ -74,15 +45,18 @@ def site():
 def events(site, event, **fields):
     "The security log lines of `event` whose fields have these values"
     found = []
-    for line in site.server_log().splitlines():
-        if 'egov_app_request.security' not in line:
-            continue
+    for line in site.security_log_text().splitlines():
         if f'event={event} ' not in line:
             continue
         if all(re.search(rf'\b{key}={re.escape(str(value))}(\s|$)', line)
                 for key, value in fields.items()):
             found.append(line)
     return found
+
+
+def all_logs(site):
+    "The service's log and the security log"
+    return site.server_log() + site.security_log_text()
 
 
 def wait_for(site, event, **fields):
@@ -93,7 +67,8 @@ def wait_for(site, event, **fields):
             return lines
         time.sleep(0.1)
     raise AssertionError(
-        f'no {event} {fields} in the log:\n' + site.server_log()[-3000:])
+        f'no {event} {fields} in the log:\n'
+        + site.security_log_text()[-3000:])
 
 
 def rpc_error(call, *args):
@@ -162,7 +137,7 @@ def test_rpc_unexpected_errors_are_generic(site):
     assert message == GENERIC_MESSAGE, message
     assert not details, details
     # The server's log keeps what failed.
-    assert 'not iterable' in site.server_log()
+    assert 'not iterable' in all_logs(site)
     # What the database driver refuses (SQLite: an integer beyond 64 bits;
     # PostgreSQL: a NUL in a text) fails generically, or not at all.
     for domain in [[('id', '=', int(HUGE))], [('title', '=', 'a\x00b')]]:
@@ -196,8 +171,8 @@ def test_rpc_access_refused_is_logged(site):
         ip='127.0.0.1', model='egov.request', id=site.draft)[-1]
     assert re.search(r'time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', line), line
     assert 'read' in line and 'AccessError' in line
-    assert DEMO_PASSWORD not in site.server_log()
-    assert dishub.session not in site.server_log()
+    assert DEMO_PASSWORD not in all_logs(site)
+    assert dishub.session not in all_logs(site)
 
 
 def test_rpc_refused_transitions_are_logged(site):
@@ -222,9 +197,9 @@ def test_rpc_refused_transitions_are_logged(site):
     rpc_error(dishub.call, 'model.egov.request.submit', [site.draft])
     wait_for(site, 'transition_refused', user='kabid.dishub',
         model='egov.request', id=site.draft)
-    assert DEMO_PASSWORD not in site.server_log()
+    assert DEMO_PASSWORD not in all_logs(site)
     for client in [tatakelola, sarpras, dishub]:
-        assert client.session not in site.server_log()
+        assert client.session not in all_logs(site)
 
 
 def test_portal_refusals_are_logged(site):
@@ -236,9 +211,9 @@ def test_portal_refusals_are_logged(site):
     # An OPD user on the managers' board.
     response = dishub.get('/board')
     assert response.status == 403
-    line = wait_for(site, 'access_refused', user='kabid.dishub',
+    wait_for(site, 'access_refused', user='kabid.dishub',
         detail='"portal: Papan pemantauan hanya untuk pimpinan dan tim '
-        'Diskominfo."')[-1]
+        'Diskominfo."')
     # The staff of an OPD may prepare but not submit: a refused transition.
     staff = Visitor(site).login('staf.dinkes')
     token = staff.token('/portal/new')
@@ -249,18 +224,17 @@ def test_portal_refusals_are_logged(site):
     wait_for(site, 'transition_refused', user='staf.dinkes',
         model='egov.request')
     cookie = dishub.cookie.value.partition(':')[2]
-    log = site.server_log()
+    log = all_logs(site)
     assert cookie not in log and token not in log
     assert DEMO_PASSWORD not in log
 
 
 def test_log_lines_are_one_per_event(site):
     "Every security line is key=value pairs, in order, on one line"
-    lines = [l for l in site.server_log().splitlines()
-        if 'egov_app_request.security' in l]
+    lines = site.security_log_text().splitlines()
     assert lines
     for line in lines:
-        fields = line.split('egov_app_request.security ', 1)[1]
+        fields = line.split(' ', 1)[1]  # after the level
         keys = re.findall(r'(?:^| )(\w+)=', fields)
         assert keys[:7] == ['event', 'time', 'user', 'ip', 'model', 'id',
             'detail'], line

@@ -20,9 +20,7 @@ import datetime as dt
 import json
 import re
 import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -32,16 +30,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dbbuild import ADMIN_PASSWORD, new_database  # noqa: E402
 from server import (  # noqa: E402
-    ROOT, SAO_ROOT, VENV_BIN, clean_env, free_port, start_server,
-    stop_server)
+    GUNICORN_CONF, LOGGING_CONF, SAO_ROOT, start_production_server,
+    start_server, stop_server)
 from test_portal_http import Visitor  # noqa: E402
 from test_session_timeout import age_session  # noqa: E402
 
 from egov_app_request.tests.tools import DEMO_PASSWORD  # noqa: E402
 
-GUNICORN_CONF = ROOT / 'etc' / 'gunicorn.conf.py'
-LOGGING_CONF = ROOT / 'etc' / 'trytond-logging.conf'
-PRODUCTION_SECURITY_LOG = '/var/log/trytond/security.log'
 BAD_PASSWORDS = ['Salah-Tebak-01', 'Salah-Tebak-02', 'Salah-Tebak-03',
     'Salah-Tebak-04', 'Salah-Tebak-05', 'Salah-Tebak-06']
 
@@ -70,41 +65,9 @@ def start_gunicorn(database, directory):
     "gunicorn -c etc/gunicorn.conf.py, as in production"
     assert GUNICORN_CONF.exists(), "the product's gunicorn configuration"
     assert LOGGING_CONF.exists(), "the product's logging configuration"
-    security_log = directory / 'security.log'
-    logging_conf = directory / 'logging.conf'
-    logging_conf.write_text(LOGGING_CONF.read_text().replace(
-            PRODUCTION_SECURITY_LOG, str(security_log)))
-    port = free_port()
-    env = clean_env(
-        TRYTOND_CONFIG=str(site_config(database, directory)),
-        TRYTOND_DATABASE_NAMES=database.name,
-        TRYTOND_LOGGING_CONFIG=str(logging_conf),
-        EGOV_BIND=f'127.0.0.1:{port}', EGOV_WORKERS='2')
-    log = directory / 'gunicorn.log'
-    process = subprocess.Popen(
-        [str(VENV_BIN / 'gunicorn'), '-c', str(GUNICORN_CONF)],
-        env=env, stdout=log.open('wb'), stderr=subprocess.STDOUT,
-        cwd=str(directory))
-    url = f'http://127.0.0.1:{port}/'
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f'gunicorn exited: {log.read_text(errors="replace")}')
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        stop_server(process)
-        raise RuntimeError('gunicorn did not start within 90 s')
-    process.url = url
-    process.log = log
-    process.security_log = security_log
-    return process
+    return start_production_server(
+        site_config(database, directory), database.name, directory,
+        sqlite=not database.pg_uri)
 
 
 @pytest.fixture(scope='module')

@@ -37,40 +37,6 @@ MB = 1024 * 1024
 EICAR = (b'X5O!P%@AP[4\\PZX54(P^)7CC)7}$' + b'EICAR-STANDARD-ANTIVIRUS-'
     b'TEST-FILE!$H+H*')
 
-LOGGING = '''[formatters]
-keys=plain
-
-[formatter_plain]
-format=%(asctime)s %(levelname)s %(name)s %(message)s
-
-[handlers]
-keys=security,stderr
-
-[handler_security]
-class=FileHandler
-args=({path!r},)
-formatter=plain
-
-[handler_stderr]
-class=StreamHandler
-args=(sys.stderr,)
-formatter=plain
-
-[loggers]
-keys=root,security
-
-[logger_root]
-level=ERROR
-handlers=stderr
-
-[logger_security]
-qualname=egov_app_request.security
-level=INFO
-handlers=security
-propagate=0
-'''
-
-
 # --- A clamd stand-in --------------------------------------------------------
 
 class FakeClamd:
@@ -138,20 +104,12 @@ def _start(prefix, clamd=None, relax=False):
         extra.write_text(
             f'[egov]\nmalware_scanner = clamd://127.0.0.1:{clamd.port}\n')
         database.configs.append(str(extra))
-    # The security log in a file of its own, as in production (README);
-    # the child's environment is made by server.clean_env.
-    database.security_log = database.directory / 'security.log'
-    logconf = database.directory / 'logging.conf'
-    logconf.write_text(LOGGING.format(path=str(database.security_log)))
-    original = server.clean_env
-    server.clean_env = lambda **extra: original(
-        TRYTOND_LOGGING_CONFIG=str(logconf), **extra)
+    # Served the production way (tests/dbbuild.py): the security log in a
+    # file of its own, database.security_log.
     try:
         database.start()
     except RuntimeError:
         raise RuntimeError(database.server_log()[-3000:])
-    finally:
-        server.clean_env = original
     database.base = database.url.rstrip('/') + '/' + database.name
     database.admin = database.client('admin')
     if relax:
