@@ -86,6 +86,13 @@ def main(argv=None):
     sink = MailSink(DEMO_DIR)
     configs = write_demo_config(DEMO_DIR, args.port, sink.port)
 
+    # The product's logging configuration, as in production, with the
+    # security log in the demo's folder.
+    security_log = DEMO_DIR / 'security.log'
+    logconf = DEMO_DIR / 'logging.conf'
+    logconf.write_text((ROOT / 'etc' / 'trytond-logging.conf').read_text()
+        .replace('/var/log/trytond/security.log', str(security_log)))
+
     url = f'http://127.0.0.1:{args.port}/'
     print()
     print(f"Klien web Tryton (sao): {url}#{args.name}")
@@ -97,10 +104,11 @@ def main(argv=None):
     print(logins_table(DEMO_PASSWORD))
     print()
     print(f"E-mail notifikasi disimpan di {DEMO_DIR / 'mail'} (*.eml).")
+    print(f"Log keamanan (masuk, penolakan, pembatasan): {security_log}")
     print("Tekan Ctrl-C untuk berhenti.", flush=True)
 
     command = [str(VENV_BIN / 'trytond'), '-d', args.name,
-        *config_args(configs)]
+        '--logconf', str(logconf), *config_args(configs)]
     # Ctrl-C (SIGINT) or SIGTERM stop the server and the demo together.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)

@@ -140,6 +140,11 @@ def write_demo_config(directory, port=DEFAULT_PORT, smtp_port=None):
         "[web]\n"
         f"root = {SAO_ROOT}\n"
         f"listen = 127.0.0.1:{port}\n"
+        "\n"
+        "[egov]\n"
+        "# Production: clamd://... (README, Production). The demo's scanner\n"
+        "# knows only the EICAR test file, so the refusal can be tried.\n"
+        "malware_scanner = eicar\n"
         + (
             "\n[email]\n"
             "# Notifications go to the demo's mail sink: DIRECTORY/mail/*.eml\n"
