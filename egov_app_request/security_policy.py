@@ -193,12 +193,13 @@ def minimum_entropy():
 # --- Request bodies over the limit -----------------------------------------
 
 def refuse_large_bodies(app):
-    """Answer 413 to a request whose Content-Length is over
-    ``[request] max_size_authenticated`` (the largest any user may send)
-    before trytond reads it. trytond sets the limit on its request too,
-    but its JSON-RPC parser turns werkzeug's 413 into "400 Unable to get
-    RPC method"; smaller requests of anonymous users over ``[request]
-    max_size`` are still refused by trytond (400), unread."""
+    """Answer 413 to a request whose Content-Length is over its limit
+    before trytond reads it: ``[request] max_size_authenticated`` (the
+    largest any user may send) when it carries credentials (a session or
+    key in Authorization, the portal's cookie), else ``[request]
+    max_size`` (anonymous: the login and reset forms). trytond sets the
+    limit on its request too, but its JSON-RPC parser turns werkzeug's 413
+    into "400 Unable to get RPC method"."""
     from werkzeug.exceptions import RequestEntityTooLarge
     wsgi_app = app.wsgi_app
     if getattr(wsgi_app, '_egov_body_limit', False):
@@ -209,7 +210,11 @@ def refuse_large_bodies(app):
             length = int(environ.get('CONTENT_LENGTH') or 0)
         except ValueError:
             length = 0
-        if length > config.getint('request', 'max_size_authenticated'):
+        if environ.get('HTTP_AUTHORIZATION') or environ.get('HTTP_COOKIE'):
+            limit = config.getint('request', 'max_size_authenticated')
+        else:
+            limit = config.getint('request', 'max_size')
+        if length > limit:
             response = RequestEntityTooLarge()
             return response(environ, start_response)
         return wsgi_app(environ, start_response)

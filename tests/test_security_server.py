@@ -314,6 +314,26 @@ def test_forty_mib_body_refused_unread(production):
     assert answer.startswith('HTTP/1.1 413'), answer[:200]
 
 
+def test_anonymous_body_over_two_mib_refused_unread(production):
+    """Without credentials ([request] max_size, 2 MiB: the login forms) a
+    3 MiB body is answered 413, not trytond's "400 Unable to get RPC
+    method" """
+    size = 3 * 1024 * 1024
+    host, port = production.url.split('//')[1].rstrip('/').split(':')
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall((
+                f'POST /{production.name}/rpc/ HTTP/1.1\r\n'
+                f'Host: {host}:{port}\r\n'
+                'Content-Type: application/json\r\n'
+                'X-Forwarded-For: 10.18.0.2\r\n'
+                f'Content-Length: {size}\r\n\r\n').encode()
+            + b'{"id": 1, "method": "common.db.login", "params": ["' + (
+                b'a' * 65536))
+        sock.settimeout(20)
+        answer = sock.recv(4096).decode('latin-1')
+    assert answer.startswith('HTTP/1.1 413'), answer[:200]
+
+
 def test_no_version_in_server_header(production):
     response = urllib.request.urlopen(production.url, timeout=30)
     server = response.headers.get('Server', '')
