@@ -636,3 +636,38 @@ def test_incomplete_request_corrected_and_resubmission_confirmed(site):
     assert (new, old) == ('2', '1')
     assert word_new == 'Berlaku' and 'current' in css_new
     assert word_old == 'Tidak berlaku — diganti versi 2'
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_user_text_is_shown_as_text_never_as_markup(site):
+    """What an OPD types (title, inputs) is escaped on the portal's pages
+    and on the board; every page carries the browser's protections"""
+    dinkes = Visitor(site).login('kadis.dinkes')
+    token = dinkes.token('/portal/new')
+    response = dinkes.post('/portal/new', {
+            'csrf_token': token, 'kind': 'new', 'action': 'draft',
+            'title': "Aplikasi " + XSS, 'business_process_policy': XSS,
+            'legal_basis': "", 'user_requirements': "", 'app_inputs': "",
+            'app_outputs': ""})
+    assert response.status == 303, response.text[:2000]
+    request_id, = site.admin.call('model.egov.request.search',
+        [('title', '=', "Aplikasi " + XSS)])
+    pages = [
+        dinkes.get('/portal/requests'),
+        dinkes.get(f'/portal/request/{request_id}'),
+        dinkes.get(f'/portal/request/{request_id}/edit'),
+        ]
+    for page in pages:
+        assert '&lt;script&gt;alert' in page.text, page.url
+    # The board (drafts are not on it) has the same protections.
+    pages.append(Visitor(site).login('kadis').get('/board'))
+    for page in pages:
+        assert page.status == 200, (page.url, page.status)
+        assert '<script>alert' not in page.text, page.url
+        assert '<img src=x' not in page.text, page.url
+        assert 'default-src \'self\'' in page.headers[
+            'Content-Security-Policy'], page.url
+        assert page.headers['X-Frame-Options'] == 'DENY'
+        assert page.headers['X-Content-Type-Options'] == 'nosniff'
