@@ -245,6 +245,37 @@ class AccessMetaTestCase(unittest.TestCase):
                     f"{name}: its action has no groups")
 
     @with_transaction()
+    def test_configuration_is_changed_by_administrators_only(self):
+        """The models of the Configuration menu (the SOP as data) are
+        written only by the e-Government administrators: no other group
+        has write, create or delete, and the menu is theirs"""
+        pool = Pool()
+        Access = pool.get('ir.model.access')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        admin = ModelData.get_id(MODULE, 'group_egov_admin')
+        root = Menu(ModelData.get_id(MODULE, 'menu_configuration'))
+        self.assertEqual([g.id for g in root.groups], [admin])
+        models = set()
+        for menu in Menu.search([('parent', 'child_of', [root.id])]):
+            action = menu.action
+            if action and getattr(action, 'res_model', None):
+                models.add(action.res_model)
+        self.assertTrue(models)
+        for name in sorted(models):
+            with self.subTest(model=name):
+                writers = Access.search([
+                        ('model', '=', name),
+                        ['OR', ('perm_write', '=', True),
+                            ('perm_create', '=', True),
+                            ('perm_delete', '=', True)],
+                        ])
+                # Read-only lists (e.g. the letter sequences) have none.
+                self.assertLessEqual({a.group.id if a.group else None
+                        for a in writers}, {admin},
+                    f"{name}: changed by others than the administrators")
+
+    @with_transaction()
     def test_core_records_of_clicks_have_the_opd_rule(self):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
