@@ -48,6 +48,19 @@ class CheckedReport(Report):
             raise ReportAccessError(gettext(
                     'egov_app_request.msg_report_wrong_action',
                     report=name))
+        if Transaction().user:
+            # trytond's own refusal names the report by its technical name
+            # ("egov.request.letter.technical"): the user reads the
+            # action's translated name instead.
+            pool = Pool()
+            ActionReport = pool.get('ir.action.report')
+            User = pool.get('res.user')
+            groups = set(User.get_groups())
+            report_groups = ActionReport.get_groups(cls.__name__, action.id)
+            if report_groups and not groups & report_groups:
+                raise ReportAccessError(gettext(
+                        'egov_app_request.msg_report_not_allowed',
+                        report=action.name))
         super().check_access(action, model, ids)
 
 
