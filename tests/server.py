@@ -69,23 +69,28 @@ def start_server(configs, database, port=None, log=None):
     output = open(log, 'wb') if log else subprocess.DEVNULL
     process = subprocess.Popen(
         args, env=env, stdout=output, stderr=subprocess.STDOUT)
+    process.url = _wait_until_served(process, port, 60,
+        lambda: f'trytond exited with {process.returncode}')
+    return process
+
+
+def _wait_until_served(process, port, seconds, exited):
+    """The server's URL once it answers; RuntimeError(exited()) if it
+    stops, or after `seconds`"""
     url = f'http://127.0.0.1:{port}/'
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f'trytond exited with {process.returncode}')
+            raise RuntimeError(exited())
         try:
-            urllib.request.urlopen(url, timeout=2)
-            break
+            urllib.request.urlopen(url, timeout=5)
+            return url
         except urllib.error.HTTPError:
-            break
+            return url
         except OSError:
             time.sleep(0.3)
-    else:
-        process.terminate()
-        raise RuntimeError('trytond did not start within 60 s')
-    process.url = url
-    return process
+    stop_server(process)
+    raise RuntimeError(f'the server did not start within {seconds} s')
 
 
 GUNICORN_CONF = ROOT / 'etc' / 'gunicorn.conf.py'
@@ -121,23 +126,8 @@ def start_production_server(site_config, database, directory, log=None,
         [str(VENV_BIN / 'gunicorn'), '-c', str(GUNICORN_CONF)],
         env=env, stdout=log.open('wb'), stderr=subprocess.STDOUT,
         cwd=str(directory))
-    url = f'http://127.0.0.1:{port}/'
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f'gunicorn exited: {log.read_text(errors="replace")[-3000:]}')
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        stop_server(process)
-        raise RuntimeError('gunicorn did not start within 90 s')
-    process.url = url
+    process.url = _wait_until_served(process, port, 90,
+        lambda: f'gunicorn exited: {log.read_text(errors="replace")[-3000:]}')
     process.log = log
     process.security_log = security_log
     return process
@@ -153,6 +143,16 @@ def stop_server(process):
 
 class RPCError(Exception):
     "An error answered by trytond: args are (type, details)"
+
+
+def refused(call, *args, **kwargs):
+    "The JSON-RPC call fails with a user error (not a crash); its message"
+    import pytest
+    with pytest.raises(RPCError) as info:
+        call(*args, **kwargs)
+    error_type, details = info.value.args
+    assert error_type == 'UserError', info.value.args
+    return details[0]
 
 
 class Client:

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dbbuild import new_database  # noqa: E402
-from server import RPCError  # noqa: E402
+from server import refused  # noqa: E402
 
 SECRET_TITLE = "Aplikasi Uji Serentak 1"
 
@@ -41,14 +41,6 @@ def site():
     finally:
         database.destroy()
 
-
-def refused(call, *args, **kwargs):
-    "The JSON-RPC call fails with a user error; its message"
-    with pytest.raises(RPCError) as info:
-        call(*args, **kwargs)
-    error_type, details = info.value.args
-    assert error_type == 'UserError', info.value.args
-    return details[0]
 
 
 def access_refused(call, *args, **kwargs):

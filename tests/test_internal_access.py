@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dbbuild import new_database  # noqa: E402
-from server import RPCError  # noqa: E402
+from server import refused  # noqa: E402
 
 INTERNAL_KINDS = ['disposition', 'feasibility', 'category', 'technical']
 OPD_KINDS = ['receipt', 'checklist']  # the reply letter comes at step 9
@@ -78,14 +78,6 @@ def site():
     finally:
         database.destroy()
 
-
-def refused(call, *args, **kwargs):
-    "The JSON-RPC call fails with a user error (not a crash); its message"
-    with pytest.raises(RPCError) as info:
-        call(*args, **kwargs)
-    error_type, details = info.value.args
-    assert error_type == 'UserError', info.value.args
-    return details[0]
 
 
 def pdf(answer):

@@ -292,46 +292,43 @@ def test_login_success_logged(production):
     assert rpc.key not in text and visitor.cookie.value not in text
 
 
-def test_forty_mib_body_refused_unread(production):
-    """413 as soon as the headers say 40 MiB: the server answers without
-    waiting for the body (which is never sent in full)"""
-    rpc = RPC(production, '10.18.0.1')
-    assert rpc.login('tatakelola', DEMO_PASSWORD)[0] == 200
-    size = 40 * 1024 * 1024
+def _answer_to_a_large_body(production, size, headers, start):
+    """The first line of the server's answer to a POST whose headers
+    announce `size` bytes, of which only the first 64 KiB are sent"""
     host, port = production.url.split('//')[1].rstrip('/').split(':')
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall((
                 f'POST /{production.name}/rpc/ HTTP/1.1\r\n'
                 f'Host: {host}:{port}\r\n'
                 'Content-Type: application/json\r\n'
-                f'Authorization: Session {rpc.session}\r\n'
-                'X-Forwarded-For: 10.18.0.1\r\n'
-                f'Content-Length: {size}\r\n\r\n').encode()
-            + b'{"id": 1, "method": "model.res.user.get_preferences", '
-            b'"params": [true, {"x": "' + b'a' * 65536)
+                + ''.join(f'{k}: {v}\r\n' for k, v in headers.items())
+                + f'Content-Length: {size}\r\n\r\n').encode()
+            + start + b'a' * 65536)
         sock.settimeout(20)
-        answer = sock.recv(4096).decode('latin-1')
-    assert answer.startswith('HTTP/1.1 413'), answer[:200]
+        return sock.recv(4096).decode('latin-1').split('\r\n', 1)[0]
+
+
+def test_forty_mib_body_refused_unread(production):
+    """413 as soon as the headers say 40 MiB: the server answers without
+    waiting for the body (which is never sent in full)"""
+    rpc = RPC(production, '10.18.0.1')
+    assert rpc.login('tatakelola', DEMO_PASSWORD)[0] == 200
+    answer = _answer_to_a_large_body(production, 40 * 1024 * 1024,
+        {'Authorization': f'Session {rpc.session}',
+            'X-Forwarded-For': '10.18.0.1'},
+        b'{"id": 1, "method": "model.res.user.get_preferences", '
+        b'"params": [true, {"x": "')
+    assert answer.startswith('HTTP/1.1 413'), answer
 
 
 def test_anonymous_body_over_two_mib_refused_unread(production):
     """Without credentials ([request] max_size, 2 MiB: the login forms) a
     3 MiB body is answered 413, not trytond's "400 Unable to get RPC
     method" """
-    size = 3 * 1024 * 1024
-    host, port = production.url.split('//')[1].rstrip('/').split(':')
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall((
-                f'POST /{production.name}/rpc/ HTTP/1.1\r\n'
-                f'Host: {host}:{port}\r\n'
-                'Content-Type: application/json\r\n'
-                'X-Forwarded-For: 10.18.0.2\r\n'
-                f'Content-Length: {size}\r\n\r\n').encode()
-            + b'{"id": 1, "method": "common.db.login", "params": ["' + (
-                b'a' * 65536))
-        sock.settimeout(20)
-        answer = sock.recv(4096).decode('latin-1')
-    assert answer.startswith('HTTP/1.1 413'), answer[:200]
+    answer = _answer_to_a_large_body(production, 3 * 1024 * 1024,
+        {'X-Forwarded-For': '10.18.0.2'},
+        b'{"id": 1, "method": "common.db.login", "params": ["')
+    assert answer.startswith('HTTP/1.1 413'), answer
 
 
 def test_no_version_in_server_header(production):
