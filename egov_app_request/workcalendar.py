@@ -50,11 +50,20 @@ class _CalendarData:
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        History = pool.get('egov.request.history')
         super().on_modification(mode, records, field_names=field_names)
-        _calendar_cache.clear()
-        History.recompute_open_deadlines()
+        # Tryton calls it before a deletion: the deleted days would still
+        # count, so a deletion recomputes after it (on_delete).
+        if mode != 'delete':
+            _calendar_changed()
+
+    @classmethod
+    def on_delete(cls, records):
+        return super().on_delete(records) + [_calendar_changed]
+
+
+def _calendar_changed():
+    _calendar_cache.clear()
+    Pool().get('egov.request.history').recompute_open_deadlines()
 
 
 class WorkingHours(_CalendarData, ModelSQL, ModelView):
