@@ -179,7 +179,7 @@ class Holiday(_CalendarData, ModelSQL, ModelView):
         help="The decree that set this day; for a day added by an "
         "amendment, the amending decree.")
     decree_kind = fields.Function(
-        fields.Selection([(None, "")] + DECREE_KINDS, "Set By"),
+        fields.Selection([(None, "")] + DECREE_KINDS, "Decree Kind"),
         'on_change_with_decree_kind')
 
     @fields.depends('decree', '_parent_decree.kind')
