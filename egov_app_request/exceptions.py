@@ -67,6 +67,10 @@ class HolidayImportError(ValidationError):
     "A holiday file that cannot be read; nothing is imported"
 
 
+class HolidayDecreeError(ValidationError):
+    "A decree or a day whose decree does not fit"
+
+
 class LetterFrozenError(AccessError):
     "An issued document is frozen: a correction issues a new version"
 

@@ -18,7 +18,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import CalendarError, HolidayImportError
+from .exceptions import CalendarError, HolidayDecreeError, HolidayImportError
 from .worktime import WorkCalendar
 
 WEEKDAYS = [
@@ -36,6 +36,10 @@ HOLIDAY_KINDS = [
     ('local', "Local Holiday"),
     ('one_off', "One-off Day Off"),
     ]
+DECREE_KINDS = [
+    ('original', "Original"),
+    ('amendment', "Amendment"),
+    ]
 
 _calendar_cache = Cache('egov.work_calendar', context=False)
 
@@ -46,11 +50,20 @@ class _CalendarData:
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
-        pool = Pool()
-        History = pool.get('egov.request.history')
         super().on_modification(mode, records, field_names=field_names)
-        _calendar_cache.clear()
-        History.recompute_open_deadlines()
+        # Tryton calls it before a deletion: the deleted days would still
+        # count, so a deletion recomputes after it (on_delete).
+        if mode != 'delete':
+            _calendar_changed()
+
+    @classmethod
+    def on_delete(cls, records):
+        return super().on_delete(records) + [_calendar_changed]
+
+
+def _calendar_changed():
+    _calendar_cache.clear()
+    Pool().get('egov.request.history').recompute_open_deadlines()
 
 
 class WorkingHours(_CalendarData, ModelSQL, ModelView):
@@ -101,6 +114,57 @@ class WorkingPeriod(_CalendarData, ModelSQL, ModelView):
         return Decimal(sum(h.minutes for h in self.hours)) / 60
 
 
+class HolidayDecree(ModelSQL, ModelView):
+    """Decree that sets non-working days (e.g. the SKB 3 Menteri of a year)
+    or amends such a decree: the days say which decree set them, so that
+    the calendar of a year shows what an amendment changed."""
+    __name__ = 'egov.holiday.decree'
+    __string__ = "Decree on Non-Working Days"
+    name = fields.Char(
+        "Number", required=True,
+        help="E.g. SKB Menag, Menaker, MenPANRB 1017/2024, 2/2024, 2/2024.")
+    title = fields.Char("Title")
+    year = fields.Integer(
+        "Year", required=True, help="The year of the days it sets.")
+    signed = fields.Date("Signed On")
+    kind = fields.Selection(DECREE_KINDS, "Kind", required=True)
+    amends = fields.Many2One(
+        'egov.holiday.decree', "Amends", ondelete='RESTRICT',
+        domain=[
+            ('year', '=', Eval('year', -1)),
+            ('id', '!=', Eval('id', -1)),
+            ],
+        states={
+            'required': Eval('kind') == 'amendment',
+            'invisible': Eval('kind') != 'amendment',
+            },
+        help="The decree this one amends (same year).")
+    amendments = fields.One2Many(
+        'egov.holiday.decree', 'amends', "Amended By", readonly=True)
+    holidays = fields.One2Many(
+        'egov.holiday', 'decree', "Non-Working Days", readonly=True)
+    note = fields.Text("Note")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('year', 'DESC'), ('signed', 'ASC NULLS FIRST'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def default_kind(cls):
+        return 'original'
+
+    @classmethod
+    def validate_fields(cls, decrees, field_names):
+        super().validate_fields(decrees, field_names)
+        for decree in decrees:
+            if decree.kind == 'original' and decree.amends:
+                raise HolidayDecreeError(gettext(
+                        'egov_app_request.msg_holiday_decree_original',
+                        decree=decree.rec_name))
+
+
 class Holiday(_CalendarData, ModelSQL, ModelView):
     "Non-working day"
     __name__ = 'egov.holiday'
@@ -110,6 +174,33 @@ class Holiday(_CalendarData, ModelSQL, ModelView):
     kind = fields.Selection(HOLIDAY_KINDS, "Kind", required=True)
     legal_basis = fields.Char(
         "Legal Basis", help="E.g. the SKB 3 Menteri or a Keppres.")
+    decree = fields.Many2One(
+        'egov.holiday.decree', "Decree", ondelete='RESTRICT',
+        help="The decree that set this day; for a day added by an "
+        "amendment, the amending decree.")
+    decree_kind = fields.Function(
+        fields.Selection([(None, "")] + DECREE_KINDS, "Decree Kind"),
+        'on_change_with_decree_kind')
+
+    @fields.depends('decree', '_parent_decree.kind')
+    def on_change_with_decree_kind(self, name=None):
+        return self.decree.kind if self.decree else None
+
+    @fields.depends('decree', 'legal_basis', '_parent_decree.name')
+    def on_change_decree(self):
+        if self.decree and not self.legal_basis:
+            self.legal_basis = self.decree.name
+
+    @classmethod
+    def validate_fields(cls, holidays, field_names):
+        super().validate_fields(holidays, field_names)
+        for holiday in holidays:
+            if holiday.decree and holiday.date.year != holiday.decree.year:
+                raise HolidayDecreeError(gettext(
+                        'egov_app_request.msg_holiday_decree_year',
+                        date=holiday.date.isoformat(),
+                        decree=holiday.decree.rec_name,
+                        year=holiday.decree.year))
 
     @classmethod
     def __setup__(cls):
@@ -183,7 +274,16 @@ class HolidayImportStart(ModelView):
     kind = fields.Selection(
         HOLIDAY_KINDS, "Kind", required=True,
         help="The kind of the days the file does not give one for.")
-    legal_basis = fields.Char("Legal Basis")
+    legal_basis = fields.Char(
+        "Legal Basis",
+        help="For the days the file does not give one for; empty: the "
+        "number of the decree.")
+    decree = fields.Many2One(
+        'egov.holiday.decree', "Decree",
+        help="The decree the days of the file are under. For an amendment "
+        "(e.g. one day added to a year), the amending decree: its form says "
+        "which decree it amends. The other days of the year are not "
+        "touched.")
 
     @classmethod
     def default_kind(cls):
@@ -204,9 +304,14 @@ class HolidayImport(Wizard):
     def transition_import_(self):
         pool = Pool()
         Holiday = pool.get('egov.holiday')
+        decree = self.start.decree
         rows = parse_holidays(
             bytes(self.start.file), self.start.filename or '',
-            self.start.kind, self.start.legal_basis)
+            self.start.kind,
+            self.start.legal_basis or (decree.name if decree else None))
+        if decree:
+            for row in rows:
+                row['decree'] = decree.id
         existing = {h.date for h in Holiday.search([
                     ('date', 'in', [r['date'] for r in rows]),
                     ])}

@@ -36,6 +36,7 @@ PUBLIC_READ = {
     'egov.opd.type', 'egov.opd', 'egov.position', 'egov.step',
     'egov.step-res.group', 'egov.category', 'egov.document.type',
     'egov.configuration', 'egov.email.template', 'egov.holiday',
+    'egov.holiday.decree',
     'egov.calendar.hours', 'egov.calendar.period',
     }
 # The models of a request's data: may an OPD user read those of its own
