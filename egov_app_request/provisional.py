@@ -167,6 +167,20 @@ class Holiday(metaclass=PoolMeta):
         return False
 
     @classmethod
+    def create(cls, vlist):
+        "A confirmed day entered by hand takes the place of a provisional one"
+        dates = [v['date'] for v in vlist
+            if v.get('date') and not v.get('provisional')]
+        if dates:
+            replaced = cls.search([
+                    ('date', 'in', dates),
+                    ('provisional', '=', True),
+                    ])
+            if replaced:
+                cls.delete(replaced)
+        return super().create(vlist)
+
+    @classmethod
     def fill_provisional(cls, years=None):
         """Scheduled job (daily): the provisional national holidays and
         Ramadan period of each of `years` (by default this year and the

@@ -260,6 +260,14 @@ class ProvisionalStorageTestCase(unittest.TestCase):
         self.assertEqual(
             Holiday.search_count([('provisional', '=', True)]),
             len(national_holidays(2028)))
+        # Entered by hand on a provisional day: it takes its place.
+        Holiday.create([{'date': dt.date(2028, 1, 1),
+                    'name': "Tahun Baru 2028 Masehi", 'kind': 'national',
+                    'legal_basis': "SKB 2028 (contoh)"}])
+        new_year, = Holiday.search([('date', '=', dt.date(2028, 1, 1))])
+        self.assertEqual(
+            (new_year.provisional, new_year.legal_basis),
+            (False, "SKB 2028 (contoh)"))
         provisional = Holiday.search([('date', '=', dt.date(2028, 1, 3))])
         self.assertEqual(provisional, [])
         Holiday.create([{'date': dt.date(2028, 1, 3), 'name': "Libur",
