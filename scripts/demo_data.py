@@ -998,6 +998,11 @@ def fill(database, configs):
     for item in items:
         item.state = 'done'
     Item.save(items)
+    # The provisional calendar of this year and the next (the daily job of
+    # provisional.py): a year without its SKB still has its holidays.
+    Cron = Model.get('ir.cron')
+    job, = Cron.find([('method', '=', 'egov.holiday|fill_provisional')])
+    job.click('run_once')
 
     clock = _Clock()
     now = clock.real()
