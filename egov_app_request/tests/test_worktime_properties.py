@@ -16,6 +16,7 @@ from .tools import shipped_calendar
 # Bounded: each property runs at most 150 examples, each example well under
 # a second; the whole module takes a few seconds.
 BOUNDED = settings(max_examples=150, deadline=None, derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow])
 
 FIRST, LAST = dt.datetime(2025, 1, 1), dt.datetime(2027, 12, 31, 23, 59, 59)
