@@ -194,7 +194,8 @@ class WorkTimeTestCase(unittest.TestCase):
         "Nothing left: due at the start in working time, else the opening"
         add = self.calendar.add
         # Saturday 5 December 2026, 20:00: Monday 7 December 07:30.
-        self.assertEqual(add(at(2026, 12, 5, 20, 0), 0), at(2026, 12, 7, 7, 30))
+        self.assertEqual(
+            add(at(2026, 12, 5, 20, 0), 0), at(2026, 12, 7, 7, 30))
         # Monday 06:00: 07:30; in the lunch break 12:15: 13:00.
         self.assertEqual(add(at(2026, 12, 7, 6, 0), 0), at(2026, 12, 7, 7, 30))
         self.assertEqual(
