@@ -2110,7 +2110,14 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
 
     @classmethod
     def _deadlines(cls, start, standard_minutes=None, standard_days=None):
+        """The deadline and nearly-late moment of a pass starting at `start`
+        (UTC): working moments, so a pass starting or resuming outside
+        working time is due no earlier than the next opening, also with
+        nothing left of its standard."""
+        from fractions import Fraction
+
         from .workcalendar import to_local, to_utc, work_calendar
+        from .worktime import whole_minutes
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         calendar = work_calendar()
@@ -2123,8 +2130,8 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
         else:
             deadline = calendar.add(local_start, standard_minutes or 0)
         percent = Configuration(1).warning_percent
-        nearly = calendar.add(
-            local_start, (standard_minutes or 0) * percent // 100)
+        nearly = calendar.add(local_start, whole_minutes(
+                Fraction((standard_minutes or 0) * percent, 100)))
         values['deadline'] = to_utc(deadline)
         values['nearly_late_at'] = to_utc(nearly)
         return values

@@ -15,6 +15,7 @@ from trytond.wizard import StateAction, StateTransition, Wizard
 
 from .report import CheckedReport
 from .workcalendar import to_local
+from .worktime import whole_minutes
 
 DIMENSIONS = [
     ('all', "All Steps"),
@@ -83,7 +84,7 @@ class StepTime(ModelSQL, ModelView):
                     'dimension': dimension,
                     'key': key,
                     'count': len(samples),
-                    'median': round(statistics.median(minutes)),
+                    'median': whole_minutes(statistics.median(minutes)),
                     'p90': percentile(minutes, 0.9),
                     'within': (Decimal(kept * 100) / len(samples)
                         ).quantize(Decimal('0.1')),

@@ -4,6 +4,7 @@ A calendar is weekly working intervals (minutes since midnight per weekday),
 dated periods with other intervals (Ramadan) and non-working days. Its
 arithmetic walks whole intervals, day by day, never minute by minute."""
 import datetime as dt
+import math
 from bisect import bisect_right
 
 MAX_DAYS = 3 * 366  # a calendar with no working time must not loop forever
@@ -13,8 +14,28 @@ class NoWorkingTimeError(ValueError):
     "The calendar has no working time within the search horizon"
 
 
-def _minutes(time):
-    return time.hour * 60 + time.minute + time.second / 60
+MINUTE = 60 * 10 ** 6  # the arithmetic counts whole microseconds: exact
+
+
+def whole_minutes(elapsed):
+    """The one rounding rule of every figure derived from elapsed working
+    time: the whole minutes elapsed, a started minute not counted (floor).
+    `elapsed` is a timedelta or a number of minutes (int, float, Fraction):
+    08:00:00 to 08:10:40 is 10 minutes, a median of 10.5 minutes is 10."""
+    if isinstance(elapsed, dt.timedelta):
+        return elapsed // dt.timedelta(minutes=1)
+    return math.floor(elapsed)
+
+
+def _micro(time):
+    "Microseconds since midnight of a time"
+    return ((time.hour * 60 + time.minute) * 60 + time.second) * 10 ** 6 \
+        + time.microsecond
+
+
+def _span(minutes):
+    "Minutes (of an interval bound or a standard) in microseconds"
+    return int(round(minutes * MINUTE))
 
 
 class WorkCalendar:
@@ -57,15 +78,16 @@ class WorkCalendar:
         return sum(e - s for s, e in self.intervals(day))
 
     def add(self, start, minutes):
-        "The moment `minutes` of working time after `start`"
-        if minutes <= 0:
-            return start
+        """The moment `minutes` of working time after `start`: always a
+        working moment. With 0 minutes it is `start` itself when `start` is
+        in working time (its bounds included), otherwise the next opening."""
         day = start.date()
-        offset = _minutes(start.time())
-        remaining = minutes
+        offset = _micro(start.time())
+        remaining = _span(max(minutes, 0))
         for _ in range(MAX_DAYS):
             for begin, end in self.intervals(day):
-                if end <= offset:
+                begin, end = _span(begin), _span(end)
+                if end < offset or (end == offset and remaining):
                     continue
                 begin = max(begin, offset)
                 available = end - begin
@@ -77,15 +99,16 @@ class WorkCalendar:
         raise NoWorkingTimeError(start)
 
     def subtract(self, end, minutes):
-        "The moment `minutes` of working time before `end`"
-        if minutes <= 0:
-            return end
+        """The moment `minutes` of working time before `end`: always a
+        working moment (with 0 minutes, `end` itself when `end` is in
+        working time, otherwise the previous closing)."""
         day = end.date()
-        offset = _minutes(end.time())
-        remaining = minutes
+        offset = _micro(end.time())
+        remaining = _span(max(minutes, 0))
         for _ in range(MAX_DAYS):
             for begin, finish in reversed(self.intervals(day)):
-                if begin >= offset:
+                begin, finish = _span(begin), _span(finish)
+                if begin > offset or (begin == offset and remaining):
                     continue
                 finish = min(finish, offset)
                 available = finish - begin
@@ -93,27 +116,29 @@ class WorkCalendar:
                     return _at(day, finish - remaining)
                 remaining -= available
             day -= dt.timedelta(days=1)
-            offset = 24 * 60
+            offset = 24 * 60 * MINUTE
         raise NoWorkingTimeError(end)
 
     def between(self, start, end):
-        "Working minutes from `start` to `end` (0 when end is before start)"
+        """Working minutes from `start` to `end` (0 when end is before
+        start), whole minutes elapsed (`whole_minutes`)"""
         if end <= start:
             return 0
         total = 0
         day = start.date()
         last = end.date()
-        first_offset = _minutes(start.time())
-        last_offset = _minutes(end.time())
+        first_offset = _micro(start.time())
+        last_offset = _micro(end.time())
         while day <= last:
             low = first_offset if day == start.date() else 0
-            high = last_offset if day == last else 24 * 60
+            high = last_offset if day == last else 24 * 60 * MINUTE
             for begin, finish in self.intervals(day):
-                begin, finish = max(begin, low), min(finish, high)
+                begin = max(_span(begin), low)
+                finish = min(_span(finish), high)
                 if finish > begin:
                     total += finish - begin
             day += dt.timedelta(days=1)
-        return round(total)
+        return whole_minutes(dt.timedelta(microseconds=total))
 
     def end_of_working_day(self, start, days=1):
         """The end of the `days`-th working day after the day of `start`
@@ -125,11 +150,10 @@ class WorkCalendar:
             if intervals:
                 days -= 1
                 if days <= 0:
-                    return _at(day, intervals[-1][1])
+                    return _at(day, _span(intervals[-1][1]))
         raise NoWorkingTimeError(start)
 
 
-def _at(day, minutes):
-    whole = int(round(minutes * 60))
+def _at(day, microseconds):
     return (dt.datetime.combine(day, dt.time())
-        + dt.timedelta(seconds=whole))
+        + dt.timedelta(microseconds=microseconds))

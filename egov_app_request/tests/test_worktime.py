@@ -3,7 +3,7 @@ each expectation worked out by hand in its comment. Times are local (WIB)."""
 import datetime as dt
 import unittest
 
-from ..worktime import WorkCalendar
+from ..worktime import WorkCalendar, whole_minutes
 from .tools import shipped_calendar
 
 def at(*args):
@@ -164,3 +164,52 @@ class WorkTimeTestCase(unittest.TestCase):
                     end = self.calendar.add(moment, minutes)
                     self.assertEqual(
                         self.calendar.between(moment, end), minutes)
+
+    def test_whole_minutes_elapsed(self):
+        "One rounding rule: the whole minutes elapsed, never rounded up"
+        # 08:00:00 to 08:10:40 is 10 whole minutes (not 11); 59.999 s is 0.
+        self.assertEqual(self.calendar.between(
+                at(2026, 11, 30, 8, 0), at(2026, 11, 30, 8, 10, 40)), 10)
+        self.assertEqual(self.calendar.between(
+                at(2026, 11, 30, 8, 0),
+                at(2026, 11, 30, 8, 0, 59, 999999)), 0)
+        # A start with seconds: 08:00:20 to 08:10:00 is 9 min 40 s: 9.
+        self.assertEqual(self.calendar.between(
+                at(2026, 11, 30, 8, 0, 20), at(2026, 11, 30, 8, 10)), 9)
+        self.assertEqual(whole_minutes(dt.timedelta(minutes=10, seconds=40)),
+            10)
+        # The statistics' median of 11 and 12 minutes is 11 (not 12).
+        self.assertEqual(whole_minutes(11.5), 11)
+        self.assertEqual(whole_minutes(12), 12)
+
+    def test_seconds_of_the_start_are_kept(self):
+        # 08:00:40 + 10 minutes is 08:10:40: exactly 10 minutes between.
+        start = at(2026, 11, 30, 8, 0, 40, 500000)
+        self.assertEqual(self.calendar.add(start, 10),
+            at(2026, 11, 30, 8, 10, 40, 500000))
+        self.assertEqual(
+            self.calendar.between(start, self.calendar.add(start, 10)), 10)
+
+    def test_zero_minutes_is_a_working_moment(self):
+        "Nothing left: due at the start in working time, else the opening"
+        add = self.calendar.add
+        # Saturday 5 December 2026, 20:00: Monday 7 December 07:30.
+        self.assertEqual(
+            add(at(2026, 12, 5, 20, 0), 0), at(2026, 12, 7, 7, 30))
+        # Monday 06:00: 07:30; in the lunch break 12:15: 13:00.
+        self.assertEqual(add(at(2026, 12, 7, 6, 0), 0), at(2026, 12, 7, 7, 30))
+        self.assertEqual(
+            add(at(2026, 12, 7, 12, 15), 0), at(2026, 12, 7, 13, 0))
+        # Thursday 24 December (cuti bersama), Christmas, weekend: Monday 28.
+        self.assertEqual(
+            add(at(2026, 12, 24, 9, 0), 0), at(2026, 12, 28, 7, 30))
+        # In working time, and at its bounds, the start itself.
+        for moment in [at(2026, 12, 7, 10, 0), at(2026, 12, 7, 7, 30),
+                at(2026, 12, 7, 16, 0)]:
+            self.assertEqual(add(moment, 0), moment)
+        # Negative minutes count as none.
+        self.assertEqual(
+            add(at(2026, 12, 5, 20, 0), -5), at(2026, 12, 7, 7, 30))
+        # Backwards: the previous closing (Friday 4 December 16:30).
+        self.assertEqual(self.calendar.subtract(at(2026, 12, 5, 20, 0), 0),
+            at(2026, 12, 4, 16, 30))
