@@ -207,14 +207,3 @@ class FileStoreQueue(metaclass=PoolMeta):
         if removed:
             logger.info("removed %s orphan file(s)", len(removed))
         return removed
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('ir.filestore.queue|egov_remove_orphan_files',
-                "Remove Orphan e-Government Files"))

@@ -232,14 +232,3 @@ class Notification(metaclass=PoolMeta):
         "Asks to Act on", readonly=True,
         help="The request state whose work this notice asks for; cleared "
         "when that step ends.")
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('egov.request.history|check_deadlines',
-                "Check the Deadlines of e-Government Request Steps"))

@@ -299,14 +299,3 @@ class HolidayImport(metaclass=PoolMeta):
         if provisional:
             Holiday.delete(provisional)
         return super().transition_import_()
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('egov.holiday|fill_provisional',
-                "Fill the Provisional Calendar"))

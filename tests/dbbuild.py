@@ -187,6 +187,13 @@ class TestDatabase:
             client.url += 'rpc/'
         return client.login(login, password)
 
+    def as_(self, login):
+        "One JSON-RPC session per login, kept for the module's tests"
+        clients = self.__dict__.setdefault('_clients', {})
+        if login not in clients:
+            clients[login] = self.client(login)
+        return clients[login]
+
     def server_log(self):
         try:
             return self.log.read_text(errors='replace')

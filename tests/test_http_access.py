@@ -27,13 +27,6 @@ def site():
     database = new_database('egov_http')
     try:
         database.start()
-        clients = {}
-
-        def client(login):
-            if login not in clients:
-                clients[login] = database.client(login)
-            return clients[login]
-        database.as_ = client
         # A submitted (step 1) and a draft request of Dinas Kesehatan.
         database.received = database.data['received'][0]
         database.draft = database.data['draft'][0]

@@ -1,0 +1,22 @@
+"""The module's scheduled jobs (ir.cron methods), registered in one place;
+each method lives with its concept (the file named beside it)."""
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+            # notice.py
+            ('egov.request.history|check_deadlines',
+                "Check the Deadlines of e-Government Request Steps"),
+            # filestore.py
+            ('ir.filestore.queue|egov_remove_orphan_files',
+                "Remove Orphan e-Government Files"),
+            # provisional.py
+            ('egov.holiday|fill_provisional',
+                "Fill the Provisional Calendar"),
+            ])
