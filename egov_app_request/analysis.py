@@ -20,9 +20,11 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
+from . import clock
 from .access import RelationRuleMixin
 from .exceptions import (
     HistoryImmutableError, ProtectedFieldError, StepRequirementError)
+from .letter import position_of
 
 KINDS = [
     ('all', "All Requests"),
@@ -358,8 +360,6 @@ class Validation(ModelSQL, ModelView):
         """Keep the validation of `analysis` by the current user, at this
         moment, in the pass of the step now open. `role` is the role of the
         step they validate for; by default their first role of the step."""
-        from .letter import position_of
-        from .request import _now
         pool = Pool()
         User = pool.get('res.user')
         History = pool.get('egov.request.history')
@@ -382,7 +382,7 @@ class Validation(ModelSQL, ModelView):
                         'reason': reason,
                         'validator': user.id if user else None,
                         'position': position_of(user),
-                        'validated_at': _now(),
+                        'validated_at': clock.now(),
                         'role': role.id if role else None,
                         'step_pass': step_pass[0].id if step_pass else None,
                         }])

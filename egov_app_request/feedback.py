@@ -10,7 +10,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateView, Wizard
 
-from .letter import format_datetime_id
+from .formatting import format_datetime_id
 
 
 def wants_feedback():

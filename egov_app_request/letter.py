@@ -23,43 +23,16 @@ from trytond.pyson import Id
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import vocabulary
+from . import clock, vocabulary
 from .access import RelationRuleMixin
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
+from .formatting import format_date_id, format_datetime_id, local_date
 from .report import CheckedReport
+from .workcalendar import to_local
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
-MONTHS_ID = [
-    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
-    'Agustus', 'September', 'Oktober', 'November', 'Desember']
-DAYS_ID = ['Senin', 'Selasa', 'Rabu', 'Kamis', 'Jumat', 'Sabtu', 'Minggu']
-
-
-def format_date_id(date):
-    "28 November 2026"
-    if not date:
-        return ''
-    return f'{date.day} {MONTHS_ID[date.month - 1]} {date.year}'
-
-
-def format_datetime_id(moment):
-    "A stored (UTC) moment in the Dinas's time: Sabtu, 28 November 2026 09.15 WIB"
-    from .workcalendar import to_local
-    if not moment:
-        return ''
-    local = to_local(moment)
-    return (f'{DAYS_ID[local.weekday()]}, {format_date_id(local)} '
-        f'{local:%H.%M} WIB')
-
-
-def local_date(moment):
-    "The date, in the Dinas's time, of a stored (UTC) moment: 28 November 2026"
-    from .workcalendar import to_local
-    return format_date_id(to_local(moment).date()) if moment else ''
-
-
 KINDS = [
     ('receipt', "Registration Receipt"),
     ('checklist', "Completeness Checklist"),
@@ -208,13 +181,6 @@ SIGNER_TITLES = {
     'category': "Kepala Bidang Pengembangan E-Government",
     'technical': "Kepala Bidang Pengembangan E-Government",
     }
-
-
-def _now():
-    """Now, read through request._now: the demo replays its requests on its
-    own clock, and a document is dated when its step ended."""
-    from . import request
-    return request._now()
 
 
 def position_of(user, kind=None):
@@ -472,9 +438,10 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
         `kind` of `request`. All in the caller's transaction."""
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
-        from .workcalendar import to_local
         transaction = Transaction()
-        now = _now()
+        # The demo replays its requests on its own clock: a document is
+        # dated when its step ended.
+        now = clock.now()
         date = to_local(now).date()
         with without_check_access():
             previous = cls.search([

@@ -14,7 +14,7 @@ from trytond.sendmail import send_message_transactional
 from trytond.i18n import gettext
 from trytond.transaction import Transaction, without_check_access
 
-from . import vocabulary
+from . import clock, vocabulary
 from .workcalendar import to_local
 
 
@@ -199,8 +199,7 @@ def check_deadlines():
     "The scheduled job: each notice once per step pass and threshold"
     pool = Pool()
     History = pool.get('egov.request.history')
-    from .request import _now
-    now = _now()
+    now = clock.now()
     with without_check_access():
         nearly = History.search([
                 ('timing', '=', 'nearly_late'),

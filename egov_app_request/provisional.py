@@ -41,6 +41,8 @@ from lunardate import LunarDate
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
+from .workcalendar import parse_holidays
+
 __all__ = ['national_holidays', 'ramadan_periods']
 
 FIRST_YEAR, LAST_YEAR = 1925, 2076
@@ -286,7 +288,6 @@ class HolidayImport(metaclass=PoolMeta):
         it covers (the transaction rolls back if the file is refused)"""
         pool = Pool()
         Holiday = pool.get('egov.holiday')
-        from .workcalendar import parse_holidays
         rows = parse_holidays(
             bytes(self.start.file), self.start.filename or '',
             self.start.kind, self.start.legal_basis)

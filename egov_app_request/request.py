@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import logging
 import weakref
+import zoneinfo
+from fractions import Fraction
 from functools import wraps
 
 from sql import For, Null
@@ -30,8 +32,12 @@ from .analysis import (
     STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
 from .feedback import feedback_action, wants_feedback
 from .filestore import TransactionalBinary
+from .formatting import format_datetime_id
+from .notice import check_deadlines
 from .sop import STATES, STEP_NUMBERS
-from . import security_log, upload_check
+from .workcalendar import to_local, to_utc, work_calendar
+from .worktime import whole_minutes
+from . import clock, security_log, upload_check
 
 logger = logging.getLogger(__name__)
 # The uploads a transaction has checked already (digest, clean name): the
@@ -85,9 +91,8 @@ DECISIONS = [
 
 
 def _now():
-    "Now, as Tryton stores it: naive UTC, to the second"
-    return dt.datetime.now(dt.timezone.utc).replace(
-        tzinfo=None, microsecond=0)
+    "The module's clock (clock.now), as the board reads it"
+    return clock.now()
 
 
 def _readonly_unless(*states):
@@ -597,7 +602,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         History = pool.get('egov.request.history')
         Step = pool.get('egov.step')
         Configuration = pool.get('egov.configuration')
-        from .workcalendar import to_local, to_utc, work_calendar
         config = Configuration(1)
         total_standard = sum(
             s.duration * (config.day_minutes if s.duration_unit == 'day'
@@ -609,7 +613,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         for record in records:
             by_request.setdefault(record.request.id, []).append(record)
         times = History.get_time(records, ['time_used', 'time_left', 'timing'])
-        now = _now()
+        now = clock.now()
         for request in requests:
             history = by_request.get(request.id, [])
             current = [h for h in history if not h.finished]
@@ -673,7 +677,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         """Late (0), nearly late (1), on time (2), then the requests
         without a running step (3): paused, drafts, decided"""
         open_step = cls._open_step_table(tables)
-        now = _now()
+        now = clock.now()
         return [Case(
                 (open_step.deadline < now, 0),
                 (open_step.nearly_late_at <= now, 1),
@@ -1114,7 +1118,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         History = pool.get('egov.request.history')
         Step = pool.get('egov.step')
         transaction = Transaction()
-        now = _now()
+        now = clock.now()
         steps = Step.by_state()
         open_records = {h.request.id: h for h in History.search([
                     ('request', 'in', [r.id for r in requests]),
@@ -1307,7 +1311,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         cls._check_submission(requests)
         config = Configuration(1)
         user = User(Transaction().user)
-        now = _now()
+        now = clock.now()
         for request in requests:
             if not request.number:
                 request.number = config.request_sequence.get()
@@ -1548,7 +1552,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     def _check_not_validated_yet(self):
         "Refuse a second validation of this pass by the same person"
-        from .letter import format_datetime_id
         user = Transaction().user
         given = self.technical_validations()
         mine = [v for v in given if v.validator and v.validator.id == user]
@@ -1591,7 +1594,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         the user's own validation recorded and when, or who has validated,
         and whose validation is awaited. None when no validation of the
         pass is pending (none given yet, or the request moved on)."""
-        from .letter import format_datetime_id
         ModelAccess = Pool().get('ir.model.access')
         if self.state != 'technical_validation':
             return None
@@ -1652,7 +1654,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                         'egov_app_request.msg_rejection_concluded',
                         request=request.rec_name))
             request.decided_by = User(Transaction().user)
-            request.decided_at = _now()
+            request.decided_at = clock.now()
         cls.save(requests)
 
 
@@ -1848,7 +1850,6 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
     @classmethod
     def _uploaded_today(cls, opd):
         "Bytes of the documents the OPD uploaded since midnight (local)"
-        import zoneinfo
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         Request = pool.get('egov.request')
@@ -2057,7 +2058,7 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
 
     @staticmethod
     def default_started():
-        return _now()
+        return clock.now()
 
     @classmethod
     def fields_get(cls, fields_names=None, level=0):
@@ -2075,7 +2076,6 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
 
     def working_minutes(self, until):
         "Working minutes of this pass from its start until `until` (UTC)"
-        from .workcalendar import to_local, work_calendar
         if self.is_pause or not self.started:
             return None
         return work_calendar().between(
@@ -2114,10 +2114,6 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
         (UTC): working moments, so a pass starting or resuming outside
         working time is due no earlier than the next opening, also with
         nothing left of its standard."""
-        from fractions import Fraction
-
-        from .workcalendar import to_local, to_utc, work_calendar
-        from .worktime import whole_minutes
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         calendar = work_calendar()
@@ -2139,7 +2135,6 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
     @classmethod
     def check_deadlines(cls):
         "Scheduled job: notices for nearly late and late steps, once each"
-        from .notice import check_deadlines
         return check_deadlines()
 
     @classmethod
@@ -2156,7 +2151,7 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
             values = cls._deadlines(record.started,
                 standard_minutes=record.standard_minutes,
                 standard_days=record.standard_days)
-            now = _now()
+            now = clock.now()
             # A notice whose condition no longer holds may be sent again.
             if values['deadline'] > now:
                 values['warned_late'] = None
@@ -2169,7 +2164,7 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_time(cls, records, names):
-        now = _now()
+        now = clock.now()
         result = {n: {} for n in names}
         for record in records:
             used = record.used_minutes
@@ -2196,7 +2191,7 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
     def search_timing(cls, name, clause):
         "Open steps by timing: the late and nearly late queues"
         _, operator, value = clause
-        now = _now()
+        now = clock.now()
         domains = {
             'late': [('deadline', '<', now)],
             'nearly_late': [

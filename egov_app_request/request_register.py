@@ -17,8 +17,9 @@ from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
-from . import vocabulary
-from .letter import WORDS_ID, format_date_id, format_datetime_id
+from . import clock, vocabulary
+from .formatting import format_date_id, format_datetime_id
+from .letter import WORDS_ID
 from .report import CheckedReport
 from .sop import STEP_NUMBERS, STEP_STATES
 from .workcalendar import to_local, to_utc
@@ -50,9 +51,8 @@ class RegisterPeriodError(UserError):
 
 
 def _today():
-    "Today in the Dinas's time zone (the clock of request._now)"
-    from . import request
-    return to_local(request._now()).date()
+    "Today in the Dinas's time zone, by the module's clock"
+    return to_local(clock.now()).date()
 
 
 def _as_date(value):
@@ -180,7 +180,6 @@ class RegisterExcel(CheckedReport):
     @classmethod
     def execute(cls, ids, data):
         import xlsxwriter
-        from . import request as request_module
         action = cls._get_action(data)
         cls.check_access(action, 'egov.request', [])
         today = _today()
@@ -204,7 +203,7 @@ class RegisterExcel(CheckedReport):
         sheet.write(1, 0, "Periode: %s s.d. %s" % (
                 format_date_id(from_date), format_date_id(to_date)))
         sheet.write(2, 0, "Dicetak: %s · %s pengajuan" % (
-                format_datetime_id(request_module._now()), len(rows)))
+                format_datetime_id(clock.now()), len(rows)))
         first = 4
         for column, (_, label, width) in enumerate(COLUMNS):
             sheet.write(first, column, label, header)

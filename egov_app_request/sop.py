@@ -8,6 +8,8 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
 
+from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
+
 # The request states that are SOP steps, in order: structure, not data.
 STEP_STATES = [
     ('received', 1),
@@ -359,12 +361,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def default_max_archive_entries(cls):
-        from .upload_check import ARCHIVE_ENTRIES
         return ARCHIVE_ENTRIES
 
     @classmethod
     def default_max_archive_inflated_size(cls):
-        from .upload_check import ARCHIVE_INFLATED_MB
         return ARCHIVE_INFLATED_MB
 
     @classmethod

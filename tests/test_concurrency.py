@@ -311,7 +311,7 @@ def test_letter_numbers_never_repeat_nor_skip(letter_database):
     # The first letter of the year is asked by all at once while another
     # connection holds the register table: each of them finds no register
     # for the year and asks for the table lock, and must wait for it.
-    with mock.patch('egov_app_request.request._now',
+    with mock.patch('egov_app_request.clock.now',
                 return_value=LETTER_NOW), \
             pg_connect(database.pg_uri, database.name) as holder:
         holder.execute(
