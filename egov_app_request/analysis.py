@@ -250,12 +250,6 @@ class FeasibilityLine(StepLineMixin, ModelSQL, ModelView):
 
 
 # The state whose lines each step fills, and the line model.
-STEP_LINES = {
-    'completeness': ('checklist', 'egov.request.checklist', 'result'),
-    'feasibility': (
-        'feasibility_lines', 'egov.request.feasibility', 'assessment'),
-    }
-
 
 def without_unreadable_fields(cls, definition):
     """The field definitions a user may read: the analyses stay inside
@@ -276,7 +270,7 @@ def prepare_step(requests):
     from an earlier pass keep what was written on them."""
     pool = Pool()
     for request in requests:
-        found = STEP_LINES.get(request.state)
+        found = request._step_lines.get(request.state)
         if not found:
             continue
         _, model, _ = found
@@ -289,7 +283,7 @@ def prepare_step(requests):
 
 def require_lines_filled(request):
     "Every line of the step's content has its result"
-    field, _, result = STEP_LINES[request.state]
+    field, _, result = request._step_lines[request.state]
     lines = getattr(request, field)
     labels = request.fields_get([field])
     if not lines:

@@ -1,6 +1,15 @@
 """The request for a new or developed e-Government application and its moves
 through the nine SOP steps.
 
+This is the core of `egov.request`: what the OPD fills in, the state
+machine's machinery (from_state, step_move, the audit trail of
+_record_move), the current step's role, timing and deadline, the queues,
+and the write rules. Each SOP step (or pair of steps) extends the request
+in a file of its own, step_*.py, with its fields, buttons, transitions,
+checks and output, and declares its part of the central tables in its
+__setup__ (_step_fields, _shared_step_fields, _step_outputs, _step_lines,
+_button_steps, _copy_reset).
+
 States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 import datetime as dt
@@ -11,7 +20,7 @@ import zoneinfo
 from fractions import Fraction
 from functools import wraps
 
-from sql import For, Null
+from sql import Null
 from sql.aggregate import Min, Sum
 from sql.conditionals import Case, Coalesce
 
@@ -23,16 +32,13 @@ from trytond.transaction import Transaction, without_check_access
 
 from .access import RelationRuleMixin
 from .exceptions import (
-    AlreadyValidatedError, DeleteSubmittedError, DocumentLockedError,
-    HistoryImmutableError, IneligibleOrganizationError,
-    IneligiblePositionError, MissingInputError, NotResponsibleError,
-    ProtectedFieldError, StaleClickError, StepRequirementError, UploadError,
-    WrongStepError)
-from .analysis import (
-    STEP_LINES, prepare_step, require_lines_filled, without_unreadable_fields)
+    DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
+    IneligibleOrganizationError, IneligiblePositionError,
+    NotResponsibleError, ProtectedFieldError, StaleClickError,
+    StepRequirementError, UploadError, WrongStepError)
+from .analysis import prepare_step, without_unreadable_fields
 from .feedback import feedback_action, wants_feedback
 from .filestore import TransactionalBinary
-from .formatting import format_datetime_id
 from .notice import check_deadlines
 from .sop import STATES, STEP_NUMBERS
 from .workcalendar import to_local, to_utc, work_calendar
@@ -51,43 +57,8 @@ OPD_FIELDS = {
     'business_process_policy', 'legal_basis', 'user_requirements',
     'app_inputs', 'app_outputs', 'documents',
     'letter_number', 'letter_date'}
-STEP1_INPUTS = [
-    'business_process_policy', 'legal_basis', 'user_requirements',
-    'app_inputs', 'app_outputs']
-# The output each Diskominfo step writes on the request.
 # The request letter as registered (steps 1 and 3 may correct it).
 LETTER_FIELDS = {'letter_number', 'letter_date', 'agenda_number'}
-DISPOSITION_FIELDS = {
-    'disposition_nature', 'disposition_subject', 'disposition_to',
-    'disposition_instruction', 'disposition_initials'}
-TECHNICAL_SECTIONS = [
-    'tech_architecture', 'tech_hosting', 'tech_integration',
-    'tech_security_class', 'tech_security_needs', 'tech_infrastructure',
-    'tech_effort_days']
-STEP_FIELDS = {
-    'received': LETTER_FIELDS,
-    'completeness': {'missing_items', 'checklist'},
-    'disposition': LETTER_FIELDS | DISPOSITION_FIELDS,
-    'feasibility': {
-        'feasibility_analysis', 'feasibility_conclusion',
-        'feasibility_lines'},
-    'categorization': {'category', 'spbe_class', 'category_reason'},
-    'technical': {
-        'technical_analysis', 'technical_recommendation',
-        *TECHNICAL_SECTIONS},
-    'signing': {'decision', 'decision_text', 'signatory_acting'},
-    }
-# What another role writes on a step: the infrastructure needs of the
-# technical analysis come from Sarana dan Prasarana TIK dan Persandian.
-SHARED_STEP_FIELDS = {
-    'technical': {'group_kabid_sarpras': {'tech_infrastructure'}},
-    }
-DECISIONS = [
-    (None, ""),
-    ('approved', "Approved"),
-    ('approved_conditions', "Approved with Conditions"),
-    ('rejected', "Rejected"),
-    ]
 
 
 def _now():
@@ -97,6 +68,21 @@ def _now():
 
 def _readonly_unless(*states):
     return {'readonly': ~Eval('state').in_(list(states))}
+
+
+def step_button(state, icon):
+    "A button offered only while the request is in `state`"
+    return {'invisible': Eval('state') != state,
+        'icon': icon, 'depends': ['state']}
+
+
+def diskominfo_only():
+    """Hidden from whoever is outside Diskominfo: the analyses stay inside
+    (their fields are not even sent to others), no empty tabs for the
+    OPD's users"""
+    groups = Eval('context', {}).get('groups', [])
+    return ~(Id('egov_app_request', 'group_diskominfo').in_(groups)
+        | Id('egov_app_request', 'group_egov_admin').in_(groups))
 
 
 # How a step stands against its time standard.
@@ -138,18 +124,6 @@ def from_state(*sources):
             return result
         return wrapper
     return decorator
-
-
-def validates_once(func):
-    """Refuse a second validation by the same person, with what it is
-    waiting for, before the platform's button checks (which would only say
-    that the button, hidden for them, cannot be pressed)."""
-    @wraps(func)
-    def wrapper(cls, requests, *args, **kwargs):
-        for request in requests:
-            request._check_not_validated_yet()
-        return func(cls, requests, *args, **kwargs)
-    return wrapper
 
 
 def step_move(target, outcome):
@@ -286,146 +260,17 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         'res.user', "Note Written by", readonly=True, ondelete='SET NULL',
         help="Who wrote the note of the step: a validation of step 8 takes "
         "as its reason only its validator's own note.")
-    validated_by_me = fields.Function(
-        fields.Boolean("Validated by Me",
-            help="You have validated the technical analysis in this pass "
-            "of step 8."),
-        'get_validated_by_me')
 
-    # Step outputs
-    agenda_number = fields.Char(
-        "Agenda Number", states=_readonly_unless('received', 'disposition'),
-        help="The number of the request letter in the Dinas's register of "
-        "incoming letters (the request number when left empty).")
-    checklist = fields.One2Many(
-        'egov.request.checklist', 'request', "Completeness Checklist",
-        states=_readonly_unless('completeness'),
-        help="One line per checklist item of the request's kind (SOP step "
-        "2): present, missing or not applicable.")
-    missing_items = fields.Text(
-        "Message to the OPD", states=_readonly_unless('completeness'),
-        help="What the OPD must complete (SOP step 2). Left empty, it is "
-        "written from the items marked missing.")
-    disposition_nature = fields.Selection([
-            (None, ""),
-            ('biasa', "Ordinary (Biasa)"),
-            ('segera', "Urgent (Segera)"),
-            ('sangat_segera', "Very Urgent (Sangat Segera)"),
-            ('rahasia', "Confidential (Rahasia)"),
-            ], "Nature", states=_readonly_unless('disposition'))
-    disposition_nature_string = disposition_nature.translated(
-        'disposition_nature')
-    disposition_subject = fields.Char(
-        "Subject", states=_readonly_unless('disposition'))
-    disposition_to = fields.Many2One(
-        'res.group', "Forwarded to", ondelete='RESTRICT',
-        states=_readonly_unless('disposition'),
-        help="The role that analyses the request's feasibility (step 4).")
-    disposition_instruction = fields.Text(
-        "Instruction", states=_readonly_unless('disposition'))
-    disposition_initials = fields.Char(
-        "Initials", size=8, states=_readonly_unless('disposition'),
-        help="The initials (paraf) of the Kepala Bidang who forwards.")
-    feasibility_lines = fields.One2Many(
-        'egov.request.feasibility', 'request', "Feasibility Criteria",
-        states=_readonly_unless('feasibility'),
-        help="One line per feasibility criterion (SOP step 4).")
-    feasibility_analysis = fields.Text(
-        "Feasibility Summary", states=_readonly_unless('feasibility'),
-        help="The analysis in a few paragraphs: what the criteria show.")
-    feasibility_conclusion = fields.Selection([
-            (None, ""),
-            ('feasible', "Feasible"),
-            ('feasible_notes', "Feasible with Notes"),
-            ('not_feasible', "Not Feasible"),
-            ], "Feasibility Conclusion", states=_readonly_unless('feasibility'))
-    feasibility_conclusion_string = feasibility_conclusion.translated(
-        'feasibility_conclusion')
-    category = fields.Many2One(
-        'egov.category', "Category", ondelete='RESTRICT',
-        states=_readonly_unless('categorization'))
-    spbe_class = fields.Selection([
-            (None, ""),
-            ('umum', "General Application (Aplikasi Umum)"),
-            ('khusus', "Specific Application (Aplikasi Khusus)"),
-            ], "SPBE Class", states=_readonly_unless('categorization'),
-        help="Perpres 95/2018: an Aplikasi Umum is shared by government "
-        "bodies and provided nationally; an Aplikasi Khusus serves the "
-        "particular needs of one body.")
-    spbe_class_string = spbe_class.translated('spbe_class')
-    category_reason = fields.Text(
-        "Reason for the Category", states=_readonly_unless('categorization'))
-    tech_architecture = fields.Text(
-        "Architecture and Technology", states=_readonly_unless('technical'))
-    tech_hosting = fields.Selection([
-            (None, ""),
-            ('pusat_data', "Data Center of the City (Pusat Data Pemkot)"),
-            ('pdn', "National Data Center (PDN)"),
-            ], "Hosting", states=_readonly_unless('technical'))
-    tech_hosting_string = tech_hosting.translated('tech_hosting')
-    tech_integration = fields.Text(
-        "Integration", states=_readonly_unless('technical'),
-        help="Through SPLP (the government's integration layer) and with "
-        "the existing systems.")
-    tech_security_class = fields.Selection([
-            (None, ""),
-            ('strategis', "Strategic (Strategis)"),
-            ('tinggi', "High (Tinggi)"),
-            ('rendah', "Low (Rendah)"),
-            ], "Security Classification", states=_readonly_unless('technical'),
-        help="The category of the electronic system under Peraturan BSSN "
-        "4/2021.")
-    tech_security_class_string = tech_security_class.translated(
-        'tech_security_class')
-    tech_security_needs = fields.Text(
-        "Security Needs", states=_readonly_unless('technical'))
-    tech_infrastructure = fields.Text(
-        "Infrastructure Needs", states=_readonly_unless('technical'),
-        help="Servers, network and certificates; input from Sarana dan "
-        "Prasarana TIK dan Persandian.")
-    tech_effort_days = fields.Integer(
-        "Effort (person-days)", states=_readonly_unless('technical'),
-        domain=['OR',
-            ('tech_effort_days', '=', None),
-            ('tech_effort_days', '>=', 0),
-            ])
-    technical_analysis = fields.Text(
-        "Technical Summary", states=_readonly_unless('technical'))
-    technical_recommendation = fields.Selection([
-            (None, ""),
-            ('build', "Build"),
-            ('develop', "Develop"),
-            ('reuse', "Reuse an Existing Application"),
-            ('reject', "Reject"),
-            ], "Technical Recommendation",
-        states=_readonly_unless('technical'))
-    technical_recommendation_string = technical_recommendation.translated(
-        'technical_recommendation')
+    # What the steps leave on the request; each step's own fields are in
+    # its step_*.py.
     rejection_concluded = fields.Boolean(
         "Rejection Concluded", readonly=True,
         help="A validation (step 5 or 8) concluded that the request is to "
         "be rejected.")
-    decision = fields.Selection(
-        DECISIONS, "Decision", states=_readonly_unless('signing'))
-    decision_string = decision.translated('decision')
-    decision_text = fields.Text(
-        "Explanation or Conditions", states=_readonly_unless('signing'))
-    decided_by = fields.Many2One(
-        'res.user', "Signed by", readonly=True, ondelete='RESTRICT')
-    decided_at = fields.DateTime("Decided at", readonly=True)
-    # --- Issue 4: the signatory of the reply letter and the documents ---
-    signatory_acting = fields.Selection([
-            (None, ""),
-            ('plh', "Plh. (Acting Official)"),
-            ('plt', "Plt. (Acting Official)"),
-            ], "Signed as", states=_readonly_unless('signing'),
-        help="Set when an acting official (Plh. / Plt.) signs the reply "
-        "letter instead of the Kepala Dinas.")
     letters = fields.One2Many(
         'egov.request.letter', 'request', "Issued Documents", readonly=True)
     validations = fields.One2Many(
         'egov.request.validation', 'request', "Validations", readonly=True)
-    # --- end of issue 4 ---
     history = fields.One2Many(
         'egov.request.history', 'request', "Step History", readonly=True)
 
@@ -433,51 +278,34 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('submitted_at', 'DESC NULLS FIRST'), ('id', 'DESC')]
-        cls._transitions |= {
-            ('draft', 'received'),
-            ('received', 'completeness'),
-            ('completeness', 'disposition'),
-            ('completeness', 'incomplete'),
-            ('incomplete', 'completeness'),
-            ('disposition', 'feasibility'),
-            ('feasibility', 'feasibility_validation'),
-            ('feasibility_validation', 'categorization'),
-            ('feasibility_validation', 'feasibility'),
-            ('feasibility_validation', 'signing'),
-            ('categorization', 'technical'),
-            ('technical', 'technical_validation'),
-            ('technical_validation', 'signing'),
-            ('technical_validation', 'technical'),
-            ('signing', 'done'),
-            }
+        # Each step (step_*.py) adds, in its own __setup__, its transitions
+        # and buttons (add_step_buttons) and its part of the following.
+        # The fields the role of a step writes while the request is at
+        # that step: {state: field names}.
+        cls._step_fields = {}
+        # The fields another role writes on a step: {state: {group XML id:
+        # field names}}.
+        cls._shared_step_fields = {}
+        # The fields whose values a step's history record keeps when the
+        # step ends: {state: field names}.
+        cls._step_outputs = {}
+        # The structured content of a step, one line per item: {state:
+        # (One2Many field, line model, result field)} (analysis.py).
+        cls._step_lines = {}
+        # The buttons that complete a step, pressed by the step's groups
+        # (sop.ModelButton): {button: state}.
+        cls._button_steps = {}
+        # What a copy of a request starts without: the copy is a draft.
+        cls._copy_reset = {
+            'number', 'submitter', 'submitted_at', 'history',
+            'rejection_concluded', 'step_note', 'step_note_by', 'documents',
+            'letters', 'validations', 'letter_number', 'letter_date'}
 
-        def only(state, icon):
-            return {'invisible': Eval('state') != state,
-                'icon': icon, 'depends': ['state']}
-        cls._buttons.update({
-                'submit': only('draft', 'tryton-forward'),
-                'register': only('received', 'tryton-ok'),
-                'mark_complete': only('completeness', 'tryton-ok'),
-                'mark_incomplete': only('completeness', 'tryton-back'),
-                'resubmit': only('incomplete', 'tryton-forward'),
-                'forward': only('disposition', 'tryton-forward'),
-                'submit_feasibility': only('feasibility', 'tryton-forward'),
-                'approve_feasibility': only('feasibility_validation', 'tryton-ok'),
-                'revise_feasibility': only('feasibility_validation', 'tryton-back'),
-                'reject_feasibility': only('feasibility_validation', 'tryton-cancel'),
-                'categorize': only('categorization', 'tryton-forward'),
-                'submit_technical': only('technical', 'tryton-forward'),
-                # Each validator validates once: not offered again.
-                'approve_technical': {
-                    'invisible': ((Eval('state') != 'technical_validation')
-                        | Bool(Eval('validated_by_me'))),
-                    'icon': 'tryton-ok',
-                    'depends': ['state', 'validated_by_me'],
-                    },
-                'revise_technical': only('technical_validation', 'tryton-back'),
-                'reject_technical': only('technical_validation', 'tryton-cancel'),
-                'decide': only('signing', 'tryton-ok'),
-                })
+    @classmethod
+    def add_step_buttons(cls, state, buttons):
+        "The buttons that complete the step `state`: {name: states}"
+        cls._buttons.update(buttons)
+        cls._button_steps.update({name: state for name in buttons})
 
     @classmethod
     def default_state(cls):
@@ -499,18 +327,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def view_attributes(cls):
-        # The analyses stay inside Diskominfo (their fields are not even
-        # sent to others): no empty tabs for the OPD's users.
-        groups = Eval('context', {}).get('groups', [])
-        outside = ~(Id('egov_app_request', 'group_diskominfo').in_(groups)
-            | Id('egov_app_request', 'group_egov_admin').in_(groups))
-        return super().view_attributes() + [TIMING_VISUAL] + [
-            (f'/form/notebook/page[@id="{page}"]', 'states',
-                {'invisible': outside})
-            for page in ['feasibility', 'technical']] + [
-            ('/form//separator[@id="sep_disposition"]', 'states',
-                {'invisible': outside}),
-            ]
+        return super().view_attributes() + [TIMING_VISUAL]
 
     @classmethod
     def fields_get(cls, fields_names=None, level=0):
@@ -559,7 +376,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         Group = pool.get('res.group')
         ModelData = pool.get('ir.model.data')
         pending = {}
-        for fs_id, names in SHARED_STEP_FIELDS.get(self.state, {}).items():
+        for fs_id, names in self._shared_step_fields.get(
+                self.state, {}).items():
             empty = [n for n in sorted(names)
                 if not (getattr(self, n) or '').strip()]
             if empty:
@@ -707,22 +525,11 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                             ('state', '=', step.state),
                             ('category', 'in', [c.id for c in categories]),
                             ])
-            elif step.state == 'technical_validation':
-                # Each role validates once: what the user's roles have
-                # validated in the open pass waits for the others only.
-                mine = groups & {g.id for g in step.groups}
-                if mine:
-                    domain.append([('state', '=', step.state),
-                            ('validations', 'not where', [
-                                    ('analysis', '=', 'technical'),
-                                    ('decision', '=', 'validated'),
-                                    ('role', 'in', list(mine)),
-                                    ('step_pass.finished', '=', None),
-                                    ])])
             elif groups & {g.id for g in step.groups}:
-                domain.append(('state', '=', step.state))
+                domain.append(cls._waiting_domain(
+                        step, groups & {g.id for g in step.groups}))
         # A contributor waits on a step until its part is written.
-        for state, shared in SHARED_STEP_FIELDS.items():
+        for state, shared in cls._shared_step_fields.items():
             for fs_id, names in shared.items():
                 if ModelData.get_id('egov_app_request', fs_id) in groups:
                     domain.append([('state', '=', state),
@@ -730,6 +537,11 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         if ModelData.get_id('egov_app_request', 'group_opd') in groups:
             domain.append(('state', 'in', list(OPD_STATES)))
         return domain if len(domain) > 1 else [('id', '=', -1)]
+
+    @classmethod
+    def _waiting_domain(cls, step, roles):
+        "The requests at `step` that wait for a user of `roles`"
+        return ('state', '=', step.state)
 
     @classmethod
     def get_waiting_for_me(cls, requests, name):
@@ -746,25 +558,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         if (operator == '=') != bool(value):
             domain = ['NOT', domain]
         return domain
-
-    @classmethod
-    def get_validated_by_me(cls, requests, name):
-        Validation = Pool().get('egov.request.validation')
-        user = Transaction().user
-        result = {r.id: False for r in requests}
-        at_step = [r.id for r in requests
-            if r.state == 'technical_validation']
-        if at_step and user:
-            with without_check_access():
-                for validation in Validation.search([
-                            ('request', 'in', at_step),
-                            ('analysis', '=', 'technical'),
-                            ('decision', '=', 'validated'),
-                            ('validator', '=', user),
-                            ('step_pass.finished', '=', None),
-                            ]):
-                    result[validation.request.id] = True
-        return result
 
     # --- Checks ----------------------------------------------------------
 
@@ -819,27 +612,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                         if user.egov_position else '-'),
                     positions=' / '.join(p.name for p in allowed)))
 
-    def check_complete_inputs(self):
-        "SOP step 1: every input filled in and every required document"
-        DocumentType = Pool().get('egov.document.type')
-        labels = self.fields_get(STEP1_INPUTS)
-        missing = [labels[f]['string'] for f in STEP1_INPUTS
-            if not (getattr(self, f) or '').strip()]
-        # A request not saved yet (the portal checks before saving) has no
-        # rec_name: name it by its title.
-        label = self.rec_name if self.id and self.id >= 0 else self.title
-        if missing:
-            raise MissingInputError(gettext(
-                    'egov_app_request.msg_missing_input',
-                    request=label, fields=', '.join(missing)))
-        uploaded = {d.type.id for d in self.documents}
-        missing = [t.name for t in DocumentType.search([])
-            if t.is_required(self.kind) and t.id not in uploaded]
-        if missing:
-            raise MissingInputError(gettext(
-                    'egov_app_request.msg_missing_document',
-                    request=label, types=', '.join(missing)))
-
     def _require_contributions(self):
         "Another role's part of the step is written, or the message names it"
         for group, names in self.contributions().items():
@@ -866,24 +638,53 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
             return OPD_FIELDS
         ModelData = Pool().get('ir.model.data')
         shared = set()
-        for fs_id, names in SHARED_STEP_FIELDS.get(
+        for fs_id, names in cls._shared_step_fields.get(
                 request.state, {}).items():
             if ModelData.get_id('egov_app_request', fs_id) in groups:
                 shared |= names
         if not groups & {g.id for g in request.responsible_groups()}:
             return shared
-        return STEP_FIELDS.get(request.state, set()) | {'step_note'} | shared
+        return (cls._step_fields.get(request.state, set()) | {'step_note'}
+            | shared)
+
+    @classmethod
+    def check_modification(cls, mode, requests, values=None, external=False):
+        "A submitted request is never deleted"
+        super().check_modification(
+            mode, requests, values=values, external=external)
+        if mode == 'delete':
+            for request in requests:
+                if request.state != 'draft':
+                    raise DeleteSubmittedError(gettext(
+                            'egov_app_request.msg_delete_submitted',
+                            request=request.rec_name))
+
+    # What a user sets by creating or writing a request is checked in
+    # create() and write(), before the platform's checks, not in
+    # check_modification, which runs after the field access rules: the
+    # message must name who writes the field (scenario_request_refusals),
+    # not only that the user may not.
+
+    @classmethod
+    def _check_direct_create(cls, vlist):
+        """A request is created with what the OPD fills in; the procedure
+        sets the rest (copies and clients send empty or default values
+        too)"""
+        labels = cls.fields_get()
+        for values in vlist:
+            for name, value in values.items():
+                if (name not in OPD_FIELDS | {'opd'}
+                        and value not in {None, False, '', 'draft'}):
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_protected_field_create',
+                            field=labels.get(name, {}).get('string', name)))
 
     @classmethod
     def _check_direct_write(cls, requests, values):
         """Users change only what their step lets them; the workflow the
         rest. A value sent unchanged is no change: clients send the fields
         of the form they show."""
-        pool = Pool()
-        User = pool.get('res.user')
-        transaction = Transaction()
-        if transaction.user == 0 or not transaction.check_access:
-            return
+        User = Pool().get('res.user')
         groups = set(User.get_groups())
         with without_check_access():
             # Name the field even to those who may not read it.
@@ -932,7 +733,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         for state, step in steps.items():
             # The step note belongs to whoever acts on the current step.
             note = {'step_note'} if state == self.state else set()
-            if name in STEP_FIELDS.get(state, set()) | note:
+            if name in self._step_fields.get(state, set()) | note:
                 if state == self.state:
                     groups = self.responsible_groups()
                 elif step.route_by_category:
@@ -942,7 +743,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                 owners.append(gettext('egov_app_request.msg_owner_step',
                         groups=' / '.join(g.name for g in groups) or '-',
                         step=step_names[state]))
-            for fs_id, shared in SHARED_STEP_FIELDS.get(state, {}).items():
+            for fs_id, shared in self._shared_step_fields.get(
+                    state, {}).items():
                 if name in shared:
                     group = Group(ModelData.get_id('egov_app_request', fs_id))
                     owners.append(gettext('egov_app_request.msg_owner_step',
@@ -957,16 +759,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         transaction = Transaction()
         if transaction.user and transaction.check_access:
-            labels = cls.fields_get()
-            for values in vlist:
-                for name, value in values.items():
-                    # Copies and clients send empty or default values too.
-                    if (name not in OPD_FIELDS | {'opd'}
-                            and value not in {None, False, '', 'draft'}):
-                        raise ProtectedFieldError(gettext(
-                                'egov_app_request.msg_protected_field_create',
-                                field=labels.get(name, {}).get(
-                                    'string', name)))
+            cls._check_direct_create(vlist)
         # Network calls only (portal, JSON-RPC): throttle.py.
         pool = Pool()
         pool.get('egov.throttle').check(
@@ -980,11 +773,13 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     def write(cls, *args):
         actions = iter(args)
         awaited = []
+        transaction = Transaction()
         for requests, values in zip(actions, actions):
-            cls._check_direct_write(requests, values)
+            if transaction.user and transaction.check_access:
+                cls._check_direct_write(requests, values)
             cls._merge_concurrent_save(requests, values)
             awaited.extend((r, r.contributions()) for r in requests
-                if SHARED_STEP_FIELDS.get(r.state))
+                if cls._shared_step_fields.get(r.state))
         super().write(*args)
         cls._tell_inputs_given(awaited)
 
@@ -1055,28 +850,9 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         return values
 
     @classmethod
-    def delete(cls, requests):
-        for request in requests:
-            if request.state != 'draft':
-                raise DeleteSubmittedError(gettext(
-                        'egov_app_request.msg_delete_submitted',
-                        request=request.rec_name))
-        super().delete(requests)
-
-    @classmethod
     def copy(cls, requests, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['number', 'submitter', 'submitted_at', 'history',
-                'missing_items', 'feasibility_analysis',
-                'feasibility_conclusion', 'category', 'technical_analysis',
-                'technical_recommendation', 'rejection_concluded',
-                'decision', 'decision_text', 'decided_by', 'decided_at',
-                'step_note', 'step_note_by', 'documents', 'signatory_acting',
-                'letters',
-                'validations', 'checklist', 'feasibility_lines',
-                'letter_number', 'letter_date', 'agenda_number',
-                'spbe_class', 'category_reason',
-                *DISPOSITION_FIELDS, *TECHNICAL_SECTIONS]:
+        for name in sorted(cls._copy_reset):
             default.setdefault(name, None)
         default.setdefault('state', 'draft')
         return super().copy(requests, default=default)
@@ -1167,9 +943,10 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                     'responsible': request.responsible,
                     'started': now,
                     }
-                if request.state == 'incomplete':
-                    # The pause keeps its reason: what the OPD must complete.
-                    values['output'] = request._step_output('completeness')
+                if record and request.state in OPD_STATES:
+                    # The pause keeps its reason: the output of the step
+                    # that paused (what the OPD must complete).
+                    values['output'] = request._step_output(record.state)
                 if step:
                     values.update(History.standard_of(
                             step, now, resumed=(
@@ -1182,8 +959,9 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
             History.create(to_create_closed + to_open)
         super().write(list(requests), {'step_note': None})
         cls._prepare_steps(requests)
-        # Issue 4: the document of the step that ended (receipt, checklist,
-        # sheets, reply letter) is issued in this same transaction.
+        # The document of the step that ended (receipt, checklist, sheets,
+        # reply letter) is issued in this same transaction: a move and its
+        # document stand or fall together.
         pool.get('egov.request.letter').issue_for_move(requests, outcomes)
         cls._notify_moves(requests, outcomes, ended)
 
@@ -1199,50 +977,23 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def _prepare_steps(cls, requests):
         """What a step starts with: the lines of its structured content
-        (checklist, feasibility criteria) and, for the disposition, the
-        sheet filled from the request."""
-        pool = Pool()
-        Step = pool.get('egov.step')
+        (checklist, feasibility criteria); a step adds what else it fills
+        from the request."""
         prepare_step(requests)
-        steps = Step.by_state()
-        for request in requests:
-            if request.state != 'disposition':
-                continue
-            values = {}
-            if not request.agenda_number:
-                values['agenda_number'] = request.number
-            if not request.disposition_subject:
-                values['disposition_subject'] = request.title
-            if not request.disposition_nature:
-                values['disposition_nature'] = 'biasa'
-            feasibility = steps.get('feasibility')
-            if not request.disposition_to and feasibility and feasibility.groups:
-                values['disposition_to'] = feasibility.groups[0].id
-            if not request.disposition_instruction:
-                values['disposition_instruction'] = gettext(
-                    'egov_app_request.msg_disposition_instruction')
-            if values:
-                super().write([request], values)
+
+    @classmethod
+    def _procedure_write(cls, requests, values):
+        """Write what the procedure sets, not a user's save: no merge of
+        concurrent saves, no notice of a contribution (write())"""
+        super().write(requests, values)
+
+    def _step_output_names(self, state):
+        "The fields whose values the history record of `state` keeps"
+        return self._step_outputs.get(state, [])
 
     def _step_output(self, state):
         "A snapshot of what the step produced, kept in its history record"
-        names = {
-            'completeness': ['missing_items'],
-            'incomplete': [],
-            'disposition': [
-                'letter_number', 'letter_date', 'agenda_number',
-                'disposition_nature', 'disposition_to',
-                'disposition_instruction'],
-            'feasibility': ['feasibility_conclusion', 'feasibility_analysis'],
-            'categorization': ['category', 'spbe_class', 'category_reason'],
-            'technical': [
-                'technical_recommendation', 'tech_hosting',
-                'tech_security_class', 'tech_effort_days',
-                'technical_analysis'],
-            'signing': ['decision', 'decision_text'],
-            }.get(state, [])
-        if state == 'completeness' and self.state != 'incomplete':
-            names = []
+        names = self._step_output_names(state)
         lines = []
         labels = self.fields_get(names)
         for name in names:
@@ -1255,8 +1006,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                 value = value.rec_name
             lines.append(f"{labels[name]['string']}: {value}")
         # The structured lines as they stood when the step ended.
-        if state in STEP_LINES:
-            field, _, result = STEP_LINES[state]
+        if state in self._step_lines:
+            field, _, result = self._step_lines[state]
             for line in getattr(self, field):
                 note = f' ({line.note})' if line.note else ''
                 lines.append(f"- {line.rec_name}: "
@@ -1283,379 +1034,6 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         cls._require_reason(requests)
         cls.write(requests, {'rejection_concluded': True})
 
-    # --- The OPD's moves -------------------------------------------------
-
-    @classmethod
-    def _check_submission(cls, requests):
-        cls.check_eligible_position()
-        for request in requests:
-            request.check_eligible_organization()
-            request.check_complete_inputs()
-
-    @classmethod
-    def _lock_documents(cls, requests):
-        Document = Pool().get('egov.request.document')
-        documents = [d for r in requests for d in r.documents if not d.locked]
-        if documents:
-            Document.write(documents, {'locked': True})
-
-    @classmethod
-    @from_state('draft')
-    @ModelView.button
-    @step_move('received', outcome=None)
-    def submit(cls, requests):
-        "SOP step 1 starts: the OPD submits through the information system"
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        User = pool.get('res.user')
-        cls._check_submission(requests)
-        config = Configuration(1)
-        user = User(Transaction().user)
-        now = clock.now()
-        for request in requests:
-            if not request.number:
-                request.number = config.request_sequence.get()
-            request.submitter = user
-            request.submitted_at = now
-        cls.save(requests)
-        cls._lock_documents(requests)
-
-    @classmethod
-    @from_state('incomplete')
-    @ModelView.button
-    @step_move('completeness', outcome='resubmitted')
-    def resubmit(cls, requests):
-        "The OPD completed what step 2 found missing: back to step 2"
-        cls._check_submission(requests)
-        cls._lock_documents(requests)
-
-    # --- Steps 1-3 -------------------------------------------------------
-
-    @classmethod
-    @from_state('received')
-    @ModelView.button
-    @step_move('completeness', outcome='done')
-    def register(cls, requests):
-        "Step 1: the request letter is registered"
-
-    @classmethod
-    @from_state('completeness')
-    @ModelView.button
-    @step_move('disposition', outcome='complete')
-    def mark_complete(cls, requests):
-        "Step 2: the requirements are complete"
-        for request in requests:
-            require_lines_filled(request)
-            missing = [l.rec_name for l in request.checklist
-                if l.result == 'missing']
-            if missing:
-                raise StepRequirementError(gettext(
-                        'egov_app_request.msg_checklist_has_missing',
-                        request=request.rec_name, items=', '.join(missing)))
-
-    @classmethod
-    @from_state('completeness')
-    @ModelView.button
-    @step_move('incomplete', outcome='incomplete')
-    def mark_incomplete(cls, requests):
-        "Step 2: back to the OPD with the list of what is missing"
-        for request in requests:
-            require_lines_filled(request)
-            missing = [l for l in request.checklist if l.result == 'missing']
-            if not missing:
-                raise StepRequirementError(gettext(
-                        'egov_app_request.msg_checklist_none_missing',
-                        request=request.rec_name))
-            if not (request.missing_items or '').strip():
-                request.missing_items = '\n'.join(
-                    f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
-                    for l in missing)
-        cls.save(requests)
-
-    @classmethod
-    @from_state('disposition')
-    @ModelView.button
-    @step_move('feasibility', outcome='done')
-    def forward(cls, requests):
-        "Step 3: acknowledged and forwarded (disposition)"
-        pool = Pool()
-        User = pool.get('res.user')
-        user = User(Transaction().user) if Transaction().user else None
-        for request in requests:
-            if not request.disposition_initials and user:
-                request.disposition_initials = ''.join(
-                    w[0] for w in user.name.split() if w[:1].isalpha()
-                    )[:8].upper()
-            request._require(
-                'letter_number', 'letter_date', 'agenda_number',
-                'disposition_nature', 'disposition_subject',
-                'disposition_to', 'disposition_instruction')
-        cls.save(requests)
-
-    # --- Steps 4-5: feasibility -----------------------------------------
-
-    @classmethod
-    @from_state('feasibility')
-    @ModelView.button
-    @step_move('feasibility_validation', outcome='done')
-    def submit_feasibility(cls, requests):
-        "Step 4: the feasibility analysis is ready for validation"
-        for request in requests:
-            require_lines_filled(request)
-            request._require('feasibility_analysis', 'feasibility_conclusion')
-
-    @classmethod
-    @from_state('feasibility_validation')
-    @ModelView.button
-    @step_move('categorization', outcome='validated')
-    def approve_feasibility(cls, requests):
-        "Step 5: the feasibility analysis is valid"
-        cls._record_validation(requests, 'feasibility', 'validated')
-
-    @classmethod
-    @from_state('feasibility_validation')
-    @ModelView.button
-    @step_move('feasibility', outcome='revision')
-    def revise_feasibility(cls, requests):
-        "Step 5: back to step 4 for revision, with the reason"
-        cls._require_reason(requests)
-        cls._record_validation(requests, 'feasibility', 'revision')
-
-    @classmethod
-    @from_state('feasibility_validation')
-    @ModelView.button
-    @step_move('signing', outcome='rejection')
-    def reject_feasibility(cls, requests):
-        "Step 5: the request is to be rejected; step 9 signs the rejection"
-        cls._conclude_rejection(requests)
-        cls._record_validation(requests, 'feasibility', 'rejection')
-
-    # --- Steps 6-8: category and technical analysis ---------------------
-
-    @classmethod
-    @from_state('categorization')
-    @ModelView.button
-    @step_move('technical', outcome='done')
-    def categorize(cls, requests):
-        "Step 6: the category routes step 7 to its team"
-        for request in requests:
-            request._require('category', 'spbe_class', 'category_reason')
-
-    @classmethod
-    @from_state('technical')
-    @ModelView.button
-    @step_move('technical_validation', outcome='done')
-    def submit_technical(cls, requests):
-        "Step 7: the technical analysis is ready for validation"
-        for request in requests:
-            request._require_contributions()
-            request._require(*TECHNICAL_SECTIONS,
-                'technical_analysis', 'technical_recommendation')
-
-    @classmethod
-    @from_state('technical_validation')
-    @validates_once
-    @ModelView.button
-    def approve_technical(cls, requests):
-        """Step 8: valid. Each role of the step (data: both Kepala Bidang)
-        validates once, each by a person of her own and with her own note;
-        the request moves to step 9 once every role has validated."""
-        Validation = Pool().get('egov.request.validation')
-        cls.check_responsible(requests)
-        cls._lock_rows(requests)
-        user = Transaction().user or None
-        complete = []
-        for request in requests:
-            role = request._validation_role()
-            note_by = request.step_note_by.id if request.step_note_by else None
-            own_note = note_by == user
-            Validation.record(request, 'technical', 'validated',
-                request.step_note if own_note else None, role=role)
-            # Her note is her validation's reason and never another's: it
-            # is cleared. Writing the row also tells a press waiting on the
-            # lock that it must start again (and see this validation).
-            super().write([request], {'step_note': None} if own_note
-                else {'step_note_by': note_by})
-            if not request.pending_validation_roles():
-                complete.append(request)
-        if complete:
-            cls._technical_validated(complete)
-
-    @classmethod
-    @step_move('signing', outcome='validated')
-    def _technical_validated(cls, requests):
-        "Step 8 ends: every role has validated; the history names them"
-        for request in requests:
-            given = [v for v in request.technical_validations()
-                if v.validator]
-            lines = []
-            if given:
-                lines.append(gettext('egov_app_request.msg_validated_by',
-                        names=', '.join(v.validator.name for v in given)))
-            lines.extend(f'{v.validator.name}: {v.reason}'
-                for v in given if v.reason)
-            super().write([request], {'step_note': '\n'.join(lines) or None})
-
-    @classmethod
-    def _lock_rows(cls, requests):
-        """Hold the rows of `requests` until the transaction ends: a press
-        made at the same moment waits here for this one to commit; as this
-        one wrote the row, PostgreSQL (REPEATABLE READ) refuses the waiting
-        transaction what it read before, and trytond retries that call
-        whole, which then sees this press. (Tryton 8's cls.lock() takes
-        the lock at the start of a retried transaction without waiting and
-        gives up after a few short tries: the press that moves the request
-        and issues its sheet takes longer.) SQLite writes one transaction
-        at a time."""
-        transaction = Transaction()
-        if not requests or not transaction.database.has_select_for():
-            return
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*table.select(table.id,
-                where=table.id.in_([r.id for r in requests]),
-                for_=For('UPDATE')))
-
-    def technical_validations(self):
-        """The validations of the technical analysis given in the pass of
-        step 8 now open, oldest first"""
-        Validation = Pool().get('egov.request.validation')
-        if self.state != 'technical_validation':
-            return []
-        with without_check_access():
-            return Validation.search([
-                    ('request', '=', self.id),
-                    ('analysis', '=', 'technical'),
-                    ('decision', '=', 'validated'),
-                    ('step_pass.finished', '=', None),
-                    ])
-
-    def pending_validation_roles(self, given=None):
-        "The roles of step 8 whose validation is awaited in this pass"
-        if self.state != 'technical_validation':
-            return []
-        if given is None:
-            given = self.technical_validations()
-        done = {v.role.id for v in given if v.role}
-        return [g for g in self.responsible_groups() if g.id not in done]
-
-    @classmethod
-    def _awaited(cls, roles):
-        "The roles awaited, each with the names of its holders"
-        texts = []
-        with without_check_access():
-            for role in roles:
-                names = sorted(u.name for u in role.users if u.active)
-                texts.append(f'{role.name} ({", ".join(names)})'
-                    if names else role.name)
-        return '; '.join(texts)
-
-    def _check_not_validated_yet(self):
-        "Refuse a second validation of this pass by the same person"
-        user = Transaction().user
-        given = self.technical_validations()
-        mine = [v for v in given if v.validator and v.validator.id == user]
-        if mine:
-            raise AlreadyValidatedError(gettext(
-                    'egov_app_request.msg_already_validated',
-                    request=self.rec_name,
-                    time=format_datetime_id(mine[0].validated_at),
-                    pending=self._awaited(
-                        self.pending_validation_roles(given))))
-
-    def _validation_role(self):
-        """The role of step 8 the user validates for. A second press by the
-        same person, or by the holder of a role already validated by
-        another, is refused and changes nothing."""
-        User = Pool().get('res.user')
-        user = Transaction().user
-        self._check_not_validated_yet()
-        given = self.technical_validations()
-        pending = self.pending_validation_roles(given)
-        if not pending:
-            return None
-        if not user:
-            return pending[0]
-        groups = set(User.get_groups())
-        roles = [g for g in pending if g.id in groups]
-        if roles:
-            return roles[0]
-        held = {g.id for g in self.responsible_groups() if g.id in groups}
-        by = [v for v in given if v.role and v.role.id in held]
-        raise AlreadyValidatedError(gettext(
-                'egov_app_request.msg_role_validated',
-                request=self.rec_name,
-                roles=', '.join(sorted({v.role.name for v in by})),
-                names=', '.join(v.validator.name for v in by if v.validator),
-                pending=self._awaited(pending)))
-
-    def validation_pending_message(self):
-        """What the users of step 8 are told while a validation is awaited:
-        the user's own validation recorded and when, or who has validated,
-        and whose validation is awaited. None when no validation of the
-        pass is pending (none given yet, or the request moved on)."""
-        ModelAccess = Pool().get('ir.model.access')
-        if self.state != 'technical_validation':
-            return None
-        # The validations stay inside Diskominfo.
-        if not ModelAccess.check(
-                'egov.request.validation', 'read', raise_exception=False):
-            return None
-        given = self.technical_validations()
-        pending = self.pending_validation_roles(given)
-        if not given or not pending:
-            return None
-        user = Transaction().user
-        mine = [v for v in given if v.validator and v.validator.id == user]
-        if mine:
-            return gettext('egov_app_request.msg_validation_recorded',
-                request=self.rec_name,
-                time=format_datetime_id(mine[0].validated_at),
-                pending=self._awaited(pending))
-        return gettext('egov_app_request.msg_validation_awaited',
-            request=self.rec_name,
-            given=', '.join(
-                f'{v.validator.name} ({format_datetime_id(v.validated_at)})'
-                for v in given if v.validator),
-            pending=self._awaited(pending))
-
-    @classmethod
-    @from_state('technical_validation')
-    @ModelView.button
-    @step_move('technical', outcome='revision')
-    def revise_technical(cls, requests):
-        "Step 8: back to step 7 for revision, with the reason"
-        cls._require_reason(requests)
-        cls._record_validation(requests, 'technical', 'revision')
-
-    @classmethod
-    @from_state('technical_validation')
-    @ModelView.button
-    @step_move('signing', outcome='rejection')
-    def reject_technical(cls, requests):
-        "Step 8: the request is to be rejected; step 9 signs the rejection"
-        cls._conclude_rejection(requests)
-        cls._record_validation(requests, 'technical', 'rejection')
-
-    # --- Step 9 ----------------------------------------------------------
-
-    @classmethod
-    @from_state('signing')
-    @ModelView.button
-    @step_move('done', outcome=lambda r: r.decision)
-    def decide(cls, requests):
-        "Step 9: the Kepala Dinas signs the reply letter"
-        pool = Pool()
-        User = pool.get('res.user')
-        for request in requests:
-            request._require('decision', 'decision_text')
-            if request.rejection_concluded and request.decision != 'rejected':
-                raise StepRequirementError(gettext(
-                        'egov_app_request.msg_rejection_concluded',
-                        request=request.rec_name))
-            request.decided_by = User(Transaction().user)
-            request.decided_at = clock.now()
-        cls.save(requests)
 
 
 class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
@@ -1667,7 +1045,8 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
     type = fields.Many2One(
         'egov.document.type', "Type", required=True, ondelete='RESTRICT',
         states={'readonly': Bool(Eval('locked'))})
-    # Removed from the filestore if the transaction rolls back (issue 11).
+    # Removed from the filestore if the transaction rolls back: a refused
+    # or failed save leaves no orphan file behind.
     file = TransactionalBinary(
         "File", filename='filename', file_id='file_id',
         store_prefix='egov', required=True,
@@ -1868,23 +1247,33 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         return cursor.fetchone()[0] or 0
 
     @classmethod
-    def create(cls, vlist):
-        pool = Pool()
-        Request = pool.get('egov.request')
-        Throttle = pool.get('egov.throttle')
-        transaction = Transaction()
-        vlist = [cls._check_upload(v) for v in vlist]
-        if transaction.user and transaction.check_access:
-            for values in vlist:
-                if values.get('locked'):
+    def check_modification(cls, mode, documents, values=None,
+            external=False):
+        """Users add documents to a request the OPD still holds, never as
+        submitted; nobody deletes a submitted document"""
+        super().check_modification(
+            mode, documents, values=values, external=external)
+        if mode == 'create' and external:
+            for document in documents:
+                if document.locked:
                     raise ProtectedFieldError(gettext(
                             'egov_app_request.msg_protected_field_create',
                             field='locked'))
-                request = Request(values['request'])
-                if request.state not in OPD_STATES:
+                if document.request.state not in OPD_STATES:
                     raise DocumentLockedError(gettext(
                             'egov_app_request.msg_document_request_locked',
-                            request=request.rec_name))
+                            request=document.request.rec_name))
+        elif mode == 'delete':
+            for document in documents:
+                if document.locked:
+                    raise DocumentLockedError(gettext(
+                            'egov_app_request.msg_document_locked',
+                            document=document.rec_name))
+
+    @classmethod
+    def create(cls, vlist):
+        Throttle = Pool().get('egov.throttle')
+        vlist = [cls._check_upload(v) for v in vlist]
         cls._check_quotas([
                 (v['request'], v.get('size') or 0, None, v.get('filename'))
                 for v in vlist if v.get('request')])
@@ -1899,6 +1288,9 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         args = []
         additions = []
         for documents, values in zip(actions, actions):
+            # Checked here, not in check_modification: on the values as
+            # sent, before the upload's check adds its digest and size,
+            # and before a submitted document's new file is inspected.
             if transaction.user and transaction.check_access:
                 if set(values) & {'locked', 'digest', 'size', 'request'}:
                     raise ProtectedFieldError(gettext(
@@ -1919,15 +1311,6 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
             Pool().get('egov.throttle').check('upload',
                 amount=len(additions), record=True, model=cls.__name__)
         super().write(*args)
-
-    @classmethod
-    def delete(cls, documents):
-        for document in documents:
-            if document.locked:
-                raise DocumentLockedError(gettext(
-                        'egov_app_request.msg_document_locked',
-                        document=document.rec_name))
-        super().delete(documents)
 
 
 # Allowed uploads, recognised by their first bytes, not only their name.
@@ -2203,6 +1586,11 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
         if operator in {'!=', 'not in'}:
             domain = ['NOT', domain]
         return domain
+
+    # The audit trail is written by the procedure only, never by a user.
+    # Checked before the platform's access rules (which refuse too) rather
+    # than in check_modification: the user reads why (scenario_request_
+    # refusals, scenario_request_approval).
 
     @classmethod
     def _check_immutable(cls):

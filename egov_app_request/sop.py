@@ -38,23 +38,6 @@ STATES = [
     ('signing', "9. Reply Letter Signing"),
     ('done', "Decided"),
     ]
-# The request buttons that complete each step (request.py). Who may press
-# them is the step's groups (ModelButton below): change the step, the
-# buttons follow.
-STEP_BUTTONS = {
-    'received': ['register'],
-    'completeness': ['mark_complete', 'mark_incomplete'],
-    'disposition': ['forward'],
-    'feasibility': ['submit_feasibility'],
-    'feasibility_validation': [
-        'approve_feasibility', 'revise_feasibility', 'reject_feasibility'],
-    'categorization': ['categorize'],
-    'technical': ['submit_technical'],
-    'technical_validation': [
-        'approve_technical', 'revise_technical', 'reject_technical'],
-    'signing': ['decide'],
-    }
-BUTTON_STEPS = {b: s for s, buttons in STEP_BUTTONS.items() for b in buttons}
 
 
 class Step(ModelSQL, ModelView):
@@ -389,9 +372,11 @@ class ModelButton(metaclass=PoolMeta):
 
     @classmethod
     def get_groups(cls, model, name):
-        "The groups of a step button are the groups of its step"
+        """The groups of a step button are the groups of its step (each
+        step_*.py declares its buttons): change the step, the buttons
+        follow"""
         if model == 'egov.request':
-            state = BUTTON_STEPS.get(name)
+            state = Pool().get(model)._button_steps.get(name)
             if state:
                 key = (model, name)
                 groups = cls._groups_cache.get(key)

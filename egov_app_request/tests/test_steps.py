@@ -1,0 +1,72 @@
+"""The request is extended per SOP step (step_*.py): each step file
+declares everything about its fields, buttons and transitions, so that
+adding a field to a step touches only that step's files."""
+import unittest
+
+from trytond.model import fields
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+from .. import (
+    step_category, step_disposition, step_feasibility, step_receive,
+    step_reply, step_technical)
+from ..sop import STEP_NUMBERS
+
+STEP_MODULES = [
+    step_receive, step_disposition, step_feasibility, step_category,
+    step_technical, step_reply]
+
+
+def own_fields(module):
+    "The stored fields a step file adds to the request"
+    return {name for name, field in vars(module.Request).items()
+        if isinstance(field, fields.Field)
+        and not isinstance(field, fields.Function)}
+
+
+class StepsTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        activate_module('egov_app_request')
+
+    @with_transaction()
+    def test_every_step_has_its_buttons(self):
+        "Each SOP step has buttons, declared by a step file"
+        Request = Pool().get('egov.request')
+        self.assertEqual(
+            set(Request._button_steps.values()), set(STEP_NUMBERS))
+        for button, state in Request._button_steps.items():
+            self.assertIn(button, Request._buttons)
+            self.assertTrue(hasattr(Request, button), button)
+
+    @with_transaction()
+    def test_step_fields_are_declared_by_their_step(self):
+        """The fields a step's role writes and those its history keeps are
+        fields of the request; a copy starts without any step's output"""
+        Request = Pool().get('egov.request')
+        for state, names in Request._step_fields.items():
+            self.assertIn(state, STEP_NUMBERS)
+            self.assertLessEqual(set(names), set(Request._fields), state)
+        for state, names in Request._step_outputs.items():
+            self.assertLessEqual(set(names), set(Request._fields), state)
+        writable = set().union(*Request._step_fields.values())
+        for module in STEP_MODULES:
+            with self.subTest(step=module.__name__):
+                own = own_fields(module)
+                self.assertTrue(own)
+                self.assertLessEqual(own, Request._copy_reset)
+                # Written by the step's role, or by its button.
+                self.assertTrue(own & writable)
+
+    @with_transaction()
+    def test_step_lines(self):
+        "The structured lines of a step are a One2Many of the request"
+        pool = Pool()
+        Request = pool.get('egov.request')
+        self.assertEqual(set(Request._step_lines),
+            {'completeness', 'feasibility'})
+        for state, (field, model, result) in Request._step_lines.items():
+            self.assertEqual(Request._fields[field]._type, 'one2many')
+            self.assertEqual(Request._fields[field].model_name, model)
+            self.assertIn(result, pool.get(model)._fields)
