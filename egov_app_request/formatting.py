@@ -16,7 +16,8 @@ def format_date_id(date):
 
 
 def format_datetime_id(moment):
-    "A stored (UTC) moment in the Dinas's time: Sabtu, 28 November 2026 09.15 WIB"
+    """A stored (UTC) moment in the Dinas's time:
+    Sabtu, 28 November 2026 09.15 WIB"""
     if not moment:
         return ''
     local = to_local(moment)

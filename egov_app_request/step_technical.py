@@ -227,7 +227,8 @@ class Request(metaclass=PoolMeta):
                         names=', '.join(v.validator.name for v in given)))
             lines.extend(f'{v.validator.name}: {v.reason}'
                 for v in given if v.reason)
-            cls._procedure_write([request], {'step_note': '\n'.join(lines) or None})
+            cls._procedure_write(
+                [request], {'step_note': '\n'.join(lines) or None})
 
     @classmethod
     def _lock_rows(cls, requests):
