@@ -23,7 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import vocabulary
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
@@ -339,7 +339,8 @@ class LetterSequence(ModelSQL, ModelView):
             year=date.year)
 
 
-class Letter(RelationRuleMixin, ModelSQL, ModelView):
+class Letter(
+        RelationRuleMixin, CheckModificationFirstMixin, ModelSQL, ModelView):
     "Issued document of a request (one record per version)"
     __name__ = 'egov.request.letter'
     __string__ = "Issued Document"
@@ -402,39 +403,34 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
     # --- Frozen ------------------------------------------------------------
 
     @classmethod
-    def create(cls, vlist):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+    def check_modification(cls, mode, letters, values=None, external=False):
+        super().check_modification(
+            mode, letters, values=values, external=external)
+        if mode == 'create' and external:
+            # Only the issuing code (issue below) creates a document.
             raise LetterFrozenError(gettext(
                     'egov_app_request.msg_letter_create'))
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        transaction = Transaction()
-        actions = iter(args)
-        for letters, values in zip(actions, actions):
+        elif mode == 'write':
             for letter in letters:
                 # Only the issuing code stores the PDF, once.
-                if (transaction.user and transaction.check_access
-                        or letter.digest
+                if (external or letter.digest
                         or set(values) - {
                             'file', 'filename', 'digest', 'size'}):
                     raise LetterFrozenError(gettext(
                             'egov_app_request.msg_letter_frozen',
                             letter=letter.rec_name))
-        super().write(*args)
-
-    @classmethod
-    def delete(cls, letters):
-        for letter in letters:
-            raise LetterFrozenError(gettext(
-                    'egov_app_request.msg_letter_frozen',
-                    letter=letter.rec_name))
-        super().delete(letters)
+        elif mode == 'delete':
+            # Not even the administrator: a correction issues a new
+            # version and the old one stays.
+            for letter in letters:
+                raise LetterFrozenError(gettext(
+                        'egov_app_request.msg_letter_frozen',
+                        letter=letter.rec_name))
 
     @classmethod
     def copy(cls, letters, default=None):
+        # A copy would carry the number and digest of the original: refused
+        # to everyone, the issuing code included (it creates, not copies).
         if letters:
             raise LetterFrozenError(gettext(
                     'egov_app_request.msg_letter_create'))
