@@ -1,5 +1,5 @@
-"""Internal stays internal on every path (issue 11): what Tryton 8.0's own
-checks leave open, closed for the module.
+"""What stays inside Diskominfo stays there on every path: what Tryton
+8.0's own checks leave open, closed for the module.
 
 - `ir.model.field.access` checks the field names a client sends as they
   are: `read(['disposition_to.rec_name'])` or `['x:string']` is not the

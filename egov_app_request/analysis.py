@@ -1,4 +1,4 @@
-"""The structured content of the SOP's analyses (issue 4).
+"""The structured content of the SOP's analyses.
 
 - Step 2: the completeness checklist. Its items are data per kind of
   request (`egov.checklist.item`); each request gets one line per item when

@@ -1,4 +1,4 @@
-"""The SOP's documents (issue 4): the letters and sheets each step issues,
+"""The SOP's documents: the letters and sheets each step issues,
 rendered to PDF by Tryton's report engine (HTML templates, WeasyPrint),
 numbered when they leave the Dinas, stored with their SHA-256 digest and
 frozen.
@@ -376,7 +376,8 @@ class Letter(
         'egov.request.letter', "Corrects", readonly=True,
         ondelete='RESTRICT')
     reason = fields.Text("Reason for the Correction", readonly=True)
-    # Removed from the filestore if the transaction rolls back (issue 11).
+    # Removed from the filestore if the transaction rolls back: no orphan
+    # file of a document that was never issued.
     file = TransactionalBinary(
         "PDF", filename='filename', file_id='file_id',
         store_prefix='egov_letter', readonly=True)

@@ -1,5 +1,5 @@
 """The product's security policy, applied to trytond's configuration when
-the module is imported (issue 11).
+the module is imported.
 
 trytond imports every installed module at ``Pool.start()``, before it
 serves a request: the server (``trytond``, ``trytond.application:app``

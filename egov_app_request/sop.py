@@ -192,7 +192,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     max_upload_size = fields.Integer(
         "Maximum Upload Size (MB)", required=True,
         domain=[('max_upload_size', '>', 0)])
-    # --- Upload quotas and throttling (issue 11; upload_check.py,
+    # --- Upload quotas and throttling (upload_check.py,
     # throttle.py) ---------------------------------------------------------
     max_request_documents = fields.Integer(
         "Maximum Documents per Request", required=True,
@@ -246,7 +246,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="A step is nearly late once this share of its standard is "
         "used.")
 
-    # --- Letters (issue 4; letter.py) ---------------------------------
+    # --- Letters (letter.py) -------------------------------------------
     letterhead_government = fields.Char(
         "Letterhead: Government", required=True,
         help="First line of the letterhead (kop surat).")
