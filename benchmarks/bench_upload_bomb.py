@@ -1,7 +1,8 @@
 """Compression bombs: the server's memory and time on an ODT and a DOCX of
 a few hundred KiB whose one member inflates to 300 MiB (for the ODT, the
-`mimetype` member as in the audit, or content.xml) (issue 11; the
-audit measured +481 MB and 5.4 s for the ODT, and the DOCX was stored).
+`mimetype` member as in the audit, or content.xml) (before the archive
+limits, the security audit measured +481 MB and 5.4 s for the ODT, and the
+DOCX was stored).
 
 A real trytond on a database built like the tests' (tests/dbbuild.py),
 the bombs uploaded through the portal as an OPD user; the server's

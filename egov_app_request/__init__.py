@@ -13,6 +13,6 @@ from trytond.wsgi import app  # noqa: E402
 
 security_policy.refuse_large_bodies(app)
 
-# The OPD portal and the managers' board (issue 5): HTTP routes registered
+# The OPD portal and the managers' board: HTTP routes registered
 # on trytond's WSGI application when the module is imported.
 from . import board, errors, portal  # noqa: E402,F401

@@ -1,5 +1,5 @@
-"""Internal stays internal on every path (issue 11): what Tryton 8.0's own
-checks leave open, closed for the module.
+"""What stays inside Diskominfo stays there on every path: what Tryton
+8.0's own checks leave open, closed for the module.
 
 - `ir.model.field.access` checks the field names a client sends as they
   are: `read(['disposition_to.rec_name'])` or `['x:string']` is not the
@@ -102,3 +102,39 @@ class RelationRuleMixin:
             domain = restrict_relations(cls, domain)
         return super().search_domain(
             domain, active_test=active_test, tables=tables)
+
+
+class CheckModificationFirstMixin:
+    """The write rules of a model live in trytond's `check_modification`
+    (create, write, delete; a copy creates). trytond calls it after its own
+    access check: a user without the model's access right would read the
+    generic access error instead of the rule they met ("an issued document
+    is never changed"). So the rules run first as well, with the same
+    `external` flag as trytond's call (a user's call, access checked)."""
+    __slots__ = ()
+
+    @classmethod
+    def _external(cls):
+        transaction = Transaction()
+        return bool(transaction.user and transaction.check_access)
+
+    @classmethod
+    def create(cls, vlist):
+        cls.check_modification('create', [], external=cls._external())
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        external = cls._external()
+        actions = iter(args)
+        for records, values in zip(actions, actions):
+            cls.check_modification(
+                'write', records, values, external=external)
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        if records:
+            cls.check_modification(
+                'delete', records, external=cls._external())
+        super().delete(records)

@@ -1,4 +1,4 @@
-"""The structured content of the SOP's analyses (issue 4).
+"""The structured content of the SOP's analyses.
 
 - Step 2: the completeness checklist. Its items are data per kind of
   request (`egov.checklist.item`); each request gets one line per item when
@@ -21,7 +21,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from . import clock
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
     HistoryImmutableError, ProtectedFieldError, StepRequirementError)
 from .letter import position_of
@@ -66,7 +66,7 @@ class FeasibilityCriterion(
         help="The regulation or policy the criterion comes from.")
 
 
-class StepLineMixin:
+class StepLineMixin(CheckModificationFirstMixin):
     """A line of a step's structured content: created by the workflow when
     the step starts, written by the step's role while it lasts."""
     __slots__ = ()
@@ -82,52 +82,33 @@ class StepLineMixin:
         cls.__access__.add('request')
 
     @classmethod
-    def _checked(cls):
-        transaction = Transaction()
-        return bool(transaction.user and transaction.check_access)
-
-    @classmethod
-    def create(cls, vlist):
-        if cls._checked():
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if not external:
+            return
+        if mode == 'create':
             # Lines come from the data (items, criteria), not from users.
             raise ProtectedFieldError(gettext(
                     'egov_app_request.msg_step_line_create'))
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        if cls._checked():
-            Request = Pool().get('egov.request')
-            actions = iter(args)
-            for lines, values in zip(actions, actions):
-                requests = Request.browse({l.request.id for l in lines})
-                for name in set(values) - cls._writable:
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_step_line_field',
-                            field=cls.fields_get([name]).get(
-                                name, {}).get('string', name)))
-                for request in requests:
-                    if request.state != cls._step_state:
-                        raise ProtectedFieldError(gettext(
-                                'egov_app_request.msg_step_line_state',
-                                request=request.rec_name,
-                                step=request.state_string))
-                Request.check_responsible(requests)
-        super().write(*args)
-
-    @classmethod
-    def delete(cls, lines):
-        if cls._checked() and lines:
+        elif mode == 'delete' and lines:
             raise ProtectedFieldError(gettext(
                     'egov_app_request.msg_step_line_delete'))
-        super().delete(lines)
-
-    @classmethod
-    def copy(cls, lines, default=None):
-        if cls._checked() and lines:
-            raise ProtectedFieldError(gettext(
-                    'egov_app_request.msg_step_line_create'))
-        return super().copy(lines, default=default)
+        elif mode == 'write':
+            Request = Pool().get('egov.request')
+            requests = Request.browse({l.request.id for l in lines})
+            for name in set(values) - cls._writable:
+                raise ProtectedFieldError(gettext(
+                        'egov_app_request.msg_step_line_field',
+                        field=cls.fields_get([name]).get(
+                            name, {}).get('string', name)))
+            for request in requests:
+                if request.state != cls._step_state:
+                    raise ProtectedFieldError(gettext(
+                            'egov_app_request.msg_step_line_state',
+                            request=request.rec_name,
+                            step=request.state_string))
+            Request.check_responsible(requests)
 
 
 class ChecklistLine(
@@ -299,7 +280,7 @@ def require_lines_filled(request):
                 lines=', '.join(empty)))
 
 
-class Validation(ModelSQL, ModelView):
+class Validation(CheckModificationFirstMixin, ModelSQL, ModelView):
     "Validation of an analysis (steps 5 and 8)"
     __name__ = 'egov.request.validation'
     __string__ = "Validation"
@@ -383,22 +364,14 @@ class Validation(ModelSQL, ModelView):
         return validation
 
     @classmethod
-    def create(cls, vlist):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # Recorded by the validate buttons only; never changed nor
+        # removed afterwards, not even by the administrator.
+        if ((mode == 'create' and external)
+                or (mode == 'write')
+                or (mode == 'delete' and records)):
             raise HistoryImmutableError(gettext(
                     'egov_app_request.msg_validation_immutable'))
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        raise HistoryImmutableError(gettext(
-                'egov_app_request.msg_validation_immutable'))
-
-    @classmethod
-    def delete(cls, records):
-        if records:
-            raise HistoryImmutableError(gettext(
-                    'egov_app_request.msg_validation_immutable'))
-        super().delete(records)
 

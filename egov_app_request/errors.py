@@ -1,6 +1,6 @@
 """What the server logs and answers when a call through trytond's WSGI
-application fails (issue 11: Peraturan BSSN 4/2021 Pasal 27 "penanganan
-eror dan pencatatan log"; OWASP ASVS V16).
+application fails (Peraturan BSSN 4/2021 Pasal 27 "penanganan eror dan
+pencatatan log"; OWASP ASVS V16).
 
 An error handler on trytond's application (``app.error_handler``) sees
 every exception of a JSON-RPC call (the web client, integrations). It

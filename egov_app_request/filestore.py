@@ -1,4 +1,5 @@
-"""No orphan files in the filestore (issue 11).
+"""No orphan files in the filestore: a file is stored only with the record
+that refers to it, and removed with it.
 
 The supporting documents (egov.request.document, prefix ``egov``) and the
 issued letters' PDFs (egov.request.letter, prefix ``egov_letter``) are kept

@@ -1,4 +1,4 @@
-"""The SOP's documents (issue 4): the letters and sheets each step issues,
+"""The SOP's documents: the letters and sheets each step issues,
 rendered to PDF by Tryton's report engine (HTML templates, WeasyPrint),
 numbered when they leave the Dinas, stored with their SHA-256 digest and
 frozen.
@@ -13,7 +13,6 @@ frozen.
 - The templates are report actions (`ir.action.report`): an administrator
   replaces one from the web client (Content) without code."""
 import hashlib
-import threading
 from pathlib import Path
 
 from trytond.i18n import gettext
@@ -24,7 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import clock, vocabulary
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
@@ -306,7 +305,8 @@ class LetterSequence(ModelSQL, ModelView):
             year=date.year)
 
 
-class Letter(RelationRuleMixin, ModelSQL, ModelView):
+class Letter(
+        RelationRuleMixin, CheckModificationFirstMixin, ModelSQL, ModelView):
     "Issued document of a request (one record per version)"
     __name__ = 'egov.request.letter'
     __string__ = "Issued Document"
@@ -342,7 +342,8 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
         'egov.request.letter', "Corrects", readonly=True,
         ondelete='RESTRICT')
     reason = fields.Text("Reason for the Correction", readonly=True)
-    # Removed from the filestore if the transaction rolls back (issue 11).
+    # Removed from the filestore if the transaction rolls back: no orphan
+    # file of a document that was never issued.
     file = TransactionalBinary(
         "PDF", filename='filename', file_id='file_id',
         store_prefix='egov_letter', readonly=True)
@@ -369,39 +370,34 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
     # --- Frozen ------------------------------------------------------------
 
     @classmethod
-    def create(cls, vlist):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+    def check_modification(cls, mode, letters, values=None, external=False):
+        super().check_modification(
+            mode, letters, values=values, external=external)
+        if mode == 'create' and external:
+            # Only the issuing code (issue below) creates a document.
             raise LetterFrozenError(gettext(
                     'egov_app_request.msg_letter_create'))
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        transaction = Transaction()
-        actions = iter(args)
-        for letters, values in zip(actions, actions):
+        elif mode == 'write':
             for letter in letters:
                 # Only the issuing code stores the PDF, once.
-                if (transaction.user and transaction.check_access
-                        or letter.digest
+                if (external or letter.digest
                         or set(values) - {
                             'file', 'filename', 'digest', 'size'}):
                     raise LetterFrozenError(gettext(
                             'egov_app_request.msg_letter_frozen',
                             letter=letter.rec_name))
-        super().write(*args)
-
-    @classmethod
-    def delete(cls, letters):
-        for letter in letters:
-            raise LetterFrozenError(gettext(
-                    'egov_app_request.msg_letter_frozen',
-                    letter=letter.rec_name))
-        super().delete(letters)
+        elif mode == 'delete':
+            # Not even the administrator: a correction issues a new
+            # version and the old one stays.
+            for letter in letters:
+                raise LetterFrozenError(gettext(
+                        'egov_app_request.msg_letter_frozen',
+                        letter=letter.rec_name))
 
     @classmethod
     def copy(cls, letters, default=None):
+        # A copy would carry the number and digest of the original: refused
+        # to everyone, the issuing code included (it creates, not copies).
         if letters:
             raise LetterFrozenError(gettext(
                     'egov_app_request.msg_letter_create'))
@@ -477,12 +473,16 @@ class Letter(RelationRuleMixin, ModelSQL, ModelView):
             action, = ActionReport.search(
                 [('report_name', '=', report_name)], limit=1)
             # The documents are Indonesian whatever the language of the
-            # user who issues them (document types, positions…).
-            with transaction.set_context(language='id'):
-                records = Report._get_records(
-                    [letter.id], cls.__name__, {'model': cls.__name__})
-                _, content = Report._execute(
-                    records, {}, {'model': cls.__name__}, action)
+            # user who issues them (document types, positions…). Issuing is
+            # the module's own act, not a print by the user who ended the
+            # step: rendered as the root user, the report's checks (groups of
+            # its action, kinds readable by the user) apply to printing only.
+            with transaction.set_user(0), \
+                    transaction.set_context(language='id'):
+                _, content, _, _ = Report.execute([letter.id], {
+                        'model': cls.__name__,
+                        'action_id': action.id,
+                        })
             content = bytes(content)
             slug_number = (request.number or str(request.id)).replace('/', '-')
             cls.write([letter], {
@@ -689,31 +689,6 @@ class LetterReport(CheckedReport):
             report_context['ngettext'] = translate.ngettext
         return template.generate(**report_context).render(
             'html', doctype='html5', encoding=None)
-
-
-    _fonts = threading.local()
-
-    @classmethod
-    def convert(cls, report, data, timeout=5 * 60, retry=5):
-        """As Report.convert, keeping WeasyPrint's font configuration (per
-        thread) from one document to the next: about 40 % faster."""
-        output = report.extension or report.template_extension
-        if report.template_extension in {'html', 'xhtml'} and output == 'pdf':
-            try:
-                import weasyprint
-                from weasyprint.text.fonts import FontConfiguration
-            except ImportError:
-                pass
-            else:
-                fonts = getattr(cls._fonts, 'config', None)
-                if fonts is None:
-                    fonts = cls._fonts.config = FontConfiguration()
-                return output, weasyprint.HTML(
-                    string=data,
-                    url_fetcher=weasyprint.URLFetcher(
-                        allowed_protocols={'http', 'https'}),
-                    ).write_pdf(font_config=fonts)
-        return super().convert(report, data, timeout=timeout, retry=retry)
 
 
 class ReceiptReport(LetterReport):

@@ -1,5 +1,6 @@
 """Reports on requests, and what every report of the module checks before
-it renders (issue 11: internal stays internal on every path)."""
+it renders: what stays inside Diskominfo is printed by Diskominfo only,
+whatever path the print takes."""
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.report import Report

@@ -15,7 +15,6 @@ required documents are data (sop.py)."""
 import datetime as dt
 import hashlib
 import logging
-import weakref
 import zoneinfo
 from fractions import Fraction
 from functools import wraps
@@ -46,9 +45,11 @@ from .worktime import whole_minutes
 from . import clock, security_log, upload_check
 
 logger = logging.getLogger(__name__)
-# The uploads a transaction has checked already (digest, clean name): the
-# portal checks each file to name what is wrong, then creates it.
-_checked = weakref.WeakKeyDictionary()
+# The key, in the transaction's cache, of the uploads it has checked already
+# (digest, clean name): the portal checks each file to name what is wrong,
+# then creates it. trytond empties the transaction's caches at commit and
+# rollback, so a retried transaction checks again.
+CHECKED_UPLOADS = 'egov_app_request.checked_uploads'
 # The states in which the OPD holds the file and may edit it.
 OPD_STATES = {'draft', 'incomplete'}
 # What the OPD fills in (SOP step 1 inputs).
@@ -1136,7 +1137,7 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
                 filename=filename, log_size=len(data),
                 size=configuration.max_upload_size)
         digest = hashlib.sha256(data).hexdigest()
-        checked = _checked.setdefault(Transaction(), set())
+        checked = Transaction().cache.setdefault(CHECKED_UPLOADS, set())
         if (digest, filename) not in checked:
             try:
                 type_ok = upload_type_ok(filename, data, configuration)

@@ -1,5 +1,5 @@
 """The product's security policy, applied to trytond's configuration when
-the module is imported (issue 11).
+the module is imported.
 
 trytond imports every installed module at ``Pool.start()``, before it
 serves a request: the server (``trytond``, ``trytond.application:app``
@@ -39,6 +39,7 @@ logged at start, in one INFO line of the logger
 
 Also: the development server's ``Server`` header names no version
 (``hide_server_version``); gunicorn's is set by etc/gunicorn.conf.py."""
+import functools
 import logging
 import math
 from collections import Counter
@@ -157,20 +158,19 @@ def effective():
 
 # --- Passwords (used by res.user.validate_password, organization.py) --------
 
-_forbidden_cache = {}
-
-
 def forbidden_passwords():
     "The product's forbidden passwords, lower case"
     stat = FORBIDDEN_PASSWORDS.stat()
-    key = (stat.st_mtime_ns, stat.st_size)
-    if key not in _forbidden_cache:
-        _forbidden_cache.clear()
-        with FORBIDDEN_PASSWORDS.open(encoding='utf-8') as lines:
-            _forbidden_cache[key] = frozenset(
-                line.strip().lower() for line in lines
-                if line.strip() and not line.startswith('#'))
-    return _forbidden_cache[key]
+    # Read again only when the file changes on disk.
+    return _read_forbidden(stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_forbidden(mtime_ns, size):
+    with FORBIDDEN_PASSWORDS.open(encoding='utf-8') as lines:
+        return frozenset(
+            line.strip().lower() for line in lines
+            if line.strip() and not line.startswith('#'))
 
 
 def is_forbidden(password):

@@ -3,6 +3,7 @@ step 7, and the supporting document types.
 
 The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
+from trytond.cache import Cache
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
 from trytond.pool import Pool, PoolMeta
@@ -70,6 +71,8 @@ class Step(ModelSQL, ModelView):
     note = fields.Text("Note", translate=True)
     time_standard = fields.Function(
         fields.Char("Time Standard"), 'get_time_standard')
+    # The groups of the buttons of a step, by (model, button name).
+    _button_groups_cache = Cache('egov.step.button_groups', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -90,12 +93,19 @@ class Step(ModelSQL, ModelView):
 
     @classmethod
     def on_modification(cls, mode, steps, field_names=None):
-        pool = Pool()
-        Button = pool.get('ir.model.button')
         super().on_modification(mode, steps, field_names=field_names)
-        # Who may press a step's buttons, and so which buttons a view
-        # shows, follows the step's groups.
-        Button._groups_cache.clear()
+        # Who may press a step's buttons follows the step's groups
+        # (ModelButton.get_groups below), in every server process: a
+        # trytond Cache is cleared for all of them at commit.
+        cls._button_groups_cache.clear()
+        # ...and so does which buttons a form shows active: the cached form
+        # marks a button readonly for the groups that may not press it.
+        # Why private: trytond has no public call to invalidate its views;
+        # its own ir.ui.view, ir.model.access and ir.model.field.access
+        # clear this cache the same way when they change. (trytond 8.0.12
+        # does not cache the request's form, whose sub-views it cannot
+        # copy, but caches every form and list without them.) Without it,
+        # test_platform.py test_step_groups_refresh_the_form fails.
         ModelView._fields_view_get_cache.clear()
 
     @classmethod
@@ -167,7 +177,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     max_upload_size = fields.Integer(
         "Maximum Upload Size (MB)", required=True,
         domain=[('max_upload_size', '>', 0)])
-    # --- Upload quotas and throttling (issue 11; upload_check.py,
+    # --- Upload quotas and throttling (upload_check.py,
     # throttle.py) ---------------------------------------------------------
     max_request_documents = fields.Integer(
         "Maximum Documents per Request", required=True,
@@ -221,7 +231,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="A step is nearly late once this share of its standard is "
         "used.")
 
-    # --- Letters (issue 4; letter.py) ---------------------------------
+    # --- Letters (letter.py) -------------------------------------------
     letterhead_government = fields.Char(
         "Letterhead: Government", required=True,
         help="First line of the letterhead (kop surat).")
@@ -378,12 +388,12 @@ class ModelButton(metaclass=PoolMeta):
         if model == 'egov.request':
             state = Pool().get(model)._button_steps.get(name)
             if state:
+                Step = Pool().get('egov.step')
                 key = (model, name)
-                groups = cls._groups_cache.get(key)
+                groups = Step._button_groups_cache.get(key)
                 if groups is None:
-                    Step = Pool().get('egov.step')
                     steps = Step.search([('state', '=', state)])
-                    groups = cls._groups_cache.set(
+                    groups = Step._button_groups_cache.set(
                         key, {g.id for s in steps for g in s.groups})
                 return groups
         return super().get_groups(model, name)

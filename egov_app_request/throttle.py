@@ -1,4 +1,4 @@
-"""Throttling of request creation and uploads (issue 11; OWASP ASVS V2.4
+"""Throttling of request creation and uploads (OWASP ASVS V2.4
 anti-automation): per account and per IP network, over a sliding minute.
 
 The counters are rows of a table, like trytond's res.user.login.attempt, so

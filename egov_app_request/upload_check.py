@@ -1,4 +1,4 @@
-"""What an uploaded file must pass before it is stored (issue 11, files):
+"""What an uploaded file must pass before it is stored:
 a clean name, archives (ODT/ODS/DOCX/XLSX are ZIP files) inspected by
 streaming within limits, and the malware scanner.
 

@@ -41,12 +41,13 @@ DECREE_KINDS = [
     ('amendment', "Amendment"),
     ]
 
-_calendar_cache = Cache('egov.work_calendar', context=False)
-
-
 class _CalendarData:
     "Every change of the calendar recomputes the deadlines of open steps"
     __slots__ = ()
+    # The WorkCalendar built from the hours, periods and holidays: a trytond
+    # Cache, so that a change in one server process (or worker) empties it
+    # in all of them at commit.
+    _calendar_cache = Cache('egov.work_calendar', context=False)
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
@@ -62,7 +63,7 @@ class _CalendarData:
 
 
 def _calendar_changed():
-    _calendar_cache.clear()
+    _CalendarData._calendar_cache.clear()
     Pool().get('egov.request.history').recompute_open_deadlines()
 
 
@@ -236,7 +237,7 @@ def to_utc(moment):
 
 def work_calendar():
     "The WorkCalendar of the data, built once until the data changes"
-    calendar = _calendar_cache.get('calendar')
+    calendar = _CalendarData._calendar_cache.get('calendar')
     if calendar is not None:
         return calendar
     pool = Pool()
@@ -258,7 +259,7 @@ def work_calendar():
         [h.date for h in Holiday.search([])])
     if not any(calendar.weekly.values()):
         raise CalendarError(gettext('egov_app_request.msg_calendar_empty'))
-    _calendar_cache.set('calendar', calendar)
+    _CalendarData._calendar_cache.set('calendar', calendar)
     return calendar
 
 

@@ -1,4 +1,4 @@
-"""Acceptance in the real client (issue 10): one new request goes from the
+"""Acceptance in the real client: one new request goes from the
 OPD portal through the nine SOP steps in the web client (sao) and ends in
 the decision the OPD reads, and the reply letter it downloads, in the
 portal.
@@ -645,7 +645,7 @@ def _check_record(story):
     actors = [(h['state'], h['outcome'], (h['actor.'] or {}).get('login'))
         for h in history]
     expected_actors = [
-        # The OPD's submit is recorded too (issue 11).
+        # The OPD's submit is recorded too: the audit trail names every actor.
         ('draft', 'submitted', 'kadis.dinkes'),
         ('received', 'done', 'tatakelola'),
         ('completeness', 'incomplete', 'tatakelola'),

@@ -62,9 +62,8 @@ SIDEWAYS = """(pane, lists) => [pane, ...pane.querySelectorAll('*')]
         && e.scrollWidth > e.clientWidth
         && (lists || !e.closest('.form-one2many')))
     .map(e => `${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)"""
-# The list of the issued documents (letter_list.xml, the documents' work,
-# issue 4) is 1 px wider than its page: its own test below says so until
-# its columns get widths.
+# The list of the issued documents (letter_list.xml) is 1 px wider than its
+# page: its own test below says so until its columns get widths.
 LETTERS_PAGE = re.compile(r'^\s*(Issued Documents|Dokumen Terbit)\s*$')
 
 # Where an element is, and how wide its text is against its width.

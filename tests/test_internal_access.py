@@ -1,5 +1,5 @@
 """Over real HTTP (JSON-RPC, as the web client speaks), what stays inside
-Diskominfo stays there on every path an OPD user can take (issue 11):
+Diskominfo stays there on every path an OPD user can take:
 the reports of the internal sheets, the related models (validations,
 feasibility assessments), a protected field read through its relation
 (`disposition_to.rec_name`), the clicks and the log of who pressed which
@@ -143,7 +143,7 @@ def test_a_report_renders_only_its_own_action(site):
 
 @pytest.mark.parametrize('kind', INTERNAL_KINDS + OPD_KINDS)
 def test_staff_still_print_every_sheet(site, kind):
-    "(A guard: it passes on the code before issue 11 too.)"
+    "(A guard: it passes without the checks of internal sheets too.)"
     for login in ['kabid.egov', 'tatakelola']:
         pdf(site.as_(login).call(
                 f'report.egov.request.letter.{kind}.execute',

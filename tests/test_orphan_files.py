@@ -1,5 +1,5 @@
-"""No orphan file when a database connection is killed during `decide`
-(issue 11), on PostgreSQL.
+"""No orphan file when a database connection is killed during `decide`,
+on PostgreSQL.
 
 `decide` (step 9) issues the reply letter: its PDF is written to the
 filestore ([database] path, prefix egov_letter) inside the transaction. A

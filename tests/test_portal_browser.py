@@ -1,4 +1,4 @@
-"""The OPD portal and the managers' board in a real browser (issue 5).
+"""The OPD portal and the managers' board in a real browser.
 
 The demo database (scripts/demo_data.py) of tests/conftest.py, served by
 trytond on a free port; Debian's Chromium driven by Playwright. What a click changed is checked
@@ -168,7 +168,7 @@ def test_incomplete_request_is_completed_and_resubmitted(
             'section.card-box').first.inner_text()
         visit.shot('01_incomplete')
         letters = page.locator('a[href*="/letter/"]')
-        if letters.count():  # the letter model (issue 4) is installed
+        if letters.count():  # the request has issued documents
             with page.expect_download() as download:
                 letters.first.click()
             assert download.value.suggested_filename.endswith('.pdf')
@@ -239,7 +239,7 @@ def test_phone_list(browser, portal_server):
         visit.close()
 
 
-# --- Issue 10: an OPD user's walk, on a phone and on a desktop ---------------
+# --- An OPD user's walk, on a phone and on a desktop -------------------------
 
 VIEWPORTS = pytest.mark.parametrize('mobile', [False, True],
     ids=['desktop', 'phone'])

@@ -1,4 +1,4 @@
-"""The OPD portal and the managers' board over real HTTP (issue 5).
+"""The OPD portal and the managers' board over real HTTP.
 
 A real trytond on a database of its own (tests/dbbuild.py: the users of the
 SOP roles, six submitted requests and a draft of Dinas Kesehatan), spoken
@@ -478,7 +478,7 @@ def test_letters_for_the_opd_only(site):
         assert not response.body.startswith(b'%PDF')
 
 
-# --- Issue 10: what each user is offered, corrections, resubmission ----------
+# --- What each user is offered, corrections, resubmission --------------------
 
 def test_refused_units_and_positions_are_not_offered_what_they_cannot_do(
         site):

@@ -1,4 +1,4 @@
-"""Over real HTTP (issue 11): refusals are in the security log, a wrong id
+"""Over real HTTP: refusals are in the security log, a wrong id
 answers 404, and an unexpected failure tells the client nothing of the
 server's internals.
 

@@ -1,4 +1,4 @@
-"""The security settings of a server started the production way (issue 11).
+"""The security settings of a server started the production way.
 
 The server is started as the README's Production section says: gunicorn
 with the product's configuration (etc/gunicorn.conf.py), ONE site file in

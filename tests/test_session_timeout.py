@@ -1,5 +1,4 @@
-"""Sessions of a running server end as the security policy says
-(issues 10, 11).
+"""Sessions of a running server end as the security policy says.
 
 An OPD user was logged out of the portal after about 7 idle minutes: the
 servers were started with `-c etc/security.conf -c site.conf`, and a second

@@ -1,4 +1,4 @@
-"""Uploads and throttling against a real trytond (issue 11, files): file
+"""Uploads and throttling against a real trytond: file
 names, quotas, compression bombs, the malware scanner and the throttle of
 request creation and uploads, each found by the audit.
 

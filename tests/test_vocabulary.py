@@ -1,4 +1,4 @@
-"""One vocabulary (issue 10): the words for a request's state, decision and
+"""One vocabulary: the words for a request's state, decision and
 timing are the translated selection strings of egov.request, wherever they
 are shown.
 

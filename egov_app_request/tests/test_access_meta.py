@@ -1,4 +1,4 @@
-"""Meta-test of access (issue 11): a model, report or wizard added to the
+"""Meta-test of access: a model, report or wizard added to the
 module without its access records, its groups or its OPD rule fails here.
 
 What it checks, on the activated module:
