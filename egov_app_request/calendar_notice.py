@@ -14,7 +14,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .provisional import _today, unconfirmed_years
+from . import provisional
+from .provisional import unconfirmed_years
 
 NOTICE_FROM = (10, 1)  # 1 October
 NOTICE_EVERY = dt.timedelta(days=7)
@@ -23,7 +24,7 @@ NOTICE_EVERY = dt.timedelta(days=7)
 def unconfirmed_next_year(today=None):
     """Next year, when `today` (by default the server's date) is on or after
     1 October and next year's calendar is not confirmed; otherwise None"""
-    today = today or _today()
+    today = today or provisional._today()
     if (today.month, today.day) < NOTICE_FROM:
         return None
     year = today.year + 1
@@ -88,7 +89,7 @@ class Holiday(_Warning, metaclass=PoolMeta):
         restart does not send again). Returns the users told."""
         pool = Pool()
         Configuration = pool.get('egov.configuration')
-        today = _today()
+        today = provisional._today()
         year = unconfirmed_next_year(today)
         if year is None:
             return []
