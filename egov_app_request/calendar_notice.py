@@ -4,7 +4,8 @@ provisional days or none: provisional.unconfirmed_years), the calendar
 administrators (group_egov_admin, who manage egov.holiday) are told once a
 week in the web client and by e-mail, and a warning shows on the calendar
 forms and on the managers' board. It stops once the SKB of next year is
-entered or imported."""
+entered or imported. A year that starts without a confirmed calendar keeps
+the warning and the notice until its SKB is entered."""
 import datetime as dt
 import json
 
@@ -21,10 +22,14 @@ NOTICE_FROM = (10, 1)  # 1 October
 NOTICE_EVERY = dt.timedelta(days=7)
 
 
-def unconfirmed_next_year(today=None):
-    """Next year, when `today` (by default the server's date) is on or after
-    1 October and next year's calendar is not confirmed; otherwise None"""
+def year_to_warn(today=None):
+    """The year to warn about, or None: this year while its calendar is not
+    confirmed (the SKB came too late: still told, every week); from
+    1 October, next year while its calendar is not confirmed. `today` is by
+    default the server's date."""
     today = today or provisional._today()
+    if unconfirmed_years([today.year]):
+        return today.year
     if (today.month, today.day) < NOTICE_FROM:
         return None
     year = today.year + 1
@@ -33,7 +38,7 @@ def unconfirmed_next_year(today=None):
 
 def warning_text(language=None):
     "The warning of the calendar forms and the board, or None"
-    year = unconfirmed_next_year()
+    year = year_to_warn()
     if year is None:
         return None
     context = {'language': language} if language else {}
@@ -90,7 +95,7 @@ class Holiday(_Warning, metaclass=PoolMeta):
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         today = provisional._today()
-        year = unconfirmed_next_year(today)
+        year = year_to_warn(today)
         if year is None:
             return []
         with without_check_access():
