@@ -221,6 +221,26 @@ class Holiday(metaclass=PoolMeta):
         return super().create(vlist)
 
     @classmethod
+    def write(cls, *args):
+        """A confirmed day moved by hand onto a provisional day's date takes
+        its place too (instead of the one-day-one-entry error)"""
+        actions = iter(args)
+        dates, written = set(), set()
+        for records, values in zip(actions, actions):
+            written.update(r.id for r in records)
+            if values.get('date') and not values.get('provisional') and any(
+                    not r.provisional for r in records):
+                dates.add(values['date'])
+        if dates:
+            replaced = [h for h in cls.search([
+                        ('date', 'in', list(dates)),
+                        ('provisional', '=', True),
+                        ]) if h.id not in written]
+            if replaced:
+                cls.delete(replaced)
+        super().write(*args)
+
+    @classmethod
     def fill_provisional(cls, years=None):
         """Scheduled job (daily): the provisional national holidays and
         Ramadan period of each of `years` (by default this year and the
