@@ -188,6 +188,13 @@ def board(request, pool, user):
         category=_select('kategori', "Kategori", categories,
             category_id or ''),
         period=_select('periode', "Periode pengajuan", PERIODS, period))
+    # Next year's calendar not confirmed (calendar_notice.py): Indonesian,
+    # like the rest of the board.
+    from .calendar_notice import warning_text
+    warning = warning_text(language='id')
+    summary = (Markup('<div class="msg warn" role="status" '
+            'data-calendar-warning="1">{}</div>').format(warning)
+        + summary) if warning else summary
     body = Markup(
         '<h1>Papan Pemantauan Permohonan</h1>{summary}{form}'
         '<p class="hint">Warna kartu: hijau {on_time}, oranye {nearly}, '

@@ -19,4 +19,7 @@ class Cron(metaclass=PoolMeta):
             # provisional.py
             ('egov.holiday|fill_provisional',
                 "Fill the Provisional Calendar"),
+            # calendar_notice.py
+            ('egov.holiday|notify_next_year',
+                "Tell the Administrators about Next Year's Calendar"),
             ])

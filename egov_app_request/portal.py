@@ -222,6 +222,19 @@ def format_minutes(minutes):
     return sign + ' '.join(parts)
 
 
+def format_deadline(record):
+    """The deadline of a step (a request's open step or a pass of the
+    history), "(perkiraan)" beside it when it is counted on the provisional
+    calendar of a year whose SKB is not yet entered (provisional.py)"""
+    text = format_date(record.deadline)
+    if record.deadline and record.deadline_provisional:
+        return Markup('{} <span class="estimate" title="{}">(perkiraan)'
+            '</span>').format(text,
+            "Dihitung dengan kalender sementara: kalender hari libur "
+            "(SKB) tahun itu belum ditetapkan; batas waktu dapat berubah.")
+    return text
+
+
 def timing_badge(timing):
     if not timing:
         return Markup('<span class="badge t-none">-</span>')
@@ -769,7 +782,7 @@ def portal_requests(request, pool, user):
                 id=record.id, title=record.title,
                 step=vocabulary.state(record.state),
                 status=status_words(record),
-                deadline=format_date(record.deadline),
+                deadline=format_deadline(record),
                 timing=kept_badge(record)))
     options = Markup('').join(
         Markup('<option value="{}"{}>{}</option>').format(
@@ -1272,7 +1285,7 @@ def _timeline(pool, record):
                 finished=(Markup(' · selesai {}').format(
                         format_date(last.finished)) if last.finished
                     else Markup(' · batas waktu {}').format(
-                        format_date(last.deadline))))
+                        format_deadline(last))))
         else:
             meta = Markup('<div class="step-meta">Standar waktu {}</div>'
                 ).format(f"{step.duration} hari kerja"
@@ -1502,7 +1515,7 @@ def request_page(pool, request, user, record, errors=(), status=200):
         step=vocabulary.state(record.state),
         status=status_words(record),
         submitted=format_date(record.submitted_at),
-        deadline=(format_date(record.deadline) if record.state != 'incomplete'
+        deadline=(format_deadline(record) if record.state != 'incomplete'
             else "Jam standar berhenti sampai diajukan ulang"),
         timing=timing_badge(record.timing) if record.timing else '',
         total_used=format_minutes(record.total_used),

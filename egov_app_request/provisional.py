@@ -40,6 +40,8 @@ from lunardate import LunarDate
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import without_check_access
 
 from .workcalendar import parse_holidays
 
@@ -157,6 +159,44 @@ def _today():
     return Pool().get('ir.date').today()
 
 
+def unconfirmed_years(years):
+    """The years among `years` whose calendar is not confirmed: no
+    confirmed (non-provisional) non-working day is entered for them, so
+    their days are provisional or missing. The same rule as the daily job's
+    (a year with a confirmed day loses its provisional days)."""
+    Holiday = Pool().get('egov.holiday')
+    years = sorted(set(years))
+    if not years:
+        return []
+    with without_check_access():
+        confirmed = Holiday.search([
+                ('provisional', '=', False),
+                ('date', '>=', dt.date(years[0], 1, 1)),
+                ('date', '<=', dt.date(years[-1], 12, 31)),
+                ])
+    have = {h.date.year for h in confirmed}
+    return [y for y in years if y not in have]
+
+
+def deadlines_provisional(records):
+    """{history id: bool}: the deadline of each open pass is an estimate
+    ("perkiraan") when the span from its start (or resumption) to its
+    deadline touches a year whose calendar is not confirmed: the SKB of
+    that year, once entered, may move it (its cuti bersama are not
+    computed, its Islamic days may shift by a day)."""
+    from .workcalendar import to_local
+    spans = {}
+    for record in records:
+        if record.finished or record.deadline is None or not record.started:
+            continue
+        spans[record.id] = range(to_local(record.started).year,
+            to_local(record.deadline).year + 1)
+    unconfirmed = set(unconfirmed_years(
+            y for span in spans.values() for y in span))
+    return {r.id: bool(unconfirmed.intersection(spans.get(r.id, ())))
+        for r in records}
+
+
 class Holiday(metaclass=PoolMeta):
     __name__ = 'egov.holiday'
     provisional = fields.Boolean(
@@ -181,6 +221,26 @@ class Holiday(metaclass=PoolMeta):
             if replaced:
                 cls.delete(replaced)
         return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        """A confirmed day moved by hand onto a provisional day's date takes
+        its place too (instead of the one-day-one-entry error)"""
+        actions = iter(args)
+        dates, written = set(), set()
+        for records, values in zip(actions, actions):
+            written.update(r.id for r in records)
+            if values.get('date') and not values.get('provisional') and any(
+                    not r.provisional for r in records):
+                dates.add(values['date'])
+        if dates:
+            replaced = [h for h in cls.search([
+                        ('date', 'in', list(dates)),
+                        ('provisional', '=', True),
+                        ]) if h.id not in written]
+            if replaced:
+                cls.delete(replaced)
+        super().write(*args)
 
     @classmethod
     def fill_provisional(cls, years=None):
@@ -300,3 +360,51 @@ class HolidayImport(metaclass=PoolMeta):
         if provisional:
             Holiday.delete(provisional)
         return super().transition_import_()
+
+
+class RequestHistory(metaclass=PoolMeta):
+    __name__ = 'egov.request.history'
+    deadline_provisional = fields.Function(
+        fields.Boolean(
+            "Estimate",
+            help="The deadline counts days of a year whose calendar (SKB) "
+            "is not yet entered: it may move when it is."),
+        'get_deadline_provisional')
+
+    @classmethod
+    def get_deadline_provisional(cls, records, name):
+        return deadlines_provisional(records)
+
+
+class Request(metaclass=PoolMeta):
+    __name__ = 'egov.request'
+    deadline_provisional = fields.Function(
+        fields.Boolean(
+            "Estimate",
+            help="The deadline of the step is an estimate (perkiraan): it "
+            "counts days of a year whose calendar (the SKB of national "
+            "holidays and cuti bersama) is not yet entered, on the "
+            "provisional calendar. It may move when the SKB is entered."),
+        'get_deadline_provisional')
+
+    @classmethod
+    def get_deadline_provisional(cls, requests, name):
+        History = Pool().get('egov.request.history')
+        with without_check_access():
+            records = History.search([
+                    ('request', 'in', [r.id for r in requests]),
+                    ('finished', '=', None),
+                    ])
+            flags = deadlines_provisional(records)
+            result = {r.id: False for r in requests}
+            for record in records:
+                result[record.request.id] = flags[record.id]
+        return result
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//label[@name="deadline_provisional"]', 'states', {
+                    'invisible': ~Eval('deadline_provisional'),
+                    }),
+            ]

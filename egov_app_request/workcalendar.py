@@ -16,6 +16,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import CalendarError, HolidayDecreeError, HolidayImportError
@@ -155,6 +156,39 @@ class HolidayDecree(ModelSQL, ModelView):
     @classmethod
     def default_kind(cls):
         return 'original'
+
+    @classmethod
+    def create(cls, vlist):
+        decrees = super().create(vlist)
+        if Transaction().context.get('module') == 'egov_app_request':
+            cls._link_shipped_days(decrees)
+        return decrees
+
+    @classmethod
+    def _link_shipped_days(cls, decrees):
+        """The module's data creates an original decree: the days the module
+        shipped for its year without a decree take it. On a new database
+        there are none yet; on the update of a database made before decrees
+        existed, the shipped days are data that an update does not rewrite
+        (noupdate), so they would stay without the decree that set them."""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Holiday = pool.get('egov.holiday')
+        shipped = [d.db_id for d in ModelData.search([
+                    ('module', '=', 'egov_app_request'),
+                    ('model', '=', 'egov.holiday'),
+                    ]) if d.db_id]
+        for decree in decrees:
+            if decree.kind != 'original' or not shipped:
+                continue
+            days = Holiday.search([
+                    ('id', 'in', shipped),
+                    ('decree', '=', None),
+                    ('date', '>=', dt.date(decree.year, 1, 1)),
+                    ('date', '<=', dt.date(decree.year, 12, 31)),
+                    ])
+            if days:
+                Holiday.write(days, {'decree': decree.id})
 
     @classmethod
     def validate_fields(cls, decrees, field_names):

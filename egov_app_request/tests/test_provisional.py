@@ -275,3 +275,31 @@ class ProvisionalStorageTestCase(unittest.TestCase):
         Holiday.fill_provisional([2028])
         self.assertEqual(
             Holiday.search_count([('provisional', '=', True)]), 0)
+
+    @with_transaction()
+    def test_confirmed_day_moved_onto_provisional_day(self):
+        """A confirmed day whose date is corrected by hand onto a provisional
+        day's date takes its place, before the next filling"""
+        pool = Pool()
+        Holiday = pool.get('egov.holiday')
+        Holiday.fill_provisional([2028])
+        (imlek, name), = [(d, n) for d, n in national_holidays(2028)
+            if n.startswith('Tahun Baru Imlek')]
+        typo, = Holiday.create([{'date': imlek + dt.timedelta(days=1),
+                    'name': "Tahun Baru Imlek (SKB)",
+                    'kind': 'national', 'legal_basis': "SKB 2028 (contoh)"}])
+        self.assertEqual(
+            len(Holiday.search([('date', '=', imlek)])), 1)
+        Holiday.write([typo], {'date': imlek})
+        day, = Holiday.search([('date', '=', imlek)])
+        self.assertEqual(
+            (day.id, day.provisional, day.name),
+            (typo.id, False, "Tahun Baru Imlek (SKB)"))
+        # The other provisional days stay until the next filling.
+        self.assertEqual(
+            Holiday.search_count([('provisional', '=', True)]),
+            len(national_holidays(2028)) - 1)
+        # A provisional day's own edit (e.g. its name) keeps it.
+        other = Holiday.search([('provisional', '=', True)], limit=1)
+        Holiday.write(other, {'name': "Diubah"})
+        self.assertEqual(Holiday.search_count([('name', '=', "Diubah")]), 1)
