@@ -43,7 +43,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
 
-from .workcalendar import parse_holidays
+from .workcalendar import parse_holidays, to_local
 
 __all__ = ['national_holidays', 'ramadan_periods']
 
@@ -184,7 +184,6 @@ def deadlines_provisional(records):
     deadline touches a year whose calendar is not confirmed: the SKB of
     that year, once entered, may move it (its cuti bersama are not
     computed, its Islamic days may shift by a day)."""
-    from .workcalendar import to_local
     spans = {}
     for record in records:
         if record.finished or record.deadline is None or not record.started:

@@ -304,7 +304,7 @@ REQUESTS = [
         outputs="Status tindak lanjut, dasbor waktu penyelesaian per "
         "kelurahan.",
         path=['register']),
-    # At the end of the year (issue 12): registered on Thursday 31 December
+    # At the end of the year: registered on Thursday 31 December
     # 2026 at 15:30, its step 2 (60 working minutes) is due on the first
     # working moment of 2027 after 30 minutes of it: Monday 4 January
     # 08:00, Friday 1 January being a provisional holiday of 2027 (its SKB

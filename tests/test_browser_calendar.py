@@ -1,4 +1,4 @@
-"""The calendar of a year not yet confirmed, in the web client (issue 12):
+"""The calendar of a year not yet confirmed, in the web client:
 the warning on the calendar forms and "Perkiraan" beside a deadline counted
 on the provisional calendar.
 

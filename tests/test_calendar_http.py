@@ -1,4 +1,4 @@
-"""A year without a confirmed calendar, over real HTTP (issue 12): the OPD's
+"""A year without a confirmed calendar, over real HTTP: the OPD's
 portal pages say "(perkiraan)" beside a deadline counted on it, and the
 managers' board warns about it.
 

@@ -1,4 +1,4 @@
-"""A database made before the decrees on non-working days (issue 12),
+"""A database made before the decrees on non-working days,
 updated with `trytond-admin -u egov_app_request`: it receives the 18 August
 2025 amendment shipped in data/calendar_data.xml, and the days the module
 shipped before take the decree that set them.
