@@ -245,6 +245,11 @@ class Browser:
         return self
 
 
+def unique_pdf():
+    "A small PDF of its own (a comment line): one file per document"
+    return PDF.replace(b'%%EOF', f'% {uuid.uuid4()}\n%%EOF'.encode())
+
+
 def request_values(title):
     "A complete request, as an OPD fills the form"
     return {'title': title, 'kind': 'new',
@@ -364,7 +369,7 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
             def create_submit():
                 values = request_values(f'Aplikasi Beban {login} {n}')
                 values['documents'] = [('create', [
-                    {'type': t, 'filename': f'dok{t}.pdf', 'file': PDF}
+                    {'type': t, 'filename': f'dok{t}.pdf', 'file': unique_pdf()}
                     for t in document_types])]
                 ids = rpc.call('model.egov.request.create', [values])
                 rpc.call('model.egov.request.submit', ids)
@@ -393,7 +398,7 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
                 response = visitor.post('/portal/new', dict(values,
                         csrf_token=visitor.token('/portal/new'),
                         action='submit'), files={
-                        f'doc_{t}': (f'dok{t}.pdf', PDF)
+                        f'doc_{t}': (f'dok{t}.pdf', unique_pdf())
                         for t in document_types})
                 assert response.status == 303, (
                     response.status, response.text[:300])
