@@ -307,13 +307,66 @@ def smoke(base, database, opd, staff):
     count = rpc.call('model.egov.request.search_count', [])
     ok(f'JSON-RPC as {opd[0]}: login, {count} request(s) visible')
     anonymous_rpc = RPC(base, database)
-    anonymous_rpc.url = base
+    anonymous_rpc.url = base + 'rpc/'
     try:
         anonymous_rpc.post('common.db.list', [])
         raise AssertionError('the database list is published')
     except (RPCError, urllib.error.HTTPError) as error:
-        ok(f'database list refused ([database] list = False): {error}')
+        ok(f'database list refused ([database] list = False): '
+            f'{str(error)[:60]}')
     return lines
+
+
+def proxy_checks(proxy, database, opd, staff, security_log):
+    """The smoke test through nginx, and what the proxy adds: HSTS, no
+    version, an upload above 25 MiB refused before trytond, the client's
+    address from the proxy (not from a header the client sends)"""
+    import ssl
+    context = ssl._create_unverified_context()  # the check's own certificate
+    default = ssl._create_default_https_context
+    ssl._create_default_https_context = lambda: context
+    try:
+        lines = smoke(proxy, database, opd, staff)
+        with urllib.request.urlopen(proxy, timeout=60) as response:
+            headers = response.headers
+        assert 'max-age=' in headers.get('Strict-Transport-Security', ''), (
+            dict(headers))
+        assert headers.get('Server') == 'nginx', headers.get('Server')
+        lines.append('  ok  HSTS "%s", Server: %s' % (
+                headers['Strict-Transport-Security'], headers['Server']))
+        request = urllib.request.Request(f'{proxy}{database}/rpc/',
+            data=b'x' * (26 * 1024 * 1024),
+            headers={'Content-Type': 'application/json'})
+        try:
+            urllib.request.urlopen(request, timeout=60)
+            raise AssertionError('a 26 MiB body went through')
+        except urllib.error.HTTPError as error:
+            assert error.code == 413, error.code
+            body = error.read().decode(errors='replace')
+            assert not re.search(r'nginx/\d', body), body
+        except (ConnectionError, urllib.error.URLError):
+            pass  # nginx may close the connection while the body is sent
+        lines.append('  ok  26 MiB body refused by nginx (413), no version '
+            'in the error page')
+        forged = urllib.request.Request(f'{proxy}{database}/rpc/',
+            data=json.dumps({'id': 1, 'method': 'common.db.login',
+                    'params': ['proxy.forged', {'password': 'Salah-Tebak-01'},
+                        'id']}).encode(),
+            headers={'Content-Type': 'application/json',
+                'X-Forwarded-For': '203.0.113.9'})
+        try:
+            urllib.request.urlopen(forged, timeout=60).read()
+        except urllib.error.HTTPError as error:
+            assert error.code in {401, 403}, error.code
+        entries = [line for line in Path(security_log).read_text()
+            .splitlines() if 'proxy.forged' in line]
+        assert entries and all('ip=127.0.0.1' in e for e in entries), entries
+        lines.append('  ok  a forged X-Forwarded-For is replaced by nginx: '
+            'the security log has ' + entries[-1].split(' time=')[0]
+            + ' ... ip=127.0.0.1')
+        return lines
+    finally:
+        ssl._create_default_https_context = default
 
 
 # --- Mixed load ------------------------------------------------------------------
@@ -594,6 +647,45 @@ class Stack:
         self.app_servers.append(base)
         return base, process
 
+    def start_proxy(self, app_bases):
+        """nginx with deploy/nginx/egov.conf in front of `app_bases` (this
+        machine's ports and a self-signed certificate instead of 80/443 and
+        the Pemkot's); its HTTPS base URL, or None without nginx"""
+        nginx = shutil.which('nginx') or (
+            '/usr/sbin/nginx' if Path('/usr/sbin/nginx').exists() else None)
+        if not nginx:
+            return None
+        directory = self.workdir / 'nginx'
+        directory.mkdir(parents=True, exist_ok=True)
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+                '-nodes', '-days', '1', '-subj', '/CN=localhost',
+                '-keyout', str(directory / 'privkey.pem'),
+                '-out', str(directory / 'fullchain.pem')], check=True,
+            capture_output=True)
+        http_port, https_port = free_port(), free_port()
+        site = (ROOT / 'deploy' / 'nginx' / 'egov.conf').read_text()
+        servers = ''.join(f'    server {b.split("//")[1].rstrip("/")};\n'
+            for b in app_bases)
+        site = re.sub(r'    server 127\.0\.0\.1:8000[^\n]*\n', servers, site)
+        site = re.sub(r'\n    listen \[::\][^\n]*', '', site)
+        site = site.replace('listen 80;', f'listen 127.0.0.1:{http_port};')
+        site = site.replace('listen 443 ssl', f'listen 127.0.0.1:{https_port} ssl')
+        site = site.replace('/etc/ssl/egov', str(directory))
+        (directory / 'egov.conf').write_text(site)
+        (directory / 'nginx.conf').write_text(
+            f'pid {directory}/nginx.pid;\n'
+            f'error_log {directory}/error.log;\n'
+            'daemon off;\nworker_processes 1;\nevents {}\n'
+            'http {\n'
+            f'  access_log {directory}/access.log;\n'
+            f'  client_body_temp_path {directory}/body;\n'
+            f'  proxy_temp_path {directory}/proxy;\n'
+            f'  include {directory}/egov.conf;\n}}\n')
+        process = self.spawn('nginx', [nginx, '-p', str(directory), '-c',
+                str(directory / 'nginx.conf')])
+        _wait_port(https_port, 20, process)
+        return f'https://127.0.0.1:{https_port}/'
+
     def trytond(self, command, *args, name=None):
         return self.spawn(name or command, [str(VENV_BIN / command),
                 '-c', str(self.site), '--logconf', str(self.logging_conf),
@@ -738,6 +830,7 @@ def check(seconds=30, clients=4, workers=3, keep=False,
         stack.trytond('trytond-worker', '-n', '1')
         log(f'gunicorn ({workers} workers) on {base}, one trytond-cron, '
             f'one trytond-worker: up in {time.monotonic() - clock:.0f} s')
+        proxy = stack.start_proxy([base])
         policy = stack.policy_line()
         assert policy and all(p in policy for p in POLICY), policy
         log('security policy in effect (server log): '
@@ -748,6 +841,13 @@ def check(seconds=30, clients=4, workers=3, keep=False,
         log('smoke test')
         for line in smoke(base, database, opd, staff):
             print(line, flush=True)
+        if proxy:
+            log(f'through nginx (deploy/nginx/egov.conf) on {proxy}')
+            for line in proxy_checks(proxy, database, opd, staff,
+                    stack.workdir / 'security.log'):
+                print(line, flush=True)
+        else:
+            log('nginx is not installed: the proxy example is not checked')
 
         log(f'mixed load: {clients} clients for {seconds} s')
         lines, errors, created, _ = mixed_load(base, database,
