@@ -805,9 +805,9 @@ def _users_child(site, database):
 # --- make prod-check ------------------------------------------------------------
 
 def check(seconds=30, clients=4, workers=3, keep=False,
-        database='egov_prodcheck'):
+        database='egov_prodcheck', workdir=WORKDIR):
     started = time.monotonic()
-    stack = Stack(database, workers=workers)
+    stack = Stack(database, workdir, workers=workers)
     ok = False
 
     def interrupted(signum, frame):
@@ -899,6 +899,7 @@ def main(argv=None):
     check_parser.add_argument('--clients', type=int, default=4)
     check_parser.add_argument('--workers', type=int, default=3)
     check_parser.add_argument('--database', default='egov_prodcheck')
+    check_parser.add_argument('--workdir', type=Path, default=WORKDIR)
     check_parser.add_argument('--keep', action='store_true',
         help="keep the database and .prod/ (logs) afterwards")
     smoke_parser = commands.add_parser('smoke',
@@ -910,7 +911,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == 'check':
         return 0 if check(args.seconds, args.clients, args.workers,
-            args.keep, args.database) else 1
+            args.keep, args.database, args.workdir) else 1
     opd = os.environ['EGOV_SMOKE_OPD'].split(':', 1)
     staff = os.environ['EGOV_SMOKE_STAFF'].split(':', 1)
     for line in smoke(args.url, args.database, opd, staff):
