@@ -401,12 +401,14 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
     in the portal (list, save a draft), and one Diskominfo user over
     JSON-RPC (the queue, its counts, `register` of received requests:
     issues the receipt PDF). Returns (report lines, errors, created ids)."""
+    bases = [base] if isinstance(base, str) else list(base)
     recorder = Recorder()
     stop = time.monotonic() + seconds
     created = []
     lock = threading.Lock()
 
     def opd_rpc(index):
+        base = bases[index % len(bases)]
         login = OPD_LOGINS[index % len(OPD_LOGINS)]
         rpc = recorder.time('rpc login', RPC(base, database).login,
             login, passwords[login])
@@ -431,6 +433,7 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
             recorder.time('rpc create+submit', create_submit)
 
     def opd_portal(index):
+        base = bases[index % len(bases)]
         login = OPD_LOGINS[(index + 1) % len(OPD_LOGINS)]
         visitor = recorder.time('portal login', Browser(base, database)
             .login, login, passwords[login])
@@ -458,6 +461,7 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
             recorder.time('portal create+submit', draft)
 
     def staff_rpc(index):
+        base = bases[index % len(bases)]
         rpc = recorder.time('rpc login', RPC(base, database).login,
             STAFF_LOGIN, passwords[STAFF_LOGIN])
         if rpc is None:
@@ -590,7 +594,8 @@ class Stack:
                 os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + 20
+        # gunicorn lets a busy worker finish for 30 s (graceful_timeout)
+        deadline = time.monotonic() + 35
         for process in self.processes:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
@@ -887,6 +892,129 @@ def check(seconds=30, clients=4, workers=3, keep=False,
     return ok and not left
 
 
+def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
+    """Beyond one machine, on this one: the mixed load against one app
+    server, then against two (each `workers` workers, different ports) that
+    share one PostgreSQL database and one filestore directory; the
+    throughput of two against one. One trytond-cron for both."""
+    stack = Stack(database, WORKDIR / 'scale', workers=workers)
+    try:
+        log(f'scale: database {database}, one filestore '
+            f'{stack.filestore}, one trytond-cron')
+        first = stack.start()
+        second, _ = stack.start_app_server()
+        types = stack.document_types()
+        # Warm both (each worker loads the pool on its first call).
+        mixed_load([first, second], database, stack.passwords, 5, 4, types)
+        results = {}
+        for label, bases in [('one app server', [first]),
+                ('two app servers', [first, second]),
+                ('one app server (again)', [first])]:
+            log(f'{label}: {clients} clients, {seconds} s')
+            lines, errors, _, rate = mixed_load(bases, database,
+                stack.passwords, seconds, clients, types)
+            for line in lines[:1] + lines[2:]:
+                print(line, flush=True)
+            assert not errors, errors[:3]
+            results[label] = rate
+        one = (results['one app server']
+            + results['one app server (again)']) / 2
+        log(f'THROUGHPUT two / one app server: '
+            f'{results["two app servers"] / one:.2f}x '
+            f'({results["two app servers"]:.1f} vs {one:.1f} calls/s, '
+            f'{os.cpu_count()} cores for everything)')
+        return True
+    finally:
+        left = stack.stop()
+        drop_database(database)
+        log('stopped: ' + ('no process left' if not left
+                else f'LEFT RUNNING: {left}'))
+
+
+def upgrade(requests=10000, database='egov_upgrade'):
+    """The upgrade drill: a database holding `requests` requests (a few
+    made through the stack, then copied in SQL with their history and
+    documents), `trytond-admin -u egov_app_request` timed, then the smoke
+    test on it."""
+    stack = Stack(database, WORKDIR / 'upgrade', workers=2)
+    try:
+        base = stack.start()
+        mixed_load(base, database, stack.passwords, 10, 3,
+            stack.document_types())
+        stack.stop()
+        clock = time.monotonic()
+        with pg_connect(database) as connection:
+            seed(connection, requests)
+        log(f'seeded to {stack.sql("SELECT count(*) FROM egov_request")[0][0]}'
+            f' requests ({stack.sql("SELECT count(*) FROM egov_request_history")[0][0]}'
+            f' history rows) in {time.monotonic() - clock:.0f} s')
+        clock = time.monotonic()
+        stack.admin('-u', 'egov_app_request', '-l', 'id')
+        log(f'UPGRADE trytond-admin -u egov_app_request -l id: '
+            f'{time.monotonic() - clock:.0f} s')
+        port = stack.start_sink()
+        stack.write_site_config(port)
+        base, _ = stack.start_app_server()
+        opd = (OPD_LOGINS[0], stack.passwords[OPD_LOGINS[0]])
+        staff = (STAFF_LOGIN, stack.passwords[STAFF_LOGIN])
+        own = stack.sql('SELECT count(*) FROM egov_request r JOIN res_user u '
+            'ON u.egov_opd = r.opd WHERE u.login = %s', opd[0])[0][0]
+        log(f'smoke test on the upgraded database ({opd[0]}\'s OPD holds '
+            f'{own} requests)')
+        clock = time.monotonic()
+        for line in smoke(base, database, opd, staff):
+            print(line, flush=True)
+        log(f'smoke test passed in {time.monotonic() - clock:.0f} s')
+        return True
+    finally:
+        left = stack.stop()
+        drop_database(database)
+        log('stopped: ' + ('no process left' if not left
+                else f'LEFT RUNNING: {left}'))
+
+
+def seed(connection, total):
+    """Copy the existing requests (round robin) until there are `total`,
+    each copy with its history and document rows (same files)"""
+    def columns(table):
+        return [r[0] for r in connection.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name <> 'id' "
+                "ORDER BY ordinal_position", (table,))]
+    have = connection.execute('SELECT count(*) FROM egov_request'
+        ).fetchone()[0]
+    missing = total - have
+    if missing <= 0:
+        return
+    request_columns = columns('egov_request')
+    select = ', '.join(
+        "t.number || '-' || m.new" if c == 'number' else
+        "t.title || ' ' || m.new" if c == 'title' else f't."{c}"'
+        for c in request_columns)
+    connection.execute('CREATE TEMP TABLE seed_map (old integer, new '
+        'integer)')
+    connection.execute(f'''
+        INSERT INTO seed_map
+        SELECT r.id, nextval('egov_request_id_seq')
+        FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                FROM egov_request) r
+            JOIN generate_series(1, %s) g ON (g - 1) %% %s = r.k
+        ORDER BY g''', (missing, have))
+    connection.execute(f'''
+        INSERT INTO egov_request (id, {', '.join(f'"{c}"' for c in
+            request_columns)})
+        SELECT m.new, {select} FROM egov_request t
+            JOIN seed_map m ON t.id = m.old''')
+    for table in ['egov_request_history', 'egov_request_document']:
+        cols = columns(table)
+        connection.execute(f'''
+            INSERT INTO {table} ({', '.join(f'"{c}"' for c in cols)})
+            SELECT {', '.join('m.new' if c == 'request' else f't."{c}"'
+                for c in cols)}
+            FROM {table} t JOIN seed_map m ON t.request = m.old''')
+    connection.commit()
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == '_users':
@@ -902,6 +1030,15 @@ def main(argv=None):
     check_parser.add_argument('--workdir', type=Path, default=WORKDIR)
     check_parser.add_argument('--keep', action='store_true',
         help="keep the database and .prod/ (logs) afterwards")
+    scale_parser = commands.add_parser('scale',
+        help="two app servers against one, sharing PostgreSQL and the "
+        "filestore")
+    scale_parser.add_argument('--seconds', type=int, default=30)
+    scale_parser.add_argument('--clients', type=int, default=6)
+    scale_parser.add_argument('--workers', type=int, default=2)
+    upgrade_parser = commands.add_parser('upgrade',
+        help="trytond-admin -u on a copy holding many requests")
+    upgrade_parser.add_argument('--requests', type=int, default=10000)
     smoke_parser = commands.add_parser('smoke',
         help="smoke test of an installed stack; accounts from the "
         "environment: EGOV_SMOKE_OPD=login:password, "
@@ -912,6 +1049,10 @@ def main(argv=None):
     if args.command == 'check':
         return 0 if check(args.seconds, args.clients, args.workers,
             args.keep, args.database, args.workdir) else 1
+    if args.command == 'scale':
+        return 0 if scale(args.seconds, args.clients, args.workers) else 1
+    if args.command == 'upgrade':
+        return 0 if upgrade(args.requests) else 1
     opd = os.environ['EGOV_SMOKE_OPD'].split(':', 1)
     staff = os.environ['EGOV_SMOKE_STAFF'].split(':', 1)
     for line in smoke(args.url, args.database, opd, staff):

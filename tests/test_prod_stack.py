@@ -107,7 +107,7 @@ def test_systemd_units():
     for command in execs.values():
         assert command.count(' -c ') == 1, command
         if 'gunicorn' not in command:
-            assert '-c /etc/egov/trytond.conf ' in command
+            assert '-c /etc/trytond.conf ' in command
 
 
 @pytest.mark.skipif(
