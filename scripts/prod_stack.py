@@ -264,7 +264,7 @@ def request_values(title):
         'letter_date': dt.date(2026, 11, 2)}
 
 
-# --- Smoke test ----------------------------------------------------------------
+# --- Smoke test --------------------------------------------------------------
 
 def smoke(base, database, opd, staff):
     """The three addresses answer as they should; `opd` and `staff` are
@@ -369,7 +369,7 @@ def proxy_checks(proxy, database, opd, staff, security_log):
         ssl._create_default_https_context = default
 
 
-# --- Mixed load ------------------------------------------------------------------
+# --- Mixed load --------------------------------------------------------------
 
 class Recorder:
     def __init__(self):
@@ -391,7 +391,8 @@ class Recorder:
 
 def _percentile(values, fraction):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
+    index = int(round(fraction * (len(values) - 1)))
+    return values[min(len(values) - 1, index)]
 
 
 def mixed_load(base, database, passwords, seconds=30, clients=4,
@@ -424,7 +425,8 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
             def create_submit():
                 values = request_values(f'Aplikasi Beban {login} {n}')
                 values['documents'] = [('create', [
-                    {'type': t, 'filename': f'dok{t}.pdf', 'file': unique_pdf()}
+                    {'type': t, 'filename': f'dok{t}.pdf',
+                        'file': unique_pdf()}
                     for t in document_types])]
                 ids = rpc.call('model.egov.request.create', [values])
                 rpc.call('model.egov.request.submit', ids)
@@ -519,7 +521,7 @@ def mixed_load(base, database, passwords, seconds=30, clients=4,
     return lines, errors, created, len(samples) / elapsed
 
 
-# --- The stack ---------------------------------------------------------------------
+# --- The stack ---------------------------------------------------------------
 
 class Stack:
     """PostgreSQL database, SMTP sink, gunicorn app servers, one
@@ -551,7 +553,8 @@ class Stack:
         (database server, filestore, web client, mail); no password in it"""
         parser = configparser.ConfigParser(interpolation=None)
         parser.read(SITE_EXAMPLE)
-        parser['database']['uri'] = f'postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/'
+        parser['database']['uri'] = (
+            f'postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/')
         parser['database']['path'] = str(self.filestore)
         parser['web']['root'] = str(SAO_ROOT)
         parser['web']['hostname'] = 'localhost'
@@ -674,7 +677,8 @@ class Stack:
         site = re.sub(r'    server 127\.0\.0\.1:8000[^\n]*\n', servers, site)
         site = re.sub(r'\n    listen \[::\][^\n]*', '', site)
         site = site.replace('listen 80;', f'listen 127.0.0.1:{http_port};')
-        site = site.replace('listen 443 ssl', f'listen 127.0.0.1:{https_port} ssl')
+        site = site.replace('listen 443 ssl',
+            f'listen 127.0.0.1:{https_port} ssl')
         site = site.replace('/etc/ssl/egov', str(directory))
         (directory / 'egov.conf').write_text(site)
         (directory / 'nginx.conf').write_text(
@@ -807,7 +811,7 @@ def _users_child(site, database):
     configuration.save()
 
 
-# --- make prod-check ------------------------------------------------------------
+# --- make prod-check ---------------------------------------------------------
 
 def check(seconds=30, clients=4, workers=3, keep=False,
         database='egov_prodcheck', workdir=WORKDIR):
@@ -945,9 +949,10 @@ def upgrade(requests=10000, database='egov_upgrade'):
         clock = time.monotonic()
         with pg_connect(database) as connection:
             seed(connection, requests)
-        log(f'seeded to {stack.sql("SELECT count(*) FROM egov_request")[0][0]}'
-            f' requests ({stack.sql("SELECT count(*) FROM egov_request_history")[0][0]}'
-            f' history rows) in {time.monotonic() - clock:.0f} s')
+        (count,), = stack.sql('SELECT count(*) FROM egov_request')
+        (history,), = stack.sql('SELECT count(*) FROM egov_request_history')
+        log(f'seeded to {count} requests ({history} history rows) in '
+            f'{time.monotonic() - clock:.0f} s')
         clock = time.monotonic()
         stack.admin('-u', 'egov_app_request', '-l', 'id')
         log(f'UPGRADE trytond-admin -u egov_app_request -l id: '
