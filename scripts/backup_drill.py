@@ -23,7 +23,8 @@
 import argparse
 import datetime as dt
 import hashlib
-import os
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -82,7 +83,12 @@ def check_files(database, filestore):
     return checked, problems
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def drill(seconds=40, clients=4, keep=False):
+    signal.signal(signal.SIGTERM, _interrupted)
     started = time.monotonic()
     source = Stack('egov_drill', ROOT / '.prod' / 'drill')
     restored = Stack('egov_drill_restored',
@@ -106,7 +112,6 @@ def drill(seconds=40, clients=4, keep=False):
 
         # The snapshot pg_dump reads, exported by the drill's transaction,
         # where the rows are counted too.
-        import shutil
         shutil.rmtree(backups, ignore_errors=True)
         with pg_connect(source.database, autocommit=True) as snapshot:
             snapshot.execute('BEGIN ISOLATION LEVEL REPEATABLE READ '

@@ -43,13 +43,11 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -830,7 +828,8 @@ def check(seconds=30, clients=4, workers=3, keep=False,
         start_postgresql()
         smtp_port = stack.start_sink()
         stack.write_site_config(smtp_port)
-        since = dt.datetime.now()
+        # trytond stores UTC, without time zone
+        since = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         stack.build_database()
         log(f'database built in {time.monotonic() - clock:.0f} s')
         clock = time.monotonic()
