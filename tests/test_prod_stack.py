@@ -1,4 +1,4 @@
-"""The production stack (issue 14, README "Production").
+"""The production stack (README "Production").
 
 The shipped files agree with the product's policy (always, in a second):
 the site example carries no security section (the module applies it), the
