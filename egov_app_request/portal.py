@@ -24,7 +24,6 @@ import hmac
 import logging
 import mimetypes
 import secrets
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -34,9 +33,10 @@ from markupsafe import Markup, escape
 from trytond import backend, config, security
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, redirect, set_max_request_size, with_pool)
+    HTTPStatus, Response, redirect, set_max_request_size, with_pool,
+    with_transaction)
 from trytond.transaction import (
-    Transaction, TransactionError, check_access, without_check_access)
+    Transaction, check_access, without_check_access)
 from trytond.wsgi import app
 
 from . import vocabulary
@@ -396,50 +396,32 @@ def _position_refusal(pool):
     return None
 
 
-def run_as_user(request, pool, session, func, readonly=None):
-    """Run func(user_info) in a transaction of the logged-in user, with
-    access checks on, Indonesian messages, retried on a conflict; a
-    Rollback answers its response after undoing everything."""
-    from trytond.worker import run_task
+def run_as_user(request, pool, session, func):
+    """Run func(user_info) in trytond's transaction of a web request
+    (with_transaction: read-only for a GET, retried whole on a conflict,
+    queued tasks run after the commit) as the session's user, with access
+    checks on and Indonesian messages; a Rollback undoes everything and
+    answers its response.
+
+    with_transaction(user='request') would take the user of Tryton's own
+    Authorization header; the portal's session is its cookie
+    (portal_session), so the transaction runs the page as that session's
+    user with Transaction.set_user."""
     user_id, key = session
-    if readonly is None:
-        readonly = request.method not in {'POST', 'PUT', 'DELETE', 'PATCH'}
-    retry = config.getint('database', 'retry')
-    count = 0
-    extras = {}
-    while True:
-        if count:
-            time.sleep(0.02 * count)
-        with Transaction().start(pool.database_name, user_id,
-                readonly=readonly, context=_context(request),
-                **extras) as transaction:
-            try:
-                User = pool.get('res.user')
-                preferences = User.get_preferences(context_only=True)
-                preferences['language'] = 'id'
-                with transaction.set_context(preferences), check_access():
-                    info = _user_info(pool, user_id, key)
-                    response = func(info)
-            except Rollback as rollback:
-                transaction.rollback()
-                return rollback.response
-            except TransactionError as error:
-                # Locks (sequences) are taken by starting again, as
-                # trytond's with_transaction does.
-                transaction.rollback()
-                transaction.tasks.clear()
-                error.fix(extras)
-                continue
-            except backend.DatabaseOperationalError:
-                if count < retry and not readonly:
-                    transaction.rollback()
-                    transaction.tasks.clear()
-                    count += 1
-                    continue
-                raise
-        while transaction.tasks:
-            run_task(pool, transaction.tasks.pop())
-        return response
+
+    @with_transaction()
+    def run(request, pool):
+        transaction = Transaction()
+        with transaction.set_user(user_id):
+            preferences = pool.get('res.user').get_preferences(
+                context_only=True)
+            preferences['language'] = 'id'
+            with transaction.set_context(preferences), check_access():
+                return func(_user_info(pool, user_id, key))
+    try:
+        return run(request, pool)
+    except Rollback as rollback:
+        return rollback.response
 
 
 def portal_route(rule, methods=('GET',), need='opd', max_size=None):
