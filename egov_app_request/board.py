@@ -1,11 +1,12 @@
-"""The managers' board (issue 5): /<database>/board
+"""The managers' board: /<database>/board
 
 A kanban page for the Kepala Dinas, the Kepala Bidang and the team leads
 (group_diskominfo): a column per SOP step in the order of egov.step, a
 card per open request coloured by its timing (request.timing), filters by
 OPD, category and period, counts per column and a summary strip. A card
 opens the request in the web client. Read as the logged-in user with
-access checks on; the session is the portal's (portal.py)."""
+access checks on; the session is the portal's (portal.py). The page is the
+template portal/board.html."""
 import datetime as dt
 
 from trytond.protocols.wrappers import HTTPStatus

@@ -1,4 +1,4 @@
-"""The OPD portal: web pages served by trytond itself (issue 5).
+"""The OPD portal: web pages served by trytond itself.
 
     /<database>/portal/...   the OPD officials' pages (this file)
     /<database>/board        the managers' kanban board (board.py)
@@ -42,6 +42,7 @@ from trytond.wsgi import app
 from . import vocabulary
 from .exceptions import ThrottledError
 from .security_log import log_event
+from .request import ALLOWED_EXTENSIONS
 from .upload_check import display_filename
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,6 @@ LOADER = TemplateLoader([str(HERE)], auto_reload=False)
 MONTHS_ID = [
     'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
     'Agustus', 'September', 'Oktober', 'November', 'Desember']
-# The words of a request's state (step), decision and timing are the
-# translated selection strings (vocabulary.py), as in the web client.
-LETTER_WORDS = {
-    'receipt': "Tanda terima pendaftaran",
-    'checklist': "Daftar periksa kelengkapan",
-    'reply': "Surat jawaban",
-    }
 # The SOP step 1 inputs the OPD fills in: field, label, hint.
 INPUTS = [
     ('business_process_policy', "Kebijakan proses bisnis",
@@ -75,6 +69,12 @@ INPUTS = [
     ('app_outputs', "Keluaran aplikasi",
         "Laporan, dasbor atau layanan yang dihasilkan."),
     ]
+# What the explanation of the Kepala Dinas's decision is called.
+DECISION_HEADINGS = {
+    'approved': "Penjelasan",
+    'approved_conditions': "Ketentuan yang wajib dipenuhi",
+    'rejected': "Alasan",
+    }
 FLASH = {
     'draf': ('ok', "Draf tersimpan. Anda dapat melanjutkannya kapan saja."),
     'diajukan': ('ok', "Permohonan telah diajukan ke Diskominfo "
@@ -305,7 +305,8 @@ def _login_redirect(request, database):
 
 
 def forbidden(database, user, text):
-    # Security log (issue 11): a refusal names the page, never its form.
+    # The security log records each refusal: the page, never what the
+    # form held (it may hold personal data or a password).
     log_event('access_refused', detail=f'portal: {text}'[:200])
     body = render('refused.html', heading="Akses ditolak", text=text)
     return page(database, "Akses ditolak", body, user=user,
@@ -324,7 +325,8 @@ def not_found(database, user, model='egov.request', record_id=None):
 
 def server_error(database, status=HTTPStatus.INTERNAL_SERVER_ERROR):
     """The page of an unexpected failure: generic, in Indonesian; what
-    failed is in the server's log only (issue 11)"""
+    failed (a driver message, SQL) is in the server's log only, never shown
+    to a visitor who could learn the database's structure from it"""
     body = render('error.html', database=database)
     return page(database, "Terjadi kesalahan", body, status=status)
 
@@ -718,27 +720,32 @@ def _parse_date(text):
         return None
 
 
-def _uploads(pool, request, types):
-    """The files of the form, checked by the module (type by content, size,
-    empty) before anything is saved: (documents values, errors)"""
+def _upload_values(pool, file, type_):
+    """The values of one uploaded document of `type_`, checked by the module
+    (type by content, size, empty, name) before anything is saved: raises
+    the module's UserError"""
     Document = pool.get('egov.request.document')
+    # The module cleans the name (upload_check.clean_filename).
+    values = Document._check_upload({
+            'file': _read(file), 'filename': file.filename})
+    values.pop('digest', None)
+    values.pop('size', None)
+    values.update({'type': type_.id, 'description': type_.name})
+    return values
+
+
+def _uploads(pool, request, types):
+    """The files of the form (one field per document type), each checked:
+    (documents values, errors)"""
     documents, errors = [], []
     for type_ in types:
         file = request.files.get(f'doc_{type_.id}')
         if not file or not file.filename:
             continue
-        data = _read(file)
         try:
-            # The module cleans the name (upload_check.clean_filename).
-            values = Document._check_upload({
-                    'file': data, 'filename': file.filename})
+            documents.append(_upload_values(pool, file, type_))
         except UserError as exception:
             errors.append(f"{type_.name}: {exception.message}")
-            continue
-        values.update({'type': type_.id, 'description': type_.name})
-        values.pop('digest', None)
-        values.pop('size', None)
-        documents.append(values)
     return documents, errors
 
 
@@ -756,7 +763,9 @@ def _completeness_errors(pool, user, values, type_ids):
     return []
 
 
-ACCEPT = '.pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg'
+# The file chooser offers the types the module accepts (its check by
+# content is what counts).
+ACCEPT = ','.join(f'.{e}' for e in ALLOWED_EXTENSIONS)
 # The text answers the OPD gives (and may correct while the request is
 # incomplete); documents are added, never replaced.
 TEXT_FIELDS = ['kind', 'title', 'description', 'existing_application',
@@ -968,19 +977,10 @@ def portal_edit(request, pool, user, request_id):
 # --- The request page --------------------------------------------------------
 
 def _letters(pool, record):
-    """The documents issued for the OPD (egov.request.letter with for_opd
-    and a PDF), when the letter model is installed; else None"""
-    try:
-        Letter = pool.get('egov.request.letter')
-    except KeyError:
-        return None
-    if 'for_opd' not in Letter._fields or 'file' not in Letter._fields:
-        return None
-    try:
-        return Letter.search([
-                ('request', '=', record.id), ('for_opd', '=', True)])
-    except UserError:
-        return None
+    "The documents issued for the OPD (egov.request.letter with for_opd)"
+    Letter = pool.get('egov.request.letter')
+    return Letter.search([
+            ('request', '=', record.id), ('for_opd', '=', True)])
 
 
 def _timeline(pool, record):
@@ -1107,7 +1107,7 @@ def _changes(pool, record):
 def _letters_for_opd(letters):
     """The documents for the OPD, by kind then newest first, each with
     whether it is the version that counts"""
-    order = {kind: i for i, kind in enumerate(LETTER_WORDS)}
+    order = {kind: i for i, kind in enumerate(vocabulary.documents())}
     latest = {}
     for letter in letters:
         latest[letter.kind] = max(latest.get(letter.kind, 0), letter.version)
@@ -1127,21 +1127,16 @@ def request_page(pool, request, user, record, errors=(), status=200):
         data['missing_upload'] = _upload(pool, record,
             missing=_missing_types(record))
     if record.state == 'done':
-        data['decision_heading'] = {
-            'approved': "Penjelasan",
-            'approved_conditions': "Ketentuan yang wajib dipenuhi",
-            'rejected': "Alasan",
-            }.get(record.decision, "Penjelasan")
+        data['decision_heading'] = DECISION_HEADINGS.get(
+            record.decision, "Penjelasan")
         data['decision_lines'] = lines(record.decision_text)
-        replies = [l for l in letters or []
-            if l.kind == 'reply' and l.filename]
+        replies = [l for l in letters if l.kind == 'reply' and l.filename]
         data['reply'] = (max(replies, key=lambda l: l.version) if replies
             else None)
     body = render('request.html', database=database, user=user,
         record=record, base=f'/{database}/portal/request/{record.id}',
         errors=list(errors), has_letters=bool(letters),
-        letters=_letters_for_opd(letters or []),
-        letter_word=lambda kind: LETTER_WORDS.get(kind, ''),
+        letters=_letters_for_opd(letters),
         upload=_upload(pool, record), timeline=_timeline(pool, record),
         **data)
     return page(database, record.title, body, user=user, status=status,
@@ -1194,32 +1189,18 @@ def portal_upload(request, pool, user, request_id):
             'upload', model=Document.__name__, record_id=None)
     except ThrottledError as exception:
         refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
-    documents, errors = _uploads_single(pool, file, types[0])
-    if errors:
-        refuse(errors[0])
     try:
-        Document.create([dict(documents, request=record.id)])
+        values = _upload_values(pool, file, types[0])
+    except UserError as exception:
+        refuse(exception.message)
+    try:
+        Document.create([dict(values, request=record.id)])
     except ThrottledError as exception:
         refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
     except (UserError, UserWarning) as exception:
         refuse(exception.message)
     return redirect(f'/{database}/portal/request/{record.id}?pesan=unggah',
         code=HTTPStatus.SEE_OTHER)
-
-
-def _uploads_single(pool, file, type_):
-    Document = pool.get('egov.request.document')
-    data = _read(file)
-    try:
-        # The module cleans the name (upload_check.clean_filename).
-        values = Document._check_upload({
-                'file': data, 'filename': file.filename})
-    except UserError as exception:
-        return None, [exception.message]
-    values.pop('digest', None)
-    values.pop('size', None)
-    values.update({'type': type_.id, 'description': type_.name})
-    return values, []
 
 
 def _confirm_resubmit(pool, user, record):
@@ -1288,9 +1269,9 @@ def portal_document(request, pool, user, request_id, document_id):
     '/letter/<letter_id>')
 def portal_letter(request, pool, user, request_id, letter_id):
     record = _visible_request(pool, request_id)
-    letters = _letters(pool, record) if record is not None else None
-    letters = [l for l in letters or []
-        if l.id == record_id(letter_id) and l.file]
+    letters = ([l for l in _letters(pool, record)
+            if l.id == record_id(letter_id) and l.file]
+        if record is not None else [])
     if not letters:
         return not_found(pool.database_name, user,
             model='egov.request.letter', record_id=letter_id)
