@@ -206,7 +206,7 @@ def test_document_and_request_kinds_are_the_translated_selections(
     seen = set()
     for request in requests:
         page = visitor.get(f"/portal/request/{request['id']}").text
-        shown = re.search(r'<dt>Jenis</dt><dd>([^<]*)</dd>', page)
+        shown = re.search(r'<dt>Jenis</dt>\s*<dd>([^<]*)</dd>', page)
         assert shown and unescape(shown.group(1)) == kinds[request['kind']]
         expected = sorted(documents[l['kind']] for l in letters
             if l['request'] == request['id'])
