@@ -1,4 +1,4 @@
-"""The OPD portal: web pages served by trytond itself (issue 5).
+"""The OPD portal: web pages served by trytond itself.
 
     /<database>/portal/...   the OPD officials' pages (this file)
     /<database>/board        the managers' kanban board (board.py)
@@ -12,32 +12,42 @@ token derived from the session key and compared in constant time. Every
 record is read and written as the logged-in user with access checks on,
 so the record rules keep each OPD to its own requests.
 
-The portal's own texts are Indonesian, in this file; the refusals come
-from the module's messages (message.xml, translated by locale/id.po)."""
+Each page is a Genshi template in portal/ (login.html, list.html,
+form.html, request.html, confirm.html, board.html, ...) around the shared
+portal/layout.html, with what several pages share in portal/parts.html;
+Genshi escapes every value. This file keeps the routes, the sessions and
+access, and the handling of the forms. The pages' own texts are
+Indonesian, in the templates; the refusals come from the module's messages
+(message.xml, translated by locale/id.po)."""
+import functools
 import hashlib
 import hmac
 import logging
 import mimetypes
 import secrets
-import string
-import time
 import urllib.parse
 from pathlib import Path
 
+from genshi.template import TemplateLoader
 from markupsafe import Markup, escape
 
 from trytond import backend, config, security
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, redirect, set_max_request_size, with_pool)
+    HTTPStatus, Response, redirect, set_max_request_size, with_pool,
+    with_transaction)
 from trytond.transaction import (
-    Transaction, TransactionError, check_access, without_check_access)
+    Transaction, check_access, without_check_access)
 from trytond.wsgi import app
 
 from . import vocabulary
 from .exceptions import ThrottledError
 from .security_log import log_event
+from .letter import lines as text_lines
+from .request import ALLOWED_EXTENSIONS, OPD_STATES
+from .sop import STEP_NUMBERS
 from .upload_check import display_filename
+from .workcalendar import to_local
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +55,11 @@ HERE = Path(__file__).resolve().parent / 'portal'
 SITE = "Portal Pengajuan Aplikasi e-Government"
 COOKIE = 'egov_portal'
 PRE_COOKIE = 'egov_portal_pre'
-_LAYOUT = None
-_STATIC = {}
+LOADER = TemplateLoader([str(HERE)], auto_reload=False)
 
 MONTHS_ID = [
     'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
     'Agustus', 'September', 'Oktober', 'November', 'Desember']
-# The words of a request's state (step), decision and timing are the
-# translated selection strings (vocabulary.py), as in the web client.
-LETTER_WORDS = {
-    'receipt': "Tanda terima pendaftaran",
-    'checklist': "Daftar periksa kelengkapan",
-    'reply': "Surat jawaban",
-    }
 # The SOP step 1 inputs the OPD fills in: field, label, hint.
 INPUTS = [
     ('business_process_policy', "Kebijakan proses bisnis",
@@ -70,6 +72,12 @@ INPUTS = [
     ('app_outputs', "Keluaran aplikasi",
         "Laporan, dasbor atau layanan yang dihasilkan."),
     ]
+# What the explanation of the Kepala Dinas's decision is called.
+DECISION_HEADINGS = {
+    'approved': "Penjelasan",
+    'approved_conditions': "Ketentuan yang wajib dipenuhi",
+    'rejected': "Alasan",
+    }
 FLASH = {
     'draf': ('ok', "Draf tersimpan. Anda dapat melanjutkannya kapan saja."),
     'diajukan': ('ok', "Permohonan telah diajukan ke Diskominfo "
@@ -98,60 +106,47 @@ class Rollback(Exception):
 
 # --- Rendering ---------------------------------------------------------------
 
-def _layout():
-    global _LAYOUT
-    if _LAYOUT is None:
-        _LAYOUT = string.Template(
-            (HERE / 'layout.html').read_text(encoding='utf-8'))
-    return _LAYOUT
+def render(name, **data):
+    """The page's template portal/`name` as Markup: Genshi escapes every
+    value that is not Markup itself (a user's text, a module's message)"""
+    context = {
+        'vocabulary': vocabulary,
+        'format_date': format_date,
+        'format_minutes': format_minutes,
+        'format_deadline': format_deadline,
+        'status_words': status_words,
+        'kept_timing': kept_timing,
+        }
+    context.update(data)
+    stream = LOADER.load(name).generate(**context)
+    return Markup(stream.render('html', encoding=None))
 
 
 def page(database, title, body, user=None, status=200, flash=None,
         current=None, body_class='', site=SITE, headers=None):
-    "A whole HTML page around `body` (Markup)"
+    "A whole HTML page (layout.html) around `body` (Markup)"
     base = f'/{database}'
+    nav = []
     if user is not None:
-        items = []
         if user.get('opd_user'):
-            items.append(('requests', f'{base}/portal/requests',
+            nav.append(('requests', f'{base}/portal/requests',
                     "Pengajuan OPD Saya"))
             # Only what the user may do: a unit that goes through its
             # parent OPD is offered no new request; a position that may
             # not submit prepares a draft.
             if user.get('org_may_submit'):
-                items.append(('new', f'{base}/portal/new',
+                nav.append(('new', f'{base}/portal/new',
                         "Ajukan Baru" if user.get('may_submit')
                         else "Siapkan Draf"))
         if user.get('staff'):
-            items.append(('board', f'{base}/board', "Papan Pemantauan"))
-            items.append(('client', f'/#{database}', "Klien Web"))
-        links = Markup('').join(
-            Markup('<li><a href="{}"{}>{}</a></li>').format(
-                href, Markup(' aria-current="page"')
-                if key == current else '', text)
-            for key, href, text in items)
-        nav = Markup(
-            '<nav class="site" aria-label="Menu utama"><ul>{links}'
-            '<li class="who">{name}{opd}</li>'
-            '<li><form method="post" action="{base}/portal/logout">'
-            '<input type="hidden" name="csrf_token" value="{csrf}">'
-            '<button type="submit">Keluar</button></form></li>'
-            '</ul></nav>').format(
-            links=links, name=user['name'],
-            opd=(Markup(' · {}').format(user['opd']) if user.get('opd')
-                else ''),
-            base=base, csrf=user['csrf'])
-    else:
-        nav = Markup('')
-    flash_html = Markup('')
-    if flash:
-        kind, text = flash
-        flash_html = Markup(
-            '<div class="msg {}" role="status">{}</div>').format(kind, text)
-    html = _layout().substitute(
-        title=escape(title), site=escape(site), nav=nav,
-        static=f'{base}/portal/static', version=_static_version(),
-        flash=flash_html, body=body, body_class=escape(body_class))
+            nav.append(('board', f'{base}/board', "Papan Pemantauan"))
+            nav.append(('client', f'/#{database}', "Klien Web"))
+    stream = LOADER.load('layout.html').generate(
+        title=title, site=site, base=base, user=user, nav=nav,
+        current=current, static=f'{base}/portal/static',
+        version=_static_version(), flash=flash, body=body,
+        body_class=body_class)
+    html = stream.render('html', doctype='html5', encoding=None)
     response = Response(html, status=status,
         content_type='text/html; charset=utf-8')
     _secure_headers(response)
@@ -160,15 +155,20 @@ def page(database, title, body, user=None, status=200, flash=None,
     return response
 
 
+@functools.lru_cache(maxsize=None)
 def _static_version():
-    "A digest of portal.css and portal.js: a changed file is fetched anew"
-    version = _STATIC.get('version')
-    if version is None:
-        digest = hashlib.sha256()
-        for name in ['portal.css', 'portal.js']:
-            digest.update((HERE / name).read_bytes())
-        version = _STATIC['version'] = digest.hexdigest()[:12]
-    return version
+    """A digest of portal.css and portal.js: a changed file is fetched anew
+    (the files are the installed package's, read once per process)"""
+    digest = hashlib.sha256()
+    for name in ['portal.css', 'portal.js']:
+        digest.update(_static_file(name))
+    return digest.hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=None)
+def _static_file(name):
+    "portal.css or portal.js, read once per process"
+    return (HERE / name).read_bytes()
 
 
 def _secure_headers(response):
@@ -182,21 +182,8 @@ def _secure_headers(response):
     return response
 
 
-def errors_box(errors):
-    if not errors:
-        return Markup('')
-    if len(errors) == 1:
-        return Markup('<div class="msg error" role="alert">{}</div>').format(
-            errors[0])
-    return Markup(
-        '<div class="msg error" role="alert"><strong>Belum dapat diproses:'
-        '</strong><ul>{}</ul></div>').format(
-        Markup('').join(Markup('<li>{}</li>').format(e) for e in errors))
-
-
 def format_date(moment, with_time=True, seconds=False):
     "A stored (UTC) moment in WIB, in Indonesian"
-    from .workcalendar import to_local
     if not moment:
         return '-'
     local = to_local(moment)
@@ -204,6 +191,19 @@ def format_date(moment, with_time=True, seconds=False):
     if with_time:
         text += f', {local:%H.%M.%S} WIB' if seconds else (
             f', {local:%H.%M} WIB')
+    return text
+
+
+def format_deadline(record):
+    """The deadline of a step (a request's open step or a pass of the
+    history), "(perkiraan)" beside it when it is counted on the provisional
+    calendar of a year whose SKB is not yet entered (provisional.py)"""
+    text = format_date(record.deadline)
+    if record.deadline and record.deadline_provisional:
+        return Markup('{} <span class="estimate" title="{}">(perkiraan)'
+            '</span>').format(text,
+            "Dihitung dengan kalender sementara: kalender hari libur "
+            "(SKB) tahun itu belum ditetapkan; batas waktu dapat berubah.")
     return text
 
 
@@ -222,41 +222,21 @@ def format_minutes(minutes):
     return sign + ' '.join(parts)
 
 
-def format_deadline(record):
-    """The deadline of a step (a request's open step or a pass of the
-    history), "(perkiraan)" beside it when it is counted on the provisional
-    calendar of a year whose SKB is not yet entered (provisional.py)"""
-    text = format_date(record.deadline)
-    if record.deadline and record.deadline_provisional:
-        return Markup('{} <span class="estimate" title="{}">(perkiraan)'
-            '</span>').format(text,
-            "Dihitung dengan kalender sementara: kalender hari libur "
-            "(SKB) tahun itu belum ditetapkan; batas waktu dapat berubah.")
-    return text
-
-
-def timing_badge(timing):
-    if not timing:
-        return Markup('<span class="badge t-none">-</span>')
-    return Markup('<span class="badge t-{}">{}</span>').format(
-        timing, vocabulary.timing(timing))
-
-
-def kept_badge(record):
-    "Whether the SOP standard is kept: the current step, or the whole"
+def kept_timing(record):
+    """Whether the SOP standard is kept: the current step's timing, or the
+    whole process's once done; 'paused' while the OPD completes"""
     if record.timing:
-        return timing_badge(record.timing)
+        return record.timing
     if record.state == 'incomplete':
-        return Markup('<span class="badge t-none">Jam berhenti</span>')
+        return 'paused'
     if record.state == 'done' and record.total_used is not None:
-        return timing_badge('on_time'
+        return ('on_time'
             if record.total_used <= (record.total_standard or 0) else 'late')
-    return timing_badge(None)
+    return None
 
 
 def status_words(request):
     "The state of a request in plain words"
-    from .sop import STEP_NUMBERS
     state = request.state
     word = vocabulary.state(state)
     if state == 'draft':
@@ -345,10 +325,10 @@ def _login_redirect(request, database):
 
 
 def forbidden(database, user, text):
-    # Security log (issue 11): a refusal names the page, never its form.
+    # The security log records each refusal: the page, never what the
+    # form held (it may hold personal data or a password).
     log_event('access_refused', detail=f'portal: {text}'[:200])
-    body = Markup('<h1>Akses ditolak</h1><div class="msg error" '
-        'role="alert">{}</div>').format(text)
+    body = render('refused.html', heading="Akses ditolak", text=text)
     return page(database, "Akses ditolak", body, user=user,
         status=HTTPStatus.FORBIDDEN)
 
@@ -358,21 +338,16 @@ def not_found(database, user, model='egov.request', record_id=None):
     log_event('access_refused', model=model,
         record_id=str(record_id)[:40] if record_id is not None else None,
         detail='portal: not found or not visible')
-    body = Markup('<h1>Tidak ditemukan</h1><p>Permohonan atau dokumen ini '
-        'tidak ada atau bukan milik OPD Anda.</p><p><a href="/{}/portal/'
-        'requests">Kembali ke daftar pengajuan</a></p>').format(database)
+    body = render('not_found.html', database=database)
     return page(database, "Tidak ditemukan", body, user=user,
         status=HTTPStatus.NOT_FOUND)
 
 
 def server_error(database, status=HTTPStatus.INTERNAL_SERVER_ERROR):
     """The page of an unexpected failure: generic, in Indonesian; what
-    failed is in the server's log only (issue 11)"""
-    body = Markup('<h1>Terjadi kesalahan</h1><p>Permintaan Anda tidak dapat '
-        'diproses karena kesalahan pada server. Tidak ada yang diubah. '
-        'Silakan coba lagi beberapa saat lagi; bila berulang, hubungi '
-        'administrator Diskominfo.</p><p><a href="/{}/portal/requests">'
-        'Kembali ke daftar pengajuan</a></p>').format(database)
+    failed (a driver message, SQL) is in the server's log only, never shown
+    to a visitor who could learn the database's structure from it"""
+    body = render('error.html', database=database)
     return page(database, "Terjadi kesalahan", body, status=status)
 
 
@@ -443,50 +418,32 @@ def _position_refusal(pool):
     return None
 
 
-def run_as_user(request, pool, session, func, readonly=None):
-    """Run func(user_info) in a transaction of the logged-in user, with
-    access checks on, Indonesian messages, retried on a conflict; a
-    Rollback answers its response after undoing everything."""
-    from trytond.worker import run_task
+def run_as_user(request, pool, session, func):
+    """Run func(user_info) in trytond's transaction of a web request
+    (with_transaction: read-only for a GET, retried whole on a conflict,
+    queued tasks run after the commit) as the session's user, with access
+    checks on and Indonesian messages; a Rollback undoes everything and
+    answers its response.
+
+    with_transaction(user='request') would take the user of Tryton's own
+    Authorization header; the portal's session is its cookie
+    (portal_session), so the transaction runs the page as that session's
+    user with Transaction.set_user."""
     user_id, key = session
-    if readonly is None:
-        readonly = request.method not in {'POST', 'PUT', 'DELETE', 'PATCH'}
-    retry = config.getint('database', 'retry')
-    count = 0
-    extras = {}
-    while True:
-        if count:
-            time.sleep(0.02 * count)
-        with Transaction().start(pool.database_name, user_id,
-                readonly=readonly, context=_context(request),
-                **extras) as transaction:
-            try:
-                User = pool.get('res.user')
-                preferences = User.get_preferences(context_only=True)
-                preferences['language'] = 'id'
-                with transaction.set_context(preferences), check_access():
-                    info = _user_info(pool, user_id, key)
-                    response = func(info)
-            except Rollback as rollback:
-                transaction.rollback()
-                return rollback.response
-            except TransactionError as error:
-                # Locks (sequences) are taken by starting again, as
-                # trytond's with_transaction does.
-                transaction.rollback()
-                transaction.tasks.clear()
-                error.fix(extras)
-                continue
-            except backend.DatabaseOperationalError:
-                if count < retry and not readonly:
-                    transaction.rollback()
-                    transaction.tasks.clear()
-                    count += 1
-                    continue
-                raise
-        while transaction.tasks:
-            run_task(pool, transaction.tasks.pop())
-        return response
+
+    @with_transaction()
+    def run(request, pool):
+        transaction = Transaction()
+        with transaction.set_user(user_id):
+            preferences = pool.get('res.user').get_preferences(
+                context_only=True)
+            preferences['language'] = 'id'
+            with transaction.set_context(preferences), check_access():
+                return func(_user_info(pool, user_id, key))
+    try:
+        return run(request, pool)
+    except Rollback as rollback:
+        return rollback.response
 
 
 def portal_route(rule, methods=('GET',), need='opd', max_size=None):
@@ -572,10 +529,7 @@ def upload_size():
 def portal_static(request, database_name, name):
     if name not in {'portal.css', 'portal.js'}:
         return _forbidden_plain("Tidak ditemukan.", HTTPStatus.NOT_FOUND)
-    data = _STATIC.get(name)
-    if data is None:
-        data = _STATIC[name] = (HERE / name).read_bytes()
-    response = Response(data, content_type=(
+    response = Response(_static_file(name), content_type=(
             mimetypes.guess_type(name)[0] or 'text/plain')
         + '; charset=utf-8')
     response.headers['Cache-Control'] = 'public, max-age=3600'
@@ -604,23 +558,8 @@ def _login_page(request, database, error=None, status=200, flash=None,
         login=''):
     token = _pre_token(request)
     target = _safe_next(database, request.values.get('next')) or ''
-    body = Markup(
-        '<div class="card-box narrow"><h1>Masuk</h1>'
-        '<p>Gunakan akun yang sama dengan klien web Tryton.</p>{errors}'
-        '<form method="post" action="/{db}/portal/login">'
-        '<input type="hidden" name="csrf_token" value="{token}">'
-        '<input type="hidden" name="next" value="{target}">'
-        '<label for="login">Nama pengguna</label>'
-        '<input type="text" id="login" name="login" value="{login}" '
-        'autocomplete="username" autocapitalize="none" required autofocus>'
-        '<label for="password">Kata sandi</label>'
-        '<input type="password" id="password" name="password" '
-        'autocomplete="current-password" required>'
-        '<div class="actions"><button class="btn" type="submit">Masuk'
-        '</button></div></form>'
-        '<p><a href="/{db}/portal/reset">Lupa kata sandi?</a></p></div>'
-        ).format(errors=errors_box([error] if error else []), db=database,
-        token=token, target=target, login=login)
+    body = render('login.html', database=database, token=token,
+        target=target, login=login, errors=[error] if error else [])
     response = page(database, "Masuk", body, status=status, flash=flash)
     _set_cookie(response, request, database, PRE_COOKIE, token)
     return response
@@ -720,20 +659,8 @@ def portal_reset(request, pool):
             error = "Isi nama pengguna Anda."
             status = HTTPStatus.BAD_REQUEST
     token = _pre_token(request)
-    body = Markup(
-        '<div class="card-box narrow"><h1>Lupa kata sandi</h1>{errors}'
-        '<p>Masukkan nama pengguna Anda. Kata sandi sementara akan dikirim '
-        'ke alamat e-mail akun tersebut.</p>'
-        '<form method="post" action="/{db}/portal/reset">'
-        '<input type="hidden" name="csrf_token" value="{token}">'
-        '<label for="login">Nama pengguna</label>'
-        '<input type="text" id="login" name="login" autocomplete="username"'
-        ' autocapitalize="none" required>'
-        '<div class="actions"><button class="btn" type="submit">Kirim kata '
-        'sandi sementara</button><a class="btn secondary" '
-        'href="/{db}/portal/login">Kembali</a></div></form></div>').format(
-        errors=errors_box([error] if error else []), db=database,
-        token=token)
+    body = render('reset.html', database=database, token=token,
+        errors=[error] if error else [])
     response = page(database, "Lupa kata sandi", body, status=status)
     _set_cookie(response, request, database, PRE_COOKIE, token)
     return response
@@ -767,50 +694,9 @@ def portal_requests(request, pool, user):
     if text:
         domain.append(['OR', ('number', 'ilike', f'%{text}%'),
                 ('title', 'ilike', f'%{text}%')])
-    requests = Request.search(domain)
-    rows = []
-    for record in requests:
-        rows.append(Markup(
-                '<tr><td data-label="Nomor">{number}</td>'
-                '<td data-label="Judul"><a href="/{db}/portal/request/{id}">'
-                '{title}</a></td>'
-                '<td data-label="Langkah saat ini">{step}</td>'
-                '<td data-label="Status">{status}</td>'
-                '<td data-label="Batas waktu langkah">{deadline}</td>'
-                '<td data-label="Standar waktu">{timing}</td></tr>').format(
-                number=record.number or '(belum bernomor)', db=database,
-                id=record.id, title=record.title,
-                step=vocabulary.state(record.state),
-                status=status_words(record),
-                deadline=format_deadline(record),
-                timing=kept_badge(record)))
-    options = Markup('').join(
-        Markup('<option value="{}"{}>{}</option>').format(
-            value, Markup(' selected') if value == state else '', label)
-        for value, label in state_filters())
-    if rows:
-        table = Markup(
-            '<div class="table-wrap"><table class="responsive">'
-            '<caption class="skip">Daftar pengajuan OPD</caption>'
-            '<thead><tr><th scope="col">Nomor</th><th scope="col">Judul</th>'
-            '<th scope="col">Langkah saat ini</th><th scope="col">Status</th>'
-            '<th scope="col">Batas waktu langkah</th>'
-            '<th scope="col">Standar waktu</th></tr></thead>'
-            '<tbody>{}</tbody></table></div>').format(Markup('').join(rows))
-    else:
-        table = Markup('<p class="card-box">Tidak ada pengajuan yang cocok.'
-            '</p>')
-    body = Markup(
-        '<h1>Pengajuan OPD Saya</h1>'
-        '<form class="card-box filters" method="get" role="search" '
-        'action="/{db}/portal/requests">'
-        '<div><label for="status">Status</label>'
-        '<select id="status" name="status">{options}</select></div>'
-        '<div><label for="cari">Cari nomor atau judul</label>'
-        '<input type="search" id="cari" name="cari" value="{text}"></div>'
-        '<div><button class="btn" type="submit">Tampilkan</button></div>'
-        '</form>{how}{table}').format(db=database, options=options,
-        text=text, how=_how_to_submit(database, user), table=table)
+    body = render('list.html', database=database, user=user,
+        requests=Request.search(domain), filters=state_filters(),
+        state=state, text=text)
     return page(database, "Pengajuan OPD Saya", body, user=user,
         current='requests',
         flash=FLASH.get(request.args.get('pesan', '')))
@@ -825,25 +711,6 @@ def _eligibility_errors(pool, user, submitting):
     if submitting and user['position_refusal']:
         return [user['position_refusal']]
     return []
-
-
-def _how_to_submit(database, user):
-    """What the user may do about a new request: a button, or why not and
-    how to submit instead (through the parent OPD, or an official)"""
-    if not user['org_may_submit']:
-        return Markup(
-            '<div class="msg info" role="note" id="cara-mengajukan">'
-            '<strong>Pengajuan tidak dilakukan dari akun ini.</strong> {}'
-            '</div>').format(user['org_refusal'])
-    if not user['may_submit']:
-        return Markup(
-            '<div class="msg info" role="note" id="cara-mengajukan">'
-            'Anda dapat menyiapkan draf; pejabat yang berwenang di OPD Anda '
-            'yang menekan Ajukan. {}</div><p><a class="btn" '
-            'href="/{}/portal/new">Siapkan draf permohonan</a></p>').format(
-            user['position_refusal'], database)
-    return Markup('<p><a class="btn" href="/{}/portal/new">Ajukan '
-        'permohonan baru</a></p>').format(database)
 
 
 def _form_values(request):
@@ -870,27 +737,32 @@ def _parse_date(text):
         return None
 
 
-def _uploads(pool, request, types):
-    """The files of the form, checked by the module (type by content, size,
-    empty) before anything is saved: (documents values, errors)"""
+def _upload_values(pool, file, type_):
+    """The values of one uploaded document of `type_`, checked by the module
+    (type by content, size, empty, name) before anything is saved: raises
+    the module's UserError"""
     Document = pool.get('egov.request.document')
+    # The module cleans the name (upload_check.clean_filename).
+    values = Document._check_upload({
+            'file': _read(file), 'filename': file.filename})
+    values.pop('digest', None)
+    values.pop('size', None)
+    values.update({'type': type_.id, 'description': type_.name})
+    return values
+
+
+def _uploads(pool, request, types):
+    """The files of the form (one field per document type), each checked:
+    (documents values, errors)"""
     documents, errors = [], []
     for type_ in types:
         file = request.files.get(f'doc_{type_.id}')
         if not file or not file.filename:
             continue
-        data = _read(file)
         try:
-            # The module cleans the name (upload_check.clean_filename).
-            values = Document._check_upload({
-                    'file': data, 'filename': file.filename})
+            documents.append(_upload_values(pool, file, type_))
         except UserError as exception:
             errors.append(f"{type_.name}: {exception.message}")
-            continue
-        values.update({'type': type_.id, 'description': type_.name})
-        values.pop('digest', None)
-        values.pop('size', None)
-        documents.append(values)
     return documents, errors
 
 
@@ -908,7 +780,9 @@ def _completeness_errors(pool, user, values, type_ids):
     return []
 
 
-ACCEPT = '.pdf,.odt,.docx,.ods,.xlsx,.png,.jpg,.jpeg'
+# The file chooser offers the types the module accepts (its check by
+# content is what counts).
+ACCEPT = ','.join(f'.{e}' for e in ALLOWED_EXTENSIONS)
 # The text answers the OPD gives (and may correct while the request is
 # incomplete); documents are added, never replaced.
 TEXT_FIELDS = ['kind', 'title', 'description', 'existing_application',
@@ -944,54 +818,22 @@ def _request_form(pool, database, user, action, values, errors, record=None,
     if record is not None:
         for document in record.documents:
             existing.setdefault(document.type.id, []).append(document)
-    kinds = Markup('').join(
-        Markup('<label class="choice"><input type="radio" name="kind" '
-            'value="{}"{}> {}</label>').format(
-            value, Markup(' checked') if value == kind else '', label)
-        for value, label in vocabulary.selection(
-            'egov.request', 'kind').items())
-    inputs = Markup('').join(
-        Markup('<label for="{name}">{label} <span class="req-mark">(wajib '
-            'untuk diajukan)</span><span class="hint" id="{name}-hint">{hint}'
-            '</span></label><textarea id="{name}" name="{name}" '
-            'aria-describedby="{name}-hint" rows="3" data-required-submit '
-            'data-label="{label}">{value}</textarea>'
-            ).format(name=name, label=label, hint=hint,
-            value=values.get(name, ''))
-        for name, label, hint in INPUTS)
     docs = []
     for type_ in types:
-        required_new = '1' if type_.required_new else '0'
-        required_dev = '1' if type_.required_development else '0'
-        required = {
-            'new': type_.required_new,
-            'development': type_.required_development}.get(kind)
         needs = []
         if type_.required_new:
             needs.append("pembangunan")
         if type_.required_development:
             needs.append("pengembangan")
-        need_text = ("Wajib untuk " + " dan ".join(needs) if needs
-            else "Tidak wajib")
-        have = existing.get(type_.id, [])
-        have_html = Markup('')
-        if have:
-            have_html = Markup('<span class="hint">Sudah diunggah: {}{}. '
-                'Memilih berkas baru menambah dokumen.</span>').format(
-                ', '.join(d.filename for d in have),
-                " (terkunci, tetap tersimpan)" if any(
-                    d.locked for d in have) else '')
-        docs.append(Markup(
-                '<div data-required-new="{rn}" data-required-development='
-                '"{rd}"><label for="doc_{id}">{name} <span class="req-mark">'
-                '{mark}</span><span class="hint" id="doc_{id}-hint">{need}.'
-                '</span>{have}</label><input type="file" id="doc_{id}" '
-                'name="doc_{id}" aria-describedby="doc_{id}-hint" '
-                'data-label="{name}" data-have="{has}" accept="{accept}">'
-                '</div>').format(rn=required_new, rd=required_dev,
-                id=type_.id, name=type_.name, mark='(wajib)' if required
-                else '(tidak wajib)', need=need_text, have=have_html,
-                has='1' if have else '0', accept=ACCEPT))
+        docs.append({
+                'type': type_,
+                'required': {
+                    'new': type_.required_new,
+                    'development': type_.required_development}.get(kind),
+                'need': ("Wajib untuk " + " dan ".join(needs) if needs
+                    else "Tidak wajib"),
+                'have': existing.get(type_.id, []),
+                })
     limit = pool.get('egov.configuration')(1).max_upload_size
     if record is None:
         heading = "Permohonan baru"
@@ -999,77 +841,12 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         heading = f"Perbaiki isian: {record.title}"
     else:
         heading = f"Lanjutkan draf: {record.title}"
-    notes = []
-    if mode == 'incomplete':
-        notes.append(Markup(
-                '<div class="msg info" role="note">Permohonan ini '
-                'dikembalikan untuk dilengkapi. Perbaiki isian yang perlu '
-                'lalu simpan; dokumen yang sudah diajukan tetap tersimpan apa '
-                'adanya (tidak diganti) dan berkas baru menjadi dokumen '
-                'tambahan. Setelah itu tekan <strong>Ajukan ulang</strong> '
-                'pada <a href="/{}/portal/request/{}">halaman permohonan</a>.'
-                '</div>').format(database, record.id))
-    elif not user['may_submit']:
-        notes.append(Markup(
-                '<div class="msg info" role="note">Anda dapat menyimpan draf; '
-                'pengajuan dilakukan oleh pejabat yang berwenang. {}</div>'
-                ).format(user['position_refusal'] or ''))
-    buttons = Markup(
-        '<button class="btn secondary" type="submit" name="action" '
-        'value="draft">{}</button>').format(
-        "Simpan perubahan" if mode == 'incomplete' else "Simpan draf")
-    if may_submit:
-        buttons += Markup('<button class="btn" type="submit" name="action" '
-            'value="submit">Ajukan</button>')
-    body = Markup(
-        '<h1>{heading}</h1>{notes}'
-        '<form method="post" action="{action}" enctype="multipart/form-data"'
-        ' data-request-form data-checked-form data-max-bytes="{max_bytes}" '
-        'data-limit-mb="{limit}" novalidate>'
-        '<div data-errors>{errors}</div>'
-        '<input type="hidden" name="csrf_token" value="{csrf}">'
-        '<fieldset><legend>Jenis permohonan</legend>{kinds}</fieldset>'
-        '<fieldset><legend>Aplikasi</legend>'
-        '<label for="title">Judul aplikasi <span class="req-mark">(wajib)'
-        '</span></label><input type="text" id="title" name="title" '
-        'value="{title}" maxlength="200" required data-label="Judul '
-        'aplikasi">'
-        '<label for="description">Uraian singkat<span class="hint" '
-        'id="description-hint">Masalah yang ingin diselesaikan dan manfaat '
-        'aplikasi.</span></label><textarea id="description" '
-        'name="description" aria-describedby="description-hint" rows="3">'
-        '{description}</textarea>'
-        '<div data-existing><label for="existing_application">Aplikasi yang '
-        'dikembangkan<span class="hint" id="existing-hint">Isi bila jenis '
-        'permohonan adalah pengembangan.</span></label><input type="text" '
-        'id="existing_application" name="existing_application" '
-        'aria-describedby="existing-hint" value="{existing}"></div>'
-        '</fieldset>'
-        '<fieldset><legend>Surat permohonan</legend>'
-        '<label for="letter_number">Nomor surat<span class="hint" '
-        'id="letter_number-hint">Nomor surat permohonan yang ditandatangani '
-        'pimpinan Perangkat Daerah (diunggah di bawah).</span></label>'
-        '<input type="text" id="letter_number" name="letter_number" '
-        'maxlength="100" aria-describedby="letter_number-hint" '
-        'value="{letter_number}">'
-        '<label for="letter_date">Tanggal surat</label>'
-        '<input type="date" id="letter_date" name="letter_date" '
-        'value="{letter_date}"></fieldset>'
-        '<fieldset><legend>Masukan langkah 1 SOP</legend>{inputs}</fieldset>'
-        '<fieldset><legend>Dokumen pendukung</legend><p class="hint">PDF, '
-        'ODT/DOCX, ODS/XLSX, PNG atau JPG; isi berkas harus sesuai dengan '
-        'jenisnya; paling besar {limit} MB per berkas.</p>{docs}</fieldset>'
-        '<div class="actions">{buttons}</div></form>').format(
-        heading=heading, notes=Markup('').join(notes),
-        errors=errors_box(errors), action=action,
-        max_bytes=limit * 1024 * 1024, csrf=user['csrf'], kinds=kinds,
-        title=values.get('title', ''),
-        description=values.get('description', ''),
-        existing=values.get('existing_application', ''), inputs=inputs,
-        letter_number=values.get('letter_number') or '',
-        letter_date=(values['letter_date'].isoformat()
-            if values.get('letter_date') else ''),
-        limit=limit, docs=Markup('').join(docs), buttons=buttons)
+    body = render('form.html', database=database, user=user,
+        record=record, mode=mode, heading=heading, action=action,
+        errors=errors, values=values, kind=kind,
+        kinds=list(vocabulary.selection('egov.request', 'kind').items()),
+        inputs=INPUTS, docs=docs, limit=limit,
+        accept=ACCEPT, may_submit=may_submit)
     return page(database, heading, body, user=user, current='new'
         if record is None else None, status=status)
 
@@ -1077,10 +854,8 @@ def _request_form(pool, database, user, action, values, errors, record=None,
 def _refused_eligibility(database, user, errors):
     log_event('access_refused', model='egov.request',
         detail='portal: not eligible to prepare a request')
-    body = Markup(
-        '<h1>Permohonan baru</h1>{}<p><a href="/{}/portal/requests">'
-        'Kembali ke daftar pengajuan</a></p>').format(
-        errors_box(errors), database)
+    body = render('refused.html', database=database,
+        heading="Permohonan baru", text=None, errors=errors)
     return page(database, "Permohonan baru", body, user=user,
         status=HTTPStatus.FORBIDDEN)
 
@@ -1199,7 +974,6 @@ def _visible_request(pool, request_id):
     methods=('GET', 'POST'), max_size=True)
 def portal_edit(request, pool, user, request_id):
     "A draft, or the answers of an incomplete request (SOP step 1 inputs)"
-    from .request import OPD_STATES
     database = pool.database_name
     record = _visible_request(pool, request_id)
     if record is None:
@@ -1219,23 +993,13 @@ def portal_edit(request, pool, user, request_id):
 # --- The request page --------------------------------------------------------
 
 def _letters(pool, record):
-    """The documents issued for the OPD (egov.request.letter with for_opd
-    and a PDF), when the letter model is installed; else None"""
-    try:
-        Letter = pool.get('egov.request.letter')
-    except KeyError:
-        return None
-    if 'for_opd' not in Letter._fields or 'file' not in Letter._fields:
-        return None
-    try:
-        return Letter.search([
-                ('request', '=', record.id), ('for_opd', '=', True)])
-    except UserError:
-        return None
+    "The documents issued for the OPD (egov.request.letter with for_opd)"
+    Letter = pool.get('egov.request.letter')
+    return Letter.search([
+            ('request', '=', record.id), ('for_opd', '=', True)])
 
 
 def _timeline(pool, record):
-    from .sop import STEP_NUMBERS
     Step = pool.get('egov.step')
     History = pool.get('egov.request.history')
     Configuration = pool.get('egov.configuration')
@@ -1272,39 +1036,16 @@ def _timeline(pool, record):
             css, mark, word = 'skipped', '–', "Dilewati"
         else:
             css, mark, word = 'waiting', str(step.number), "Menunggu"
-        meta = Markup('')
-        if passes:
-            last = passes[-1]
-            meta = Markup(
-                '<div class="step-meta">Waktu kerja terpakai {used} dari '
-                'standar {standard} {badge}<br>Mulai {started}{finished}'
-                '</div>').format(used=format_minutes(used),
-                standard=format_minutes(standard),
-                badge=timing_badge(timing), started=format_date(
-                    passes[0].started),
-                finished=(Markup(' · selesai {}').format(
-                        format_date(last.finished)) if last.finished
-                    else Markup(' · batas waktu {}').format(
-                        format_deadline(last))))
-        else:
-            meta = Markup('<div class="step-meta">Standar waktu {}</div>'
-                ).format(f"{step.duration} hari kerja"
-                if step.duration_unit == 'day' else format_minutes(standard))
-        pause_html = Markup('').join(
-            Markup('<div class="pause">Dikembalikan ke OPD {} — jam '
-                'standar berhenti sampai diajukan ulang{}.</div>').format(
-                format_date(p.started), Markup(' ({})').format(
-                    format_date(p.finished)) if p.finished else '')
-            for p in pauses)
-        items.append(Markup(
-                '<li class="{css}" data-mark="{mark}"><span class="step-title">'
-                '{short}</span> — <span>{word}</span>'
-                '<span class="hint">{name}</span>'
-                '{meta}{pauses}</li>').format(css=css, mark=mark,
-                short=vocabulary.state(step.state), name=step.name,
-                word=word, meta=meta, pauses=pause_html))
-    return Markup('<ol class="timeline">{}</ol>').format(
-        Markup('').join(items))
+        items.append({
+                'state': step.state, 'name': step.name, 'css': css,
+                'mark': mark, 'word': word, 'passes': passes,
+                'pauses': pauses, 'used': used, 'standard': standard,
+                'timing': timing,
+                'duration_text': (f"{step.duration} hari kerja"
+                    if step.duration_unit == 'day'
+                    else format_minutes(standard)),
+                })
+    return items
 
 
 def _missing_types(record):
@@ -1322,38 +1063,18 @@ def _missing_types(record):
     return types
 
 
-def _upload_form(pool, database, user, record, missing=()):
-    "One document more; the first missing item's type is preselected"
+def _upload(pool, record, missing=()):
+    "The form of one document more; the first missing type preselected"
     DocumentType = pool.get('egov.document.type')
-    limit = pool.get('egov.configuration')(1).max_upload_size
     missing_ids = [t.id for t in missing]
-    selected = missing_ids[0] if missing_ids else None
-    options = Markup('<option value=""{}>— pilih jenis dokumen —</option>'
-        ).format(Markup(' selected') if selected is None else '')
-    options += Markup('').join(
-        Markup('<option value="{}"{}>{}{}</option>').format(
-            t.id, Markup(' selected') if t.id == selected else '', t.name,
-            " — perlu dilengkapi" if t.id in missing_ids else '')
-        for t in DocumentType.search([]))
-    return Markup(
-        '<form class="card-box" method="post" enctype="multipart/form-data" '
-        'action="/{db}/portal/request/{id}/upload" data-checked-form '
-        'data-upload-form data-max-bytes="{max_bytes}" data-limit-mb="{limit}"'
-        ' novalidate>'
-        '<h3>Unggah dokumen</h3><div data-errors></div>'
-        '<input type="hidden" name="csrf_token" value="{csrf}">'
-        '<label for="type">Jenis dokumen</label>'
-        '<select id="type" name="type" required data-label="Jenis dokumen">'
-        '{options}</select>'
-        '<label for="file">Berkas<span class="hint" id="file-hint">PDF, '
-        'ODT/DOCX, ODS/XLSX, PNG atau JPG, paling besar {limit} MB.</span>'
-        '</label><input type="file" id="file" name="file" required '
-        'aria-describedby="file-hint" data-label="Berkas" '
-        'accept="{accept}">'
-        '<div class="actions"><button class="btn secondary" type="submit">'
-        'Unggah</button></div></form>').format(db=database, id=record.id,
-        csrf=user['csrf'], options=options, limit=limit,
-        max_bytes=limit * 1024 * 1024, accept=ACCEPT)
+    return {
+        'record': record,
+        'types': DocumentType.search([]),
+        'missing': missing_ids,
+        'selected': missing_ids[0] if missing_ids else None,
+        'limit': pool.get('egov.configuration')(1).max_upload_size,
+        'accept': ACCEPT,
+        }
 
 
 def _changes_since_returned(pool, record):
@@ -1385,175 +1106,53 @@ def _field_labels(record, names):
         for n in names]
 
 
-def _incomplete_section(pool, database, user, record):
-    base = f'/{database}/portal/request/{record.id}'
+def _changes(pool, record):
+    "What the OPD did since the request was returned, in words"
     added, fields = _changes_since_returned(pool, record)
     done = []
     if added:
-        done.append(Markup('{} dokumen baru ({})').format(len(added),
-                ', '.join(d.filename for d in added)))
+        done.append(f"{len(added)} dokumen baru "
+            f"({', '.join(d.filename for d in added)})")
     if fields:
-        done.append(Markup('isian diperbaiki: {}').format(
-                ', '.join(_field_labels(record, fields))))
-    progress = (Markup('<p class="hint" data-changes>Sejak dikembalikan: {}.'
-            '</p>').format(Markup('; ').join(done)) if done else Markup(
-            '<p class="hint" data-changes>Sejak dikembalikan belum ada '
-            'dokumen baru atau isian yang diperbaiki.</p>'))
-    if user['may_submit']:
-        resubmit = Markup(
-            '<form method="post" action="{base}/resubmit">'
-            '<input type="hidden" name="csrf_token" value="{csrf}">'
-            '<p>Setelah semua kekurangan dilengkapi, ajukan ulang ke '
-            'pemeriksaan kelengkapan (langkah 2).</p>{progress}'
-            '<button class="btn" type="submit">Ajukan ulang</button>'
-            '</form>').format(base=base, csrf=user['csrf'],
-            progress=progress)
-    else:
-        resubmit = Markup('{progress}<div class="msg info" role="note">'
-            'Setelah dilengkapi, pejabat yang berwenang di OPD Anda yang '
-            'menekan Ajukan ulang. {why}</div>').format(progress=progress,
-            why=user['position_refusal'] or '')
-    return Markup(
-        '<section class="card-box" aria-labelledby="kurang">'
-        '<h2 id="kurang">Yang perlu dilengkapi</h2>'
-        '<p class="pre">{missing}</p>'
-        '<p><a class="btn secondary" href="{base}/edit">Perbaiki isian '
-        'permohonan</a> <span class="hint">Dokumen yang sudah diajukan '
-        'tetap tersimpan; dokumen baru ditambahkan di bawah.</span></p>'
-        '{upload}{resubmit}</section>').format(
-        missing=record.missing_items or '-', base=base,
-        upload=_upload_form(pool, database, user, record,
-            missing=_missing_types(record)),
-        resubmit=resubmit)
+        done.append(
+            f"isian diperbaiki: {', '.join(_field_labels(record, fields))}")
+    return done
 
 
-def _decision_section(record, letters, base):
-    "What the Kepala Dinas decided, with the conditions or the reasons"
-    from .letter import lines
-    heading = {
-        'approved': "Penjelasan",
-        'approved_conditions': "Ketentuan yang wajib dipenuhi",
-        'rejected': "Alasan",
-        }.get(record.decision, "Penjelasan")
-    text_lines = lines(record.decision_text)
-    if len(text_lines) > 1:
-        explanation = Markup('<ol class="alpha">{}</ol>').format(
-            Markup('').join(Markup('<li>{}</li>').format(l)
-                for l in text_lines))
-    else:
-        explanation = Markup('<p>{}</p>').format(
-            text_lines[0] if text_lines else '-')
-    replies = [l for l in letters or [] if l.kind == 'reply' and l.filename]
-    reply = Markup('')
-    if replies:
-        last = max(replies, key=lambda l: l.version)
-        reply = Markup('<p><a href="{}/letter/{}">Unduh surat jawaban</a> '
-            '<span class="hint">{}</span></p>').format(base, last.id,
-            last.number or last.filename)
-    return Markup(
-        '<section class="card-box decision t-{css}" aria-labelledby='
-        '"keputusan"><h2 id="keputusan">Keputusan Kepala Dinas</h2>'
-        '<p class="decision-word"><strong>{word}</strong></p>'
-        '<p class="hint">Ditandatangani {date}</p>'
-        '<h3>{heading}</h3>{explanation}{reply}</section>').format(
-        css=record.decision or 'none',
-        word=vocabulary.decision(record.decision) or '-',
-        date=format_date(record.decided_at), heading=heading,
-        explanation=explanation, reply=reply)
-
-
-def _letters_section(letters, base):
-    """The documents for the OPD, newest first per kind; each version says
-    whether it is the one that counts"""
-    order = {kind: i for i, kind in enumerate(LETTER_WORDS)}
+def _letters_for_opd(letters):
+    """The documents for the OPD, by kind then newest first, each with
+    whether it is the version that counts"""
+    order = {kind: i for i, kind in enumerate(vocabulary.documents())}
     latest = {}
     for letter in letters:
         latest[letter.kind] = max(latest.get(letter.kind, 0), letter.version)
-    items = []
-    for letter in sorted(letters, key=lambda l: (
-                order.get(l.kind, 99), -l.version, -l.id)):
-        if not letter.filename:
-            continue
-        if letter.version == latest[letter.kind]:
-            status = Markup('<span class="badge current">Berlaku</span>')
-        else:
-            status = Markup('<span class="badge t-none">Tidak berlaku — '
-                'diganti versi {}</span>').format(letter.version + 1)
-        items.append(Markup(
-                '<li data-version="{version}"{current}><a href="{base}/letter/'
-                '{id}">{name}</a> {status}<span class="hint">{kind}, versi '
-                '{version}, diterbitkan {date}</span></li>').format(
-                base=base, id=letter.id, name=letter.filename,
-                status=status, kind=LETTER_WORDS.get(letter.kind, ''),
-                version=letter.version,
-                current=Markup(' data-current') if letter.version == latest[
-                    letter.kind] else '',
-                date=format_date(letter.issued_at, seconds=True)))
-    return Markup('<section class="card-box" aria-labelledby="dokumen-dinas">'
-        '<h2 id="dokumen-dinas">Dokumen dari Diskominfo</h2>'
-        '<p class="hint">Yang berlaku adalah versi terakhir setiap dokumen; '
-        'versi lama tetap disimpan.</p><ul class="letters">{}</ul>'
-        '</section>').format(Markup('').join(items))
+    return [(letter, letter.version == latest[letter.kind])
+        for letter in sorted(letters, key=lambda l: (
+                order.get(l.kind, 99), -l.version, -l.id))
+        if letter.filename]
 
 
 def request_page(pool, request, user, record, errors=(), status=200):
     database = pool.database_name
-    base = f'/{database}/portal/request/{record.id}'
-    facts = Markup(
-        '<dl class="facts"><dt>Nomor</dt><dd>{number}</dd>'
-        '<dt>Jenis</dt><dd>{kind}</dd>'
-        '<dt>OPD</dt><dd>{opd}</dd>'
-        '<dt>Langkah saat ini</dt><dd data-state="{state}">{step}</dd>'
-        '<dt>Status</dt><dd>{status}</dd>'
-        '<dt>Diajukan</dt><dd>{submitted}</dd>'
-        '<dt>Batas waktu langkah</dt><dd>{deadline} {timing}</dd>'
-        '<dt>Waktu kerja seluruh proses</dt><dd>{total_used} dari standar '
-        '{total_standard}</dd></dl>').format(
-        number=record.number or '(belum bernomor)',
-        kind=vocabulary.word('egov.request', 'kind', record.kind),
-        opd=record.opd.name, state=record.state,
-        step=vocabulary.state(record.state),
-        status=status_words(record),
-        submitted=format_date(record.submitted_at),
-        deadline=(format_deadline(record) if record.state != 'incomplete'
-            else "Jam standar berhenti sampai diajukan ulang"),
-        timing=timing_badge(record.timing) if record.timing else '',
-        total_used=format_minutes(record.total_used),
-        total_standard=format_minutes(record.total_standard))
-    sections = []
     letters = _letters(pool, record)
-    if record.state == 'draft':
-        sections.append(Markup(
-                '<div class="msg info">Permohonan ini masih draf. '
-                '<a href="{}/edit">{}</a>.</div>').format(base,
-                "Lanjutkan mengisi dan ajukan" if user['may_submit']
-                else "Lanjutkan mengisi draf"))
+    data = {}
     if record.state == 'incomplete':
-        sections.append(_incomplete_section(pool, database, user, record))
+        data['changes'] = _changes(pool, record)
+        data['missing_upload'] = _upload(pool, record,
+            missing=_missing_types(record))
     if record.state == 'done':
-        sections.append(_decision_section(record, letters, base))
-    if letters:
-        sections.append(_letters_section(letters, base))
-    documents = Markup('').join(
-        Markup('<li><a href="{base}/document/{id}">{filename}</a> '
-            '<span class="hint">{type}{locked}</span></li>').format(
-            base=base, id=d.id, filename=d.filename, type=d.type.name,
-            locked=', terkunci (sudah diajukan)' if d.locked else '')
-        for d in record.documents)
-    sections.append(Markup(
-            '<section class="card-box"><h2>Dokumen permohonan</h2>'
-            '<ul>{}</ul>{}</section>').format(
-            documents or Markup('<li>Belum ada dokumen.</li>'),
-            _upload_form(pool, database, user, record)
-            if record.state == 'draft' else ''))
-    body = Markup(
-        '<p><a href="/{db}/portal/requests">← Pengajuan OPD Saya</a></p>'
-        '<h1>{title}</h1>{errors}<div class="card-box">{facts}</div>'
-        '{sections}<section class="card-box" aria-labelledby="alur">'
-        '<h2 id="alur">Alur sembilan langkah SOP</h2>{timeline}</section>'
-        ).format(db=database, title=record.title, errors=errors_box(
-            list(errors)), facts=facts, sections=Markup('').join(sections),
-        timeline=_timeline(pool, record))
+        data['decision_heading'] = DECISION_HEADINGS.get(
+            record.decision, "Penjelasan")
+        data["decision_lines"] = text_lines(record.decision_text)
+        replies = [l for l in letters if l.kind == 'reply' and l.filename]
+        data['reply'] = (max(replies, key=lambda l: l.version) if replies
+            else None)
+    body = render('request.html', database=database, user=user,
+        record=record, base=f'/{database}/portal/request/{record.id}',
+        errors=list(errors), has_letters=bool(letters),
+        letters=_letters_for_opd(letters),
+        upload=_upload(pool, record), timeline=_timeline(pool, record),
+        **data)
     return page(database, record.title, body, user=user, status=status,
         flash=FLASH.get(request.args.get('pesan', '')))
 
@@ -1571,7 +1170,6 @@ def portal_request(request, pool, user, request_id):
     methods=('POST',), max_size=True)
 def portal_upload(request, pool, user, request_id):
     "One more document for a draft or an incomplete request"
-    from .request import OPD_STATES
     Document = pool.get('egov.request.document')
     DocumentType = pool.get('egov.document.type')
     database = pool.database_name
@@ -1604,11 +1202,12 @@ def portal_upload(request, pool, user, request_id):
             'upload', model=Document.__name__, record_id=None)
     except ThrottledError as exception:
         refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
-    documents, errors = _uploads_single(pool, file, types[0])
-    if errors:
-        refuse(errors[0])
     try:
-        Document.create([dict(documents, request=record.id)])
+        values = _upload_values(pool, file, types[0])
+    except UserError as exception:
+        refuse(exception.message)
+    try:
+        Document.create([dict(values, request=record.id)])
     except ThrottledError as exception:
         refuse(exception.message, HTTPStatus.TOO_MANY_REQUESTS)
     except (UserError, UserWarning) as exception:
@@ -1617,43 +1216,11 @@ def portal_upload(request, pool, user, request_id):
         code=HTTPStatus.SEE_OTHER)
 
 
-def _uploads_single(pool, file, type_):
-    Document = pool.get('egov.request.document')
-    data = _read(file)
-    try:
-        # The module cleans the name (upload_check.clean_filename).
-        values = Document._check_upload({
-                'file': data, 'filename': file.filename})
-    except UserError as exception:
-        return None, [exception.message]
-    values.pop('digest', None)
-    values.pop('size', None)
-    values.update({'type': type_.id, 'description': type_.name})
-    return values, []
-
-
 def _confirm_resubmit(pool, user, record):
     "Nothing changed since the request was returned: ask before resubmitting"
     database = pool.database_name
     base = f'/{database}/portal/request/{record.id}'
-    body = Markup(
-        '<p><a href="{base}">← {title}</a></p>'
-        '<h1>Ajukan ulang tanpa perubahan?</h1>'
-        '<div class="msg warn" role="alert">Sejak permohonan ini '
-        'dikembalikan untuk dilengkapi, belum ada dokumen baru dan belum ada '
-        'isian yang diperbaiki. Bila diajukan ulang apa adanya, Diskominfo '
-        'memeriksa kelengkapan lagi (langkah 2) dan menerbitkan ceklis '
-        'kelengkapan versi baru.</div>'
-        '<section class="card-box"><h2>Yang perlu dilengkapi</h2>'
-        '<p class="pre">{missing}</p></section>'
-        '<form method="post" action="{base}/resubmit" class="card-box">'
-        '<input type="hidden" name="csrf_token" value="{csrf}">'
-        '<input type="hidden" name="confirm" value="1">'
-        '<div class="actions"><a class="btn" href="{base}">Kembali dan '
-        'lengkapi</a><button class="btn secondary" type="submit">Ya, ajukan '
-        'ulang tanpa perubahan</button></div></form>').format(
-        base=base, title=record.title, missing=record.missing_items or '-',
-        csrf=user['csrf'])
+    body = render('confirm.html', base=base, record=record, user=user)
     return page(database, "Ajukan ulang tanpa perubahan?", body, user=user,
         status=HTTPStatus.CONFLICT)
 
@@ -1715,9 +1282,9 @@ def portal_document(request, pool, user, request_id, document_id):
     '/letter/<letter_id>')
 def portal_letter(request, pool, user, request_id, letter_id):
     record = _visible_request(pool, request_id)
-    letters = _letters(pool, record) if record is not None else None
-    letters = [l for l in letters or []
-        if l.id == record_id(letter_id) and l.file]
+    letters = ([l for l in _letters(pool, record)
+            if l.id == record_id(letter_id) and l.file]
+        if record is not None else [])
     if not letters:
         return not_found(pool.database_name, user,
             model='egov.request.letter', record_id=letter_id)

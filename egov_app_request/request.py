@@ -62,11 +62,6 @@ OPD_FIELDS = {
 LETTER_FIELDS = {'letter_number', 'letter_date', 'agenda_number'}
 
 
-def _now():
-    "The module's clock (clock.now), as the board reads it"
-    return clock.now()
-
-
 def _readonly_unless(*states):
     return {'readonly': ~Eval('state').in_(list(states))}
 

@@ -1,9 +1,10 @@
 """One vocabulary for what users read about a request: the state it is in
-(the SOP step), the decision and how a step stands against its time
-standard.
+(the SOP step), the decision, how a step stands against its time standard,
+the kind of request and the kinds of documents issued for it.
 
 The words are the selection strings of `egov.request` (`state` from
-sop.STATES, `decision` and `timing` in request.py) as translated in
+sop.STATES, `decision`, `timing` and `kind` in request.py) and of
+`egov.request.letter` (`kind`, letter.KINDS) as translated in
 locale/id.po. The web client shows exactly these; the portal, the board,
 the documents and the e-mails read them here, in Indonesian whatever the
 language of the reader (they are Indonesian pages and letters), and keep no
@@ -51,3 +52,18 @@ def timing(value):
 def timings():
     "Every timing word, by value"
     return selection('egov.request', 'timing')
+
+
+def kind(value):
+    "The kind of a request: 'Pembangunan Aplikasi Baru'"
+    return word('egov.request', 'kind', value)
+
+
+def document(value):
+    "The kind of a document issued for a request: 'Surat Jawaban'"
+    return word('egov.request.letter', 'kind', value)
+
+
+def documents():
+    "Every document kind's word, by value, in the order of letter.KINDS"
+    return selection('egov.request.letter', 'kind')

@@ -181,3 +181,94 @@ def test_sources_are_the_translated_selections():
                 "Hampir terlambat", "dengan syarat", "TIDAK DAPAT DISETUJUI",
                 "Sudah Diputuskan"]:
             assert word not in text, (path.name, word)
+
+
+def test_document_and_request_kinds_are_the_translated_selections(
+        demo_server):
+    """The portal names the documents issued for a request and the kind of
+    request with the web client's words (egov.request.letter's and
+    egov.request's `kind`, in Indonesian), as the register does"""
+    admin = Client(demo_server.url, DATABASE).login('admin',
+        demo_server.password)
+    documents = {k: v for k, v in admin.call(
+            'model.egov.request.letter.fields_get', ['kind'],
+            context=ID)['kind']['selection'] if k}
+    kinds = {k: v for k, v in admin.call('model.egov.request.fields_get',
+            ['kind'], context=ID)['kind']['selection'] if k}
+    assert documents['reply'] != "Reply Letter"
+    requests = admin.call('model.egov.request.search_read',
+        [('opd.name', '=', 'Dinas Kesehatan'), ('state', '!=', 'draft')],
+        0, None, None, ['kind'])
+    letters = admin.call('model.egov.request.letter.search_read',
+        [('request', 'in', [r['id'] for r in requests]),
+            ('for_opd', '=', True)], 0, None, None, ['kind', 'request'])
+    visitor = Visitor(Site(demo_server)).login('kadis.dinkes')
+    seen = set()
+    for request in requests:
+        page = visitor.get(f"/portal/request/{request['id']}").text
+        shown = re.search(r'<dt>Jenis</dt>\s*<dd>([^<]*)</dd>', page)
+        assert shown and unescape(shown.group(1)) == kinds[request['kind']]
+        expected = sorted(documents[l['kind']] for l in letters
+            if l['request'] == request['id'])
+        found = sorted(unescape(w) for w in re.findall(
+                r'<span class="hint">([^<,]+), versi \d+, diterbitkan',
+                page))
+        assert found == expected, (request['id'], found, expected)
+        seen.update(found)
+    assert {documents['receipt'], documents['checklist'],
+        documents['reply']} <= seen, seen
+
+
+# Word lists keyed by a state, a decision, a timing or a document kind that
+# are not words for that value, and why.
+NOT_VOCABULARY = {
+    # The printed title of each document, from the SOP's forms.
+    ('letter.py', 'TITLES_ID'),
+    # The position of the signer of each document.
+    ('letter.py', 'SIGNER_TITLES'),
+    # What the explanation of each decision is called on the portal.
+    ('portal.py', 'DECISION_HEADINGS'),
+    }
+
+
+def test_no_module_keeps_its_own_words():
+    """No module maps the values of a state, a decision, a timing or a
+    document kind to Indonesian words of its own: the words are the
+    translated selections (vocabulary.py)"""
+    import ast
+
+    from egov_app_request.letter import KINDS
+    from egov_app_request.request import Request
+    from egov_app_request.sop import STATES
+    vocabularies = {
+        'state': {k for k, _ in STATES},
+        'decision': {k for k, _ in Request.decision.selection if k},
+        'timing': {k for k, _ in Request.timing.selection if k},
+        'document': {k for k, _ in KINDS},
+        }
+    root = Path(__file__).resolve().parent.parent / 'egov_app_request'
+    found = []
+    for path in sorted(root.glob('*.py')):
+        tree = ast.parse(path.read_text())
+        names = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and (
+                    isinstance(node.targets[0], ast.Name)):
+                names[id(node.value)] = node.targets[0].id
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Dict) or not node.keys:
+                continue
+            keys = {k.value for k in node.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            words = [v.value for v in node.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                and (' ' in v.value or v.value[:1].isupper())]
+            if len(keys) < 2 or len(keys) < len(node.keys) or not words:
+                continue
+            name = names.get(id(node))
+            for vocabulary, values in vocabularies.items():
+                if keys <= values and (
+                        path.name, name) not in NOT_VOCABULARY:
+                    found.append((path.name, node.lineno, name, vocabulary,
+                            words[:2]))
+    assert not found, found
