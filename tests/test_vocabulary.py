@@ -238,12 +238,13 @@ def test_no_module_keeps_its_own_words():
     import ast
 
     from egov_app_request.letter import KINDS
-    from egov_app_request.request import Request
+    from egov_app_request.request import TIMINGS
     from egov_app_request.sop import STATES
+    from egov_app_request.step_reply import DECISIONS
     vocabularies = {
         'state': {k for k, _ in STATES},
-        'decision': {k for k, _ in Request.decision.selection if k},
-        'timing': {k for k, _ in Request.timing.selection if k},
+        'decision': {k for k, _ in DECISIONS if k},
+        'timing': {k for k, _ in TIMINGS if k},
         'document': {k for k, _ in KINDS},
         }
     root = Path(__file__).resolve().parent.parent / 'egov_app_request'
