@@ -36,6 +36,7 @@ from .exceptions import (
     NotResponsibleError, ProtectedFieldError, StaleClickError,
     StepRequirementError, UploadError, WrongStepError)
 from .analysis import prepare_step, without_unreadable_fields
+from .deadline_recompute import recompute_open_deadlines
 from .feedback import feedback_action, wants_feedback
 from .filestore import TransactionalBinary
 from .notice import check_deadlines
@@ -1567,27 +1568,9 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
     @classmethod
     def recompute_open_deadlines(cls):
         """After a change of the calendar: new deadlines for the steps still
-        open; finished steps keep the figures they had."""
-        records = cls.search([
-                ('finished', '=', None),
-                ('state', '!=', 'incomplete'),
-                ('deadline', '!=', None),
-                ])
-        to_write = []
-        for record in records:
-            values = cls._deadlines(record.started,
-                standard_minutes=record.standard_minutes,
-                standard_days=record.standard_days)
-            now = clock.now()
-            # A notice whose condition no longer holds may be sent again.
-            if values['deadline'] > now:
-                values['warned_late'] = None
-            if values['nearly_late_at'] > now:
-                values['warned_nearly_late'] = None
-            to_write.extend(([record], values))
-        if to_write:
-            with without_check_access():
-                cls.write(*to_write)
+        open; finished steps keep the figures they had (set-based:
+        deadline_recompute.py)."""
+        recompute_open_deadlines()
 
     @classmethod
     def get_time(cls, records, names):
