@@ -8,6 +8,7 @@ from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
+from trytond.transaction import without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
 
@@ -73,6 +74,8 @@ class Step(ModelSQL, ModelView):
         fields.Char("Time Standard"), 'get_time_standard')
     # The groups of the buttons of a step, by (model, button name).
     _button_groups_cache = Cache('egov.step.button_groups', context=False)
+    # The step of each request state: {state: step id}.
+    _by_state_cache = Cache('egov.step.by_state', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -98,6 +101,7 @@ class Step(ModelSQL, ModelView):
         # (ModelButton.get_groups below), in every server process: a
         # trytond Cache is cleared for all of them at commit.
         cls._button_groups_cache.clear()
+        cls._by_state_cache.clear()
         # ...and so does which buttons a form shows active: the cached form
         # marks a button readonly for the groups that may not press it.
         # Why private: trytond has no public call to invalidate its views;
@@ -110,8 +114,15 @@ class Step(ModelSQL, ModelView):
 
     @classmethod
     def by_state(cls):
-        "Map request state to its step record"
-        return {s.state: s for s in cls.search([])}
+        """Map request state to its step record: the steps are searched
+        once until a step changes (in any server process), not once per
+        request of a list."""
+        ids = cls._by_state_cache.get('ids')
+        if ids is None:
+            with without_check_access():
+                ids = {s.state: s.id for s in cls.search([])}
+            cls._by_state_cache.set('ids', ids)
+        return dict(zip(ids, cls.browse(list(ids.values()))))
 
 
 class StepGroup(ModelSQL):

@@ -1,0 +1,389 @@
+"""Speed at 100,000 requests, on PostgreSQL: the ratios of the README's
+"Speed at 100,000 requests" table, each with its median, min and max over
+pairs of runs made in this one process, the two sides of a pair one after
+the other (interleaved), so that the load of the machine weighs on both.
+
+    bash scripts/start_postgresql.sh
+    TRYTOND_DATABASE_URI=postgresql://tryton:tryton@127.0.0.1:5432/ \\
+        .venv/bin/python benchmarks/bench_scale.py [--requests 100000]
+
+It builds a database as the tests do (trytond-admin, the users of the SOP
+roles), copies it twice and seeds the copies in SQL (INSERT … SELECT over
+generate_series: seconds, not hours): 1,000 and 100,000 requests of 30 OPDs
+in realistic states (most decided, the others spread over the steps, some
+paused with the OPD, some drafts), each with its step history (one row per
+pass of a step, the open step unfinished). Both databases are served as in
+production (gunicorn, tests/server.py start_production_server) and measured
+over JSON-RPC as the web client calls; the recompute is measured in this
+process against the database. The databases are dropped at the end.
+
+A benchmark, not a test: the figures depend on the machine (README)."""
+import argparse
+import datetime as dt
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tests'))
+sys.path.insert(0, str(ROOT))
+from dbbuild import TestDatabase, pg_connect, postgresql_uri  # noqa: E402
+from server import relax_throttle  # noqa: E402
+
+# The columns of the OPD's list (view/request_list.xml), as sao reads them.
+LIST_FIELDS = [
+    'number', 'title', 'kind', 'kind:string', 'submitted_at', 'state',
+    'state:string', 'opd', 'opd.rec_name', 'responsible', 'deadline',
+    'timing', 'timing:string', 'rec_name', '_timestamp']
+ORDER = [['submitted_at', 'DESC NULLS FIRST'], ['id', 'DESC']]
+OPDS = 30
+# The states of the seeded requests, per 100: most decided, the others
+# along the steps (a step's number: how many passes of steps it has had).
+STATE_MIX = (
+    [('done', 9)] * 62
+    + [('draft', 0)] * 2
+    + [('received', 1)] * 4
+    + [('completeness', 2)] * 4
+    + [('incomplete', 2)] * 2
+    + [('disposition', 3)] * 6
+    + [('feasibility', 4)] * 4
+    + [('feasibility_validation', 5)] * 3
+    + [('categorization', 6)] * 3
+    + [('technical', 7)] * 4
+    + [('technical_validation', 8)] * 3
+    + [('signing', 9)] * 3)
+assert len(STATE_MIX) == 100
+STEP_ORDER = ['received', 'completeness', 'disposition', 'feasibility',
+    'feasibility_validation', 'categorization', 'technical',
+    'technical_validation', 'signing']
+
+
+def seed(database, count):
+    "`count` requests of 30 OPDs with their history, in SQL"
+    started = time.monotonic()
+    with pg_connect(database.pg_uri, database.name) as conn:
+        cur = conn.cursor()
+        opds = [r[0] for r in cur.execute(
+                "SELECT id FROM egov_opd WHERE code <> 'diskominfo' "
+                "ORDER BY (code = 'dinkes') DESC, id LIMIT %s",
+                (OPDS,))]
+        admin, = cur.execute(
+            "SELECT id FROM res_user WHERE login = 'admin'").fetchone()
+        group, = cur.execute(
+            'SELECT sg."group" FROM "egov_step-res_group" sg '
+            "JOIN egov_step s ON s.id = sg.step "
+            "WHERE s.state = 'feasibility' LIMIT 1").fetchone()
+        cur.execute("CREATE TEMP TABLE mix (slot int, state varchar, "
+            "passes int)")
+        cur.executemany("INSERT INTO mix VALUES (%s, %s, %s)",
+            [(i, s, p) for i, (s, p) in enumerate(STATE_MIX)])
+        cur.execute("CREATE TEMP TABLE opds (slot int, opd int)")
+        cur.executemany("INSERT INTO opds VALUES (%s, %s)",
+            list(enumerate(opds)))
+        # One request per 7 minutes back from the start of this year's
+        # December: 100,000 requests span about 16 months.
+        cur.execute("""
+            INSERT INTO egov_request (create_uid, create_date, kind, title,
+                description, opd, submitter, submitted_at, number, state,
+                letter_number, letter_date, agenda_number,
+                disposition_subject, disposition_nature, disposition_to,
+                disposition_instruction, business_process_policy,
+                legal_basis, user_requirements, app_inputs, app_outputs)
+            SELECT %(admin)s, now(),
+                CASE WHEN g %% 3 = 0 THEN 'development' ELSE 'new' END,
+                'Aplikasi Layanan ' || g, 'Permintaan aplikasi ' || g,
+                o.opd, %(admin)s,
+                CASE WHEN m.state = 'draft' THEN NULL
+                    ELSE TIMESTAMP '2026-11-30 01:00'
+                        - (%(count)s - g) * INTERVAL '7 minutes' END,
+                CASE WHEN m.state = 'draft' THEN NULL
+                    ELSE 'SEED/' || g END,
+                m.state, '000.7/' || g || '/2026', DATE '2026-11-02',
+                'SEED/' || g, 'Aplikasi Layanan ' || g, 'biasa', %(group)s,
+                'Mohon dianalisis.', 'Perwali.', 'Perpres 95/2018.',
+                'Petugas.', 'Formulir.', 'Laporan.'
+            FROM generate_series(1, %(count)s) AS g
+            JOIN mix m ON m.slot = (g * 37) %% 100
+            -- Dinas Kesehatan (slot 0, whose head lists) holds about one
+            -- request in eight: at least 80 also in the small database.
+            JOIN opds o ON o.slot = CASE WHEN g %% 10 = 0 THEN 0
+                ELSE g %% %(opds)s END
+            """, {'admin': admin, 'count': count, 'group': group,
+                'opds': len(opds)})
+        # Each pass of a step: 2 hours after the previous one; the last
+        # pass of a request not decided is open. A paused request has
+        # passed steps 1 and 2, then waits in 'incomplete'.
+        cur.execute("""
+            INSERT INTO egov_request_history (create_uid, create_date,
+                request, state, step, started, finished, standard_minutes,
+                deadline, nearly_late_at, used_minutes, outcome, actor)
+            SELECT %(admin)s, now(), r.id, h.state, s.id,
+                r.submitted_at + (p - 1) * INTERVAL '2 hours',
+                CASE WHEN p < h.last OR r.state = 'done'
+                    THEN r.submitted_at + p * INTERVAL '2 hours' END,
+                CASE WHEN h.state = 'incomplete' THEN NULL
+                    ELSE COALESCE(s.duration, 60) END,
+                CASE WHEN h.state = 'incomplete' THEN NULL
+                    ELSE r.submitted_at + (p - 1) * INTERVAL '2 hours'
+                        + INTERVAL '1 hour' END,
+                CASE WHEN h.state = 'incomplete' THEN NULL
+                    ELSE r.submitted_at + (p - 1) * INTERVAL '2 hours'
+                        + INTERVAL '48 minutes' END,
+                CASE WHEN p < h.last OR r.state = 'done' THEN 60 END,
+                CASE WHEN p < h.last OR r.state = 'done'
+                    THEN 'done' END,
+                %(admin)s
+            FROM egov_request r
+            JOIN mix m ON m.state = r.state AND m.passes > 0
+            CROSS JOIN LATERAL (
+                SELECT p, CASE WHEN r.state = 'incomplete' AND p = 3
+                        THEN 'incomplete'
+                        ELSE (%(steps)s::varchar[])[p] END AS state,
+                    CASE WHEN r.state = 'incomplete' THEN 3
+                        ELSE m.passes END AS last
+                FROM generate_series(1, CASE WHEN r.state = 'incomplete'
+                        THEN 3 ELSE m.passes END) AS p) AS h
+            LEFT JOIN egov_step s ON s.state = h.state
+            WHERE r.number LIKE 'SEED/%%'
+                AND m.slot = (SELECT min(slot) FROM mix
+                    WHERE state = r.state)
+            """, {'admin': admin, 'steps': STEP_ORDER})
+        cur.execute("UPDATE egov_request_history SET standard_minutes = "
+            "standard_minutes * 480 FROM egov_step s "
+            "WHERE s.id = egov_request_history.step "
+            "AND s.duration_unit = 'day'")
+        conn.commit()
+        cur.execute("ANALYZE")
+        requests, = cur.execute(
+            "SELECT count(*) FROM egov_request").fetchone()
+        history, = cur.execute(
+            "SELECT count(*) FROM egov_request_history").fetchone()
+        open_steps, = cur.execute(
+            "SELECT count(*) FROM egov_request_history WHERE finished IS "
+            "NULL AND state <> 'incomplete' AND deadline IS NOT NULL"
+            ).fetchone()
+    print(f"  {database.name}: {requests} requests, {history} history rows,"
+        f" {open_steps} open steps, seeded in "
+        f"{time.monotonic() - started:.1f} s", flush=True)
+    return open_steps
+
+
+def timed(call):
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+class Ratio:
+    def __init__(self, name, target, unit='ms', scale=1000):
+        self.name, self.target = name, target
+        self.unit, self.scale = unit, scale
+        self.pairs = []
+
+    def add(self, numerator, denominator):
+        self.pairs.append((numerator, denominator))
+
+    def line(self):
+        ratios = [n / d for n, d in self.pairs]
+        nums = statistics.median(n for n, _ in self.pairs)
+        dens = statistics.median(d for _, d in self.pairs)
+        return (f"| {self.name} | {statistics.median(ratios):.2f}× "
+            f"(min {min(ratios):.2f}, max {max(ratios):.2f}; "
+            f"{nums * self.scale:.1f} vs {dens * self.scale:.1f} "
+            f"{self.unit}; "
+            f"{len(ratios)} pairs) | {self.target} |")
+
+
+def opd_list(client, limit=80):
+    return client.call('model.egov.request.search_read',
+        [], 0, limit, ORDER, LIST_FIELDS)
+
+
+def tab_counts(client):
+    "The three tabs of the OPD's list whose counts sao asks for"
+    for domain in [
+            [('state', '=', 'draft')],
+            [('state', '=', 'incomplete')],
+            [('state', 'not in', ['draft', 'incomplete', 'done'])]]:
+        client.call('model.egov.request.search_count', domain, 0, None)
+
+
+def bare_write(client, user_id):
+    client.call('model.res.user.set_preferences', {'signature': 'x'})
+
+
+def bare_create(client):
+    client.call('model.res.user.warning.create',
+        [{'user': client.user_id, 'name': 'bench', 'always': False}])
+
+
+def new_request(client, i):
+    return client.call('model.egov.request.create', [{
+                'title': f'Aplikasi Bench {i}', 'kind': 'new',
+                'description': 'Permintaan bench.'}])
+
+
+def throughput(client_factory, clients, seconds):
+    "Calls per second of `clients` threads listing for `seconds`"
+    done = []
+    latencies = []
+    sessions = [client_factory() for _ in range(clients)]
+    stop = time.monotonic() + seconds
+
+    def work(session):
+        while time.monotonic() < stop:
+            latencies.append(timed(lambda: opd_list(session)))
+            done.append(1)
+    threads = [threading.Thread(target=work, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(done) / seconds, statistics.median(latencies)
+
+
+def recompute_pair(database):
+    """(add a holiday, which recomputes the open deadlines; one SQL UPDATE
+    writing new values into the same columns of the same rows), both
+    rolled back. The UPDATE moves each deadline by a day: values that
+    change, as the recompute's do (an UPDATE writing the values a row
+    already has leaves the indexes alone and is not the same work)."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0) as transaction:
+        Holiday = Pool().get('egov.holiday')
+        start = time.perf_counter()
+        Holiday.create([{'date': dt.date(2026, 12, 2),
+                    'name': 'Libur bench', 'kind': 'local'}])
+        recompute = time.perf_counter() - start
+        transaction.rollback()
+    with pg_connect(database.pg_uri, database.name) as conn:
+        start = time.perf_counter()
+        conn.execute(
+            "UPDATE egov_request_history SET "
+            "standard_minutes = standard_minutes + 1, "
+            "deadline = deadline + INTERVAL '1 day', "
+            "nearly_late_at = nearly_late_at + INTERVAL '1 day', "
+            "warned_late = NULL, warned_nearly_late = NULL, write_uid = 0, "
+            "write_date = now() WHERE finished IS NULL "
+            "AND state <> 'incomplete' AND deadline IS NOT NULL")
+        update = time.perf_counter() - start
+        conn.rollback()
+    return recompute, update
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--requests', type=int, default=100_000)
+    parser.add_argument('--small', type=int, default=1_000)
+    parser.add_argument('--pairs', type=int, default=25)
+    parser.add_argument('--load-seconds', type=float, default=4)
+    parser.add_argument('--recompute-pairs', type=int, default=5,
+        help="pairs of the recompute (a per-record recompute takes "
+        "minutes at 100,000 open steps)")
+    args = parser.parse_args()
+    if not postgresql_uri():
+        sys.exit("set TRYTOND_DATABASE_URI=postgresql://… (PostgreSQL)")
+
+    print("Building the base database (trytond-admin, users)…", flush=True)
+    base = TestDatabase('bench_base')
+    databases = [base]
+    try:
+        base.build()
+        small, big = base.clone('bench_1k'), base.clone('bench_100k')
+        databases += [small, big]
+        seed(small, args.small)
+        open_steps = seed(big, args.requests)
+        for database in (small, big):
+            database.start()
+            relax_throttle(database.client('admin'))
+        report(args, small, big, open_steps)
+    finally:
+        for database in databases:
+            database.destroy()
+
+
+def report(args, small, big, open_steps):
+    pairs = args.pairs
+    opd = {db: db.client('kadis.dinkes') for db in (small, big)}
+    kabid = big.client('kabid.egov')
+    admin = big.client('admin')
+    # Warm each server's workers and caches.
+    for db in (small, big):
+        for _ in range(4):
+            opd_list(opd[db])
+            tab_counts(opd[db])
+    ratios = []
+
+    ratio = Ratio(f"OPD list of its 80 latest requests, "
+        f"{args.requests // 1000}k DB / {args.small // 1000}k DB", "≤ 1.1×")
+    for _ in range(pairs):
+        ratio.add(timed(lambda: opd_list(opd[big])),
+            timed(lambda: opd_list(opd[small])))
+    ratios.append(ratio)
+
+    ratio = Ratio("the three tab counts sao asks for, big / small",
+        "≤ 1.5×")
+    for _ in range(pairs):
+        ratio.add(timed(lambda: tab_counts(opd[big])),
+            timed(lambda: tab_counts(opd[small])))
+    ratios.append(ratio)
+
+    # Requests at step 3 (disposition) of the big database, one per press.
+    waiting = kabid.call('model.egov.request.search',
+        [('state', '=', 'disposition')], 0, pairs + 2, None)
+    ratio = Ratio("one step transition without a document (`forward`) / "
+        "a bare RPC write", "≤ 2×")
+    kabid.call('model.egov.request.forward', [waiting.pop()])
+    for _ in range(pairs):
+        request_id = waiting.pop()
+        ratio.add(
+            timed(lambda: kabid.call('model.egov.request.forward',
+                    [request_id])),
+            timed(lambda: bare_write(kabid, kabid.user_id)))
+    ratios.append(ratio)
+
+    ratio = Ratio("create a request / create a bare record", "≤ 1.5×")
+    new_request(opd[big], 0)
+    bare_create(admin)
+    for i in range(pairs):
+        ratio.add(timed(lambda: new_request(opd[big], i + 1)),
+            timed(lambda: bare_create(admin)))
+    ratios.append(ratio)
+
+    # The recompute, in this process on the big database.
+    from trytond import config
+    config.update_etc(str(big.site_config()))
+    from trytond.pool import Pool
+    Pool(big.name).init()
+    ratio = Ratio(f"add one holiday → recompute {open_steps} open deadlines"
+        " / one SQL UPDATE of the same columns and rows", "≤ 1.5×")
+    for _ in range(args.recompute_pairs):
+        ratio.add(*recompute_pair(big))
+    ratios.append(ratio)
+
+    def client():
+        return big.client('kadis.dinkes')
+    tp = Ratio("throughput 4 clients / 1 client (OPD list)", "≥ 1.5×",
+        unit='lists/s', scale=1)
+    lat = Ratio("median latency at 8 clients / 1 client (OPD list)", "≤ 2×")
+    for _ in range(max(3, pairs // 8)):
+        one, one_latency = throughput(client, 1, args.load_seconds)
+        four, _ = throughput(client, 4, args.load_seconds)
+        _, eight_latency = throughput(client, 8, args.load_seconds)
+        tp.add(four, one)
+        lat.add(eight_latency, one_latency)
+    ratios.extend([tp, lat])
+
+    print()
+    print("| ratio | measured: median (min, max; the two sides' medians) "
+        "| target |")
+    print("|---|---|---|")
+    for ratio in ratios:
+        print(ratio.line())
+
+
+if __name__ == '__main__':
+    main()
