@@ -9,9 +9,9 @@ from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .analysis import without_unreadable_fields
 from .exceptions import HistoryImmutableError
 from .notice import check_deadlines
@@ -21,7 +21,8 @@ from .workcalendar import to_local, to_utc, work_calendar
 from .worktime import whole_minutes
 from . import clock
 
-class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
+class RequestHistory(
+        CheckModificationFirstMixin, RelationRuleMixin, ModelSQL, ModelView):
     "Step history of a request (audit trail)"
     __name__ = 'egov.request.history'
     __string__ = "Step History"
@@ -239,29 +240,13 @@ class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
             domain = ['NOT', domain]
         return domain
 
-    # The audit trail is written by the procedure only, never by a user.
-    # Checked before the platform's access rules (which refuse too) rather
-    # than in check_modification: the user reads why (scenario_request_
-    # refusals, scenario_request_approval).
-
     @classmethod
-    def _check_immutable(cls):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+    def check_modification(cls, mode, records, values=None, external=False):
+        """The audit trail is written by the procedure only, never by a
+        user (CheckModificationFirstMixin: before the platform's access
+        rules, which refuse too, so that the user reads why)"""
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if external:
             raise HistoryImmutableError(gettext(
                     'egov_app_request.msg_history_immutable'))
-
-    @classmethod
-    def create(cls, vlist):
-        cls._check_immutable()
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        cls._check_immutable()
-        super().write(*args)
-
-    @classmethod
-    def delete(cls, records):
-        cls._check_immutable()
-        super().delete(records)

@@ -25,7 +25,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
     DeleteSubmittedError, IneligibleOrganizationError,
     IneligiblePositionError, NotResponsibleError, ProtectedFieldError,
@@ -135,7 +135,9 @@ def step_move(target, outcome):
     return decorator
 
 
-class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
+class Request(
+        CheckModificationFirstMixin, RelationRuleMixin, Workflow, ModelSQL,
+        ModelView):
     "e-Government application request"
     __name__ = 'egov.request'
     __string__ = "Application Request"
@@ -636,21 +638,20 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_modification(cls, mode, requests, values=None, external=False):
-        "A submitted request is never deleted"
+        """A user writes only what the request's step lets them (the
+        message names who writes the field: CheckModificationFirstMixin runs
+        this before the platform's field access rules); a submitted request
+        is never deleted"""
         super().check_modification(
             mode, requests, values=values, external=external)
-        if mode == 'delete':
+        if mode == 'write' and external:
+            cls._check_direct_write(requests, values)
+        elif mode == 'delete':
             for request in requests:
                 if request.state != 'draft':
                     raise DeleteSubmittedError(gettext(
                             'egov_app_request.msg_delete_submitted',
                             request=request.rec_name))
-
-    # What a user sets by creating or writing a request is checked in
-    # create() and write(), before the platform's checks, not in
-    # check_modification, which runs after the field access rules: the
-    # message must name who writes the field (scenario_request_refusals),
-    # not only that the user may not.
 
     @classmethod
     def _check_direct_create(cls, vlist):
@@ -744,8 +745,11 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+        # What a user sets by creating a request is checked on the values
+        # sent, here: check_modification('create') sees only the records
+        # once created (with their defaults), after the platform's field
+        # access rules, and could not name the field the user set.
+        if cls._external():
             cls._check_direct_create(vlist)
         # Network calls only (portal, JSON-RPC): throttle.py.
         pool = Pool()
@@ -757,18 +761,18 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         return requests
 
     @classmethod
-    def write(cls, *args):
-        actions = iter(args)
-        awaited = []
-        transaction = Transaction()
-        for requests, values in zip(actions, actions):
-            if transaction.user and transaction.check_access:
-                cls._check_direct_write(requests, values)
-            cls._merge_concurrent_save(requests, values)
-            awaited.extend((r, r.contributions()) for r in requests
-                if cls._shared_step_fields.get(r.state))
-        super().write(*args)
-        cls._tell_inputs_given(awaited)
+    def on_write(cls, requests, values):
+        """After the write rules, before the platform's check of the
+        versions: a save on a form loaded before another's change is
+        merged; the role of a step is told when a contributor wrote its
+        part"""
+        callbacks = super().on_write(requests, values)
+        cls._merge_concurrent_save(requests, values)
+        awaited = [(r, r.contributions()) for r in requests
+            if cls._shared_step_fields.get(r.state)]
+        if awaited:
+            callbacks.append(lambda: cls._tell_inputs_given(awaited))
+        return callbacks
 
     @classmethod
     def _tell_inputs_given(cls, awaited):
