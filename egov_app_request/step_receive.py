@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 from . import clock
 from .analysis import require_lines_filled
 from .exceptions import MissingInputError, StepRequirementError
+from .letter import LetterReport, StepDocument
 from .request import (
     LETTER_FIELDS, _readonly_unless, from_state, step_button, step_move)
 
@@ -187,3 +188,46 @@ class Request(metaclass=PoolMeta):
                     f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
                     for l in missing)
         cls.save(requests)
+
+
+class Letter(metaclass=PoolMeta):
+    "The documents of steps 1 and 2, issued when each step ends"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('receipt', "Registration Receipt"),
+                ('checklist', "Completeness Checklist"),
+                ]
+        cls._documents.update({
+                'receipt': StepDocument(
+                    state='received',
+                    outcomes=None,
+                    slug='tanda-terima',
+                    title="Tanda Terima Pengajuan Aplikasi e-Government",
+                    report='egov.request.letter.receipt',
+                    signer="Ketua Tim Kerja Tata Kelola TIK",
+                    for_opd=True),
+                'checklist': StepDocument(
+                    state='completeness',
+                    outcomes={'complete', 'incomplete'},
+                    slug='ceklis-kelengkapan',
+                    title="Ceklis Kelengkapan Persyaratan",
+                    report='egov.request.letter.checklist',
+                    signer="Ketua Tim Kerja Tata Kelola TIK",
+                    for_opd=True),
+                })
+
+
+class ReceiptReport(LetterReport):
+    "Registration receipt (tanda terima, step 1)"
+    __name__ = 'egov.request.letter.receipt'
+    kind = 'receipt'
+
+
+class ChecklistReport(LetterReport):
+    "Completeness checklist (step 2)"
+    __name__ = 'egov.request.letter.checklist'
+    kind = 'checklist'
