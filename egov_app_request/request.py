@@ -8,7 +8,7 @@ and the write rules. Each SOP step (or pair of steps) extends the request
 in a file of its own, step_*.py, with its fields, buttons, transitions,
 checks and output, and declares its part of the central tables in its
 __setup__ (_step_fields, _shared_step_fields, _step_outputs, _step_lines,
-_button_steps, _copy_reset).
+_button_steps, _copy_reset, _opd_notices).
 
 States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
@@ -284,6 +284,10 @@ class Request(
         # The buttons that complete a step, pressed by the step's groups
         # (sop.ModelButton): {button: state}.
         cls._button_steps = {}
+        # What the OPD is told when a move lands on a state (notice.py):
+        # {(state, outcome of the step that ended, or None for any):
+        # (e-mail template code, whether the notice asks the OPD to act)}.
+        cls._opd_notices = {}
         # What a copy of a request starts without: the copy is a draft.
         cls._copy_reset = {
             'number', 'submitter', 'submitted_at', 'history',

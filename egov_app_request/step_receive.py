@@ -71,6 +71,10 @@ class Request(metaclass=PoolMeta):
         cls._step_lines['completeness'] = (
             'checklist', 'egov.request.checklist', 'result')
         cls._copy_reset |= {'agenda_number', 'checklist', 'missing_items'}
+        # The OPD is told that its request is registered (step 1 done), and
+        # what is missing when step 2 returns it.
+        cls._opd_notices[('completeness', 'done')] = ('registered', False)
+        cls._opd_notices[('incomplete', None)] = ('incomplete', True)
 
     def _step_output_names(self, state):
         names = super()._step_output_names(state)

@@ -56,6 +56,8 @@ class Request(metaclass=PoolMeta):
         cls._copy_reset |= {
             'decision', 'decision_text', 'decided_by', 'decided_at',
             'signatory_acting'}
+        # The OPD is told the decision.
+        cls._opd_notices[('done', None)] = ('decided', False)
 
     @classmethod
     @from_state('signing')

@@ -104,3 +104,25 @@ class StepsTestCase(unittest.TestCase):
         for table in ['KINDS', 'STEP_DOCUMENTS', 'SLUGS', 'TITLES_ID',
                 'REPORTS', 'SIGNER_TITLES', 'FOR_OPD', 'NUMBERED']:
             self.assertFalse(hasattr(letter, table), table)
+
+    @with_transaction()
+    def test_opd_notices_are_declared_by_their_step(self):
+        """What the OPD is told when a move lands on a state is declared by
+        the step files, each with its e-mail template"""
+        pool = Pool()
+        Request = pool.get('egov.request')
+        Template = pool.get('egov.email.template')
+        self.assertEqual(Request._opd_notices, {
+                ('completeness', 'done'): ('registered', False),
+                ('incomplete', None): ('incomplete', True),
+                ('done', None): ('decided', False),
+                })
+        codes = {t.code for t in Template.search([])}
+        for (state, _), (code, _) in Request._opd_notices.items():
+            with self.subTest(state=state):
+                self.assertIn(code, codes)
+        sources = {m: Path(m.__file__).read_text(encoding='utf-8')
+            for m in STEP_MODULES}
+        self.assertIn("_opd_notices[('completeness', 'done')]",
+            sources[step_receive])
+        self.assertIn("_opd_notices[('done', None)]", sources[step_reply])
