@@ -13,6 +13,7 @@ frozen.
 - The templates are report actions (`ir.action.report`): an administrator
   replaces one from the web client (Content) without code."""
 import hashlib
+from collections import namedtuple
 from pathlib import Path
 
 from trytond.i18n import gettext
@@ -32,64 +33,23 @@ from .report import CheckedReport
 from .workcalendar import to_local
 
 REPORT_FOLDER = Path(__file__).parent / 'report'
-KINDS = [
-    ('receipt', "Registration Receipt"),
-    ('checklist', "Completeness Checklist"),
-    ('disposition', "Disposition Sheet"),
-    ('feasibility', "Feasibility Analysis Sheet"),
-    ('category', "Application Category Sheet"),
-    ('technical', "Technical Analysis Sheet"),
-    ('reply', "Reply Letter"),
-    ]
-# What the OPD receives; the analyses stay inside Diskominfo.
-FOR_OPD = {'receipt', 'checklist', 'reply'}
 # The groups that read and print every kind, the internal ones too
 # (Diskominfo's staff and the administrator of the module); anybody else
-# only those FOR_OPD. The rule on egov.request.letter (letter.xml) says the
-# same.
+# only those for the OPD. The rule on egov.request.letter (letter.xml) says
+# the same.
 STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
-# Outgoing letters that take a number from the letter register.
-NUMBERED = {'reply'}
-# The step that ended -> the document it issues, and the outcomes that do.
-STEP_DOCUMENTS = {
-    'received': ('receipt', None),
-    'completeness': ('checklist', {'complete', 'incomplete'}),
-    'disposition': ('disposition', None),
-    'feasibility_validation': ('feasibility', {'validated', 'rejection'}),
-    'categorization': ('category', None),
-    'technical_validation': ('technical', {'validated', 'rejection'}),
-    'signing': ('reply', None),
-    }
-KIND_STEP = {kind: state for state, (kind, _) in STEP_DOCUMENTS.items()}
-# File names and titles (the documents are Indonesian whatever the
-# language of the user who issues them).
-SLUGS = {
-    'receipt': 'tanda-terima',
-    'checklist': 'ceklis-kelengkapan',
-    'disposition': 'lembar-disposisi',
-    'feasibility': 'analisis-kelayakan',
-    'category': 'lembar-kategori',
-    'technical': 'analisis-teknis',
-    'reply': 'surat-jawaban',
-    }
-TITLES_ID = {
-    'receipt': "Tanda Terima Pengajuan Aplikasi e-Government",
-    'checklist': "Ceklis Kelengkapan Persyaratan",
-    'disposition': "Lembar Disposisi",
-    'feasibility': "Lembar Analisis Kelayakan",
-    'category': "Lembar Kategori Aplikasi",
-    'technical': "Lembar Analisis Teknis",
-    'reply': "Surat Jawaban",
-    }
-REPORTS = {
-    'receipt': 'egov.request.letter.receipt',
-    'checklist': 'egov.request.letter.checklist',
-    'reply': 'egov.request.letter.reply',
-    'disposition': 'egov.request.letter.disposition',
-    'feasibility': 'egov.request.letter.feasibility',
-    'category': 'egov.request.letter.category',
-    'technical': 'egov.request.letter.technical',
-    }
+# What a step file (step_*.py) declares of each document its step issues
+# when it ends, in its extension of egov.request.letter (kind selection and
+# _documents): the state of the step, the outcomes that issue it (None:
+# every outcome), its file name and Indonesian title (the documents are
+# Indonesian whatever the language of the user who issues them), its report,
+# the position printed under the signature when the signer has no SOP role
+# (None: the Kepala Dinas, from the configuration), whether the OPD reads
+# it (the analyses stay inside Diskominfo) and whether it takes a number
+# from the letter register (outgoing letters).
+StepDocument = namedtuple('StepDocument', [
+        'state', 'outcomes', 'slug', 'title', 'report', 'signer',
+        'for_opd', 'numbered'], defaults=[None, False, False])
 # Indonesian words the templates print for stored values. The request's
 # state, decision and timing are not here: the templates read them from the
 # translated selection strings (vocabulary.py, context `decision_word`...),
@@ -170,23 +130,14 @@ GROUP_TITLES = [
     ('group_katim_manajemen',
         "Ketua Tim Kerja Aplikasi Manajemen Pemerintahan"),
     ]
-# Failing that, the role that signs each internal sheet and the receipt (the reply letter
-# is signed by the Kepala Dinas, position from the configuration).
-SIGNER_TITLES = {
-    'receipt': "Ketua Tim Kerja Tata Kelola TIK",
-    'checklist': "Ketua Tim Kerja Tata Kelola TIK",
-    'disposition': "Kepala Bidang Pengembangan E-Government",
-    'feasibility': "Kepala Bidang Pengembangan E-Government",
-    'category': "Kepala Bidang Pengembangan E-Government",
-    'technical': "Kepala Bidang Pengembangan E-Government",
-    }
-
-
 def position_of(user, kind=None):
     """The position of an official as documents print it: from their role
     (group), else the role that signs the document `kind`."""
+    Letter = Pool().get('egov.request.letter')
     groups = {g.id for g in user.groups} if user else set()
-    return group_position(groups) or SIGNER_TITLES.get(kind) or _head()
+    document = Letter._documents.get(kind)
+    return (group_position(groups) or (document and document.signer)
+        or _head())
 
 
 def _head():
@@ -315,7 +266,8 @@ class Letter(
     request = fields.Many2One(
         'egov.request', "Request", required=True, readonly=True,
         ondelete='RESTRICT')
-    kind = fields.Selection(KINDS, "Document", required=True, readonly=True)
+    # Each step file adds the kinds of its documents (StepDocument).
+    kind = fields.Selection([], "Document", required=True, readonly=True)
     kind_string = kind.translated('kind')
     version = fields.Integer("Version", required=True, readonly=True)
     number = fields.Char(
@@ -358,6 +310,18 @@ class Letter(
         # Whoever may not read the request may not read its documents.
         cls.__access__.add('request')
         cls._order = [('issued_at', 'ASC'), ('id', 'ASC')]
+        # {kind: StepDocument}, filled by the step files.
+        cls._documents = {}
+
+    @classmethod
+    def documents_of_step(cls, state):
+        "The documents the step `state` issues when it ends: {kind: doc}"
+        return {k: d for k, d in cls._documents.items() if d.state == state}
+
+    @classmethod
+    def kinds_for_opd(cls):
+        "The kinds of document the OPD reads"
+        return {k for k, d in cls._documents.items() if d.for_opd}
 
     @classmethod
     def default_for_opd(cls):
@@ -365,7 +329,7 @@ class Letter(
 
     @property
     def title_id(self):
-        return TITLES_ID[self.kind]
+        return self._documents[self.kind].title
 
     # --- Frozen ------------------------------------------------------------
 
@@ -419,14 +383,11 @@ class Letter(
                     limit=1)
             if not ended:
                 continue
-            kind, outcomes_issuing = STEP_DOCUMENTS.get(
-                ended[0].state, (None, None))
-            if not kind:
-                continue
-            if (outcomes_issuing is not None
-                    and ended[0].outcome not in outcomes_issuing):
-                continue
-            cls.issue(request, kind)
+            for kind, document in cls.documents_of_step(
+                    ended[0].state).items():
+                if (document.outcomes is None
+                        or ended[0].outcome in document.outcomes):
+                    cls.issue(request, kind)
 
     @classmethod
     def issue(cls, request, kind, reason=None, replaces=None):
@@ -435,6 +396,7 @@ class Letter(
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
         transaction = Transaction()
+        document = cls._documents[kind]
         # The demo replays its requests on its own clock: a document is
         # dated when its step ended.
         now = clock.now()
@@ -446,7 +408,7 @@ class Letter(
                     ], order=[('version', 'DESC')], limit=1)
             version = previous[0].version + 1 if previous else 1
             number = (pool.get('egov.letter.sequence').next_number(date)
-                if kind in NUMBERED else None)
+                if document.numbered else None)
             values = {
                 'request': request.id,
                 'kind': kind,
@@ -455,7 +417,7 @@ class Letter(
                 'issued_at': now,
                 'issued_date': date,
                 'issued_by': transaction.user or None,
-                'for_opd': kind in FOR_OPD,
+                'for_opd': document.for_opd,
                 'reason': reason,
                 'replaces': replaces.id if replaces else (
                     previous[0].id if previous else None),
@@ -468,7 +430,7 @@ class Letter(
             else:
                 values['signatory'] = transaction.user or None
             letter, = cls.create([values])
-            report_name = REPORTS[kind]
+            report_name = document.report
             Report = pool.get(report_name, type='report')
             action, = ActionReport.search(
                 [('report_name', '=', report_name)], limit=1)
@@ -487,7 +449,8 @@ class Letter(
             slug_number = (request.number or str(request.id)).replace('/', '-')
             cls.write([letter], {
                     'file': content,
-                    'filename': f'{SLUGS[kind]}-{slug_number}-v{version}.pdf',
+                    'filename': (
+                        f'{document.slug}-{slug_number}-v{version}.pdf'),
                     'digest': hashlib.sha256(content).hexdigest(),
                     'size': len(content),
                     })
@@ -504,7 +467,7 @@ class Letter(
         groups = set(User.get_groups())
         steps = Step.by_state()
         for letter in letters:
-            step = steps.get(KIND_STEP[letter.kind])
+            step = steps.get(cls._documents[letter.kind].state)
             allowed = list(step.groups) if step else []
             if (step and step.route_by_category and letter.request.category):
                 allowed = [letter.request.category.team_group]
@@ -554,13 +517,14 @@ def readable_kinds():
     pool = Pool()
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
+    Letter = pool.get('egov.request.letter')
     if not Transaction().user:
-        return {kind for kind, _ in KINDS}
+        return set(Letter._documents)
     groups = set(User.get_groups())
     staff = {ModelData.get_id('egov_app_request', g) for g in STAFF_GROUPS}
     if groups & staff:
-        return {kind for kind, _ in KINDS}
-    return set(FOR_OPD)
+        return set(Letter._documents)
+    return Letter.kinds_for_opd()
 
 
 class LetterReport(CheckedReport):
@@ -604,6 +568,7 @@ class LetterReport(CheckedReport):
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         History = pool.get('egov.request.history')
+        Letter = pool.get('egov.request.letter')
         context = super().get_context(records, header, data)
         config = Configuration(1)
 
@@ -661,8 +626,9 @@ class LetterReport(CheckedReport):
                 'step_record': step_record,
                 'validations': validations,
                 'group_title': group_title,
-                'signer_title': SIGNER_TITLES,
-                'titles': TITLES_ID,
+                'signer_title': {k: d.signer
+                    for k, d in Letter._documents.items() if d.signer},
+                'titles': {k: d.title for k, d in Letter._documents.items()},
                 })
         return context
 

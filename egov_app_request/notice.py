@@ -141,12 +141,13 @@ class Notice(Model):
                     act_on=state, extra=lambda r: {
                         'field': r.field_labels(names)})
         submitter = [request.submitter] if request.submitter else []
-        if state == 'completeness' and outcome == 'done':
-            cls.send(request, 'registered', submitter)
-        elif state == 'incomplete':
-            cls.send(request, 'incomplete', submitter, act_on=state)
-        elif state == 'done':
-            cls.send(request, 'decided', submitter)
+        # What the OPD is told is declared by the step files.
+        notice = (request._opd_notices.get((state, outcome))
+            or request._opd_notices.get((state, None)))
+        if notice:
+            code, asks = notice
+            cls.send(request, code, submitter,
+                act_on=state if asks else None)
 
     @classmethod
     def step_ended(cls, request, state):

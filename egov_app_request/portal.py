@@ -41,10 +41,11 @@ from trytond.transaction import (
 from trytond.wsgi import app
 
 from . import vocabulary
+from .document import ALLOWED_EXTENSIONS
 from .exceptions import ThrottledError
-from .security_log import log_event
 from .letter import lines as text_lines
-from .request import ALLOWED_EXTENSIONS, OPD_STATES
+from .request import OPD_STATES
+from .security_log import log_event
 from .sop import STEP_NUMBERS
 from .upload_check import display_filename
 from .workcalendar import to_local

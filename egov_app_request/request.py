@@ -8,49 +8,34 @@ and the write rules. Each SOP step (or pair of steps) extends the request
 in a file of its own, step_*.py, with its fields, buttons, transitions,
 checks and output, and declares its part of the central tables in its
 __setup__ (_step_fields, _shared_step_fields, _step_outputs, _step_lines,
-_button_steps, _copy_reset).
+_button_steps, _copy_reset, _opd_notices).
 
 States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 import datetime as dt
-import hashlib
-import logging
-import zoneinfo
-from fractions import Fraction
 from functools import wraps
 
 from sql import Null
-from sql.aggregate import Min, Sum
-from sql.conditionals import Case, Coalesce
+from sql.aggregate import Min
+from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, Id, If
+from trytond.pyson import Eval, Id, If
 from trytond.transaction import Transaction, without_check_access
 
-from .access import RelationRuleMixin
+from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
-    DeleteSubmittedError, DocumentLockedError, HistoryImmutableError,
-    IneligibleOrganizationError, IneligiblePositionError,
-    NotResponsibleError, ProtectedFieldError, StaleClickError,
-    StepRequirementError, UploadError, WrongStepError)
+    DeleteSubmittedError, IneligibleOrganizationError,
+    IneligiblePositionError, NotResponsibleError, ProtectedFieldError,
+    StaleClickError, StepRequirementError, WrongStepError)
 from .analysis import prepare_step, without_unreadable_fields
-from .deadline_recompute import recompute_open_deadlines
 from .feedback import feedback_action, wants_feedback
-from .filestore import TransactionalBinary
-from .notice import check_deadlines
 from .sop import STATES, STEP_NUMBERS
 from .workcalendar import to_local, to_utc, work_calendar
-from .worktime import whole_minutes
-from . import clock, security_log, upload_check
+from . import clock
 
-logger = logging.getLogger(__name__)
-# The key, in the transaction's cache, of the uploads it has checked already
-# (digest, clean name): the portal checks each file to name what is wrong,
-# then creates it. trytond empties the transaction's caches at commit and
-# rollback, so a retried transaction checks again.
-CHECKED_UPLOADS = 'egov_app_request.checked_uploads'
 # The states in which the OPD holds the file and may edit it.
 OPD_STATES = {'draft', 'incomplete'}
 # What the OPD fills in (SOP step 1 inputs).
@@ -145,7 +130,9 @@ def step_move(target, outcome):
     return decorator
 
 
-class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
+class Request(
+        CheckModificationFirstMixin, RelationRuleMixin, Workflow, ModelSQL,
+        ModelView):
     "e-Government application request"
     __name__ = 'egov.request'
     __string__ = "Application Request"
@@ -312,6 +299,10 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         # The buttons that complete a step, pressed by the step's groups
         # (sop.ModelButton): {button: state}.
         cls._button_steps = {}
+        # What the OPD is told when a move lands on a state (notice.py):
+        # {(state, outcome of the step that ended, or None for any):
+        # (e-mail template code, whether the notice asks the OPD to act)}.
+        cls._opd_notices = {}
         # What a copy of a request starts without: the copy is a draft.
         cls._copy_reset = {
             'number', 'submitter', 'submitted_at', 'history',
@@ -689,21 +680,20 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_modification(cls, mode, requests, values=None, external=False):
-        "A submitted request is never deleted"
+        """A user writes only what the request's step lets them (the
+        message names who writes the field: CheckModificationFirstMixin runs
+        this before the platform's field access rules); a submitted request
+        is never deleted"""
         super().check_modification(
             mode, requests, values=values, external=external)
-        if mode == 'delete':
+        if mode == 'write' and external:
+            cls._check_direct_write(requests, values)
+        elif mode == 'delete':
             for request in requests:
                 if request.state != 'draft':
                     raise DeleteSubmittedError(gettext(
                             'egov_app_request.msg_delete_submitted',
                             request=request.rec_name))
-
-    # What a user sets by creating or writing a request is checked in
-    # create() and write(), before the platform's checks, not in
-    # check_modification, which runs after the field access rules: the
-    # message must name who writes the field (scenario_request_refusals),
-    # not only that the user may not.
 
     @classmethod
     def _check_direct_create(cls, vlist):
@@ -797,8 +787,11 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
+        # What a user sets by creating a request is checked on the values
+        # sent, here: check_modification('create') sees only the records
+        # once created (with their defaults), after the platform's field
+        # access rules, and could not name the field the user set.
+        if cls._external():
             cls._check_direct_create(vlist)
         # Network calls only (portal, JSON-RPC): throttle.py.
         pool = Pool()
@@ -810,18 +803,18 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         return requests
 
     @classmethod
-    def write(cls, *args):
-        actions = iter(args)
-        awaited = []
-        transaction = Transaction()
-        for requests, values in zip(actions, actions):
-            if transaction.user and transaction.check_access:
-                cls._check_direct_write(requests, values)
-            cls._merge_concurrent_save(requests, values)
-            awaited.extend((r, r.contributions()) for r in requests
-                if cls._shared_step_fields.get(r.state))
-        super().write(*args)
-        cls._tell_inputs_given(awaited)
+    def on_write(cls, requests, values):
+        """After the write rules, before the platform's check of the
+        versions: a save on a form loaded before another's change is
+        merged; the role of a step is told when a contributor wrote its
+        part"""
+        callbacks = super().on_write(requests, values)
+        cls._merge_concurrent_save(requests, values)
+        awaited = [(r, r.contributions()) for r in requests
+            if cls._shared_step_fields.get(r.state)]
+        if awaited:
+            callbacks.append(lambda: cls._tell_inputs_given(awaited))
+        return callbacks
 
     @classmethod
     def _tell_inputs_given(cls, awaited):
@@ -1073,565 +1066,3 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     def _conclude_rejection(cls, requests):
         cls._require_reason(requests)
         cls.write(requests, {'rejection_concluded': True})
-
-
-
-class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
-    "Supporting document of a request"
-    __name__ = 'egov.request.document'
-    __string__ = "Request Document"
-    request = fields.Many2One(
-        'egov.request', "Request", required=True, ondelete='CASCADE')
-    type = fields.Many2One(
-        'egov.document.type', "Type", required=True, ondelete='RESTRICT',
-        states={'readonly': Bool(Eval('locked'))})
-    # Removed from the filestore if the transaction rolls back: a refused
-    # or failed save leaves no orphan file behind.
-    file = TransactionalBinary(
-        "File", filename='filename', file_id='file_id',
-        store_prefix='egov', required=True,
-        states={'readonly': Bool(Eval('locked'))})
-    file_id = fields.Char("File ID", readonly=True)
-    filename = fields.Char(
-        "File Name", required=True,
-        states={'readonly': Bool(Eval('locked'))})
-    description = fields.Char(
-        "Description", states={'readonly': Bool(Eval('locked'))})
-    digest = fields.Char("SHA-256", readonly=True)
-    size = fields.Integer("Size (bytes)", readonly=True)
-    locked = fields.Boolean(
-        "Submitted", readonly=True,
-        help="Submitted documents are kept as they are; a correction is "
-        "added as a new document.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        # Whoever may not read the request may not read its documents.
-        cls.__access__.add('request')
-        cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def default_locked(cls):
-        return False
-
-    def get_rec_name(self, name):
-        return f'{self.type.rec_name}: {self.filename}'
-
-    @classmethod
-    def _refuse_upload(cls, reason, message, filename='', log_size=None,
-            **kwargs):
-        "Log the refused upload (never its content) and raise UploadError"
-        security_log.log_event('upload_refused', model=cls.__name__,
-            detail=' '.join(f'{k}={v}' for k, v in [
-                    ('reason', reason),
-                    ('name', upload_check.display_filename(
-                        filename, upload_check.MAX_FILENAME)),
-                    ('size', log_size)] if v not in {None, ''}))
-        raise UploadError(gettext(
-                f'egov_app_request.{message}', filename=filename, **kwargs))
-
-    @classmethod
-    def _clean_filename(cls, filename, log_size=None):
-        """The name kept: its base name, without control or bidi
-        characters (upload_check.clean_filename); refused when nothing is
-        left or when it is too long"""
-        cleaned = upload_check.clean_filename(filename)
-        if not cleaned:
-            cls._refuse_upload('name_empty', 'msg_upload_filename_empty',
-                filename=upload_check.display_filename(filename) or '-',
-                log_size=log_size)
-        if len(cleaned) > upload_check.MAX_FILENAME:
-            cls._refuse_upload('name_length',
-                'msg_upload_filename_too_long',
-                filename=upload_check.display_filename(cleaned),
-                log_size=log_size, length=len(cleaned),
-                limit=upload_check.MAX_FILENAME)
-        return cleaned
-
-    @classmethod
-    def _check_upload(cls, values):
-        """Name, size, type (by content, archives inspected within limits)
-        and the malware scanner; the values to store (clean name, digest,
-        size). Each refusal is logged (security_log: upload_refused)."""
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        data = values.get('file')
-        values = values.copy()
-        size = len(data) if data is not None else None
-        if 'filename' in values or data is not None:
-            values['filename'] = cls._clean_filename(
-                values.get('filename') or '', log_size=size)
-        if data is None:
-            return values
-        data = bytes(data)
-        filename = values['filename']
-        configuration = Configuration(1)
-        limit = configuration.max_upload_size * 1024 * 1024
-        if not data:
-            cls._refuse_upload('empty', 'msg_upload_empty',
-                filename=filename, log_size=0)
-        if len(data) > limit:
-            cls._refuse_upload('size', 'msg_upload_too_large',
-                filename=filename, log_size=len(data),
-                size=configuration.max_upload_size)
-        digest = hashlib.sha256(data).hexdigest()
-        checked = Transaction().cache.setdefault(CHECKED_UPLOADS, set())
-        if (digest, filename) not in checked:
-            try:
-                type_ok = upload_type_ok(filename, data, configuration)
-            except upload_check.ArchiveLimit as exception:
-                if exception.args[0] == 'entries':
-                    cls._refuse_upload('archive_entries',
-                        'msg_upload_archive_entries', filename=filename,
-                        log_size=len(data),
-                        limit=configuration.max_archive_entries)
-                cls._refuse_upload('archive_size',
-                    'msg_upload_archive_size', filename=filename,
-                    log_size=len(data),
-                    limit=configuration.max_archive_inflated_size)
-            if not type_ok:
-                cls._refuse_upload('type', 'msg_upload_type',
-                    filename=filename, log_size=len(data))
-            try:
-                found = upload_check.scan(data)
-            except (upload_check.ScannerUnavailable, ValueError) as error:
-                logger.error("malware scanner %s: %s",
-                    upload_check.scanner(), error)
-                cls._refuse_upload('scanner_unavailable',
-                    'msg_upload_scanner_unavailable', filename=filename,
-                    log_size=len(data))
-            if found:
-                cls._refuse_upload(f'malware:{found}',
-                    'msg_upload_malware', filename=filename,
-                    log_size=len(data))
-            checked.add((digest, filename))
-        values['digest'] = digest
-        values['size'] = len(data)
-        return values
-
-    @classmethod
-    def _check_quotas(cls, additions):
-        """Quotas of the e-Government configuration on the documents to
-        add: `additions` is a list of (request id, size, replaced document
-        id or None, file name). Per request: number and total size; per
-        OPD: the total of the calendar day."""
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        Request = pool.get('egov.request')
-        if not additions:
-            return
-        with without_check_access():
-            configuration = Configuration(1)
-            per_request = {}
-            for request_id, size, replaced, name in additions:
-                count, total, skip, names = per_request.setdefault(
-                    request_id, [0, 0, set(), []])
-                per_request[request_id] = [
-                    count + (0 if replaced else 1), total + size,
-                    skip | ({replaced} if replaced else set()),
-                    names + [name]]
-            by_opd = {}
-            for request_id, (count, total, skip, names) in (
-                    per_request.items()):
-                filename = ', '.join(names)
-                request = Request(request_id)
-                existing = [d for d in cls.search(
-                        [('request', '=', request_id)])
-                    if d.id not in skip]
-                if len(existing) + count > (
-                        configuration.max_request_documents):
-                    cls._refuse_upload('quota_count',
-                        'msg_upload_quota_count', filename=filename,
-                        log_size=total,
-                        request=request.rec_name,
-                        limit=configuration.max_request_documents)
-                if sum(d.size or 0 for d in existing) + total > (
-                        configuration.max_request_upload_size
-                        * 1024 * 1024):
-                    cls._refuse_upload('quota_request_size',
-                        'msg_upload_quota_size', filename=filename,
-                        log_size=total,
-                        request=request.rec_name,
-                        limit=configuration.max_request_upload_size)
-                if request.opd:
-                    by_opd.setdefault(request.opd, [0, []])
-                    by_opd[request.opd][0] += total
-                    by_opd[request.opd][1].extend(names)
-            for opd, (total, names) in by_opd.items():
-                if cls._uploaded_today(opd) + total > (
-                        configuration.max_daily_upload_size * 1024 * 1024):
-                    cls._refuse_upload('quota_daily', 'msg_upload_quota_daily',
-                        filename=', '.join(names), log_size=total,
-                        opd=opd.rec_name,
-                        limit=configuration.max_daily_upload_size)
-
-    @classmethod
-    def _uploaded_today(cls, opd):
-        "Bytes of the documents the OPD uploaded since midnight (local)"
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        Request = pool.get('egov.request')
-        zone = zoneinfo.ZoneInfo(Configuration(1).timezone or 'UTC')
-        midnight = dt.datetime.now(zone).replace(
-            hour=0, minute=0, second=0, microsecond=0)
-        since = midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        document = cls.__table__()
-        request = Request.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*document.join(request,
-                condition=document.request == request.id
-                ).select(Sum(Coalesce(document.size, 0)),
-                where=(request.opd == opd.id)
-                & (document.create_date >= since)))
-        return cursor.fetchone()[0] or 0
-
-    @classmethod
-    def check_modification(cls, mode, documents, values=None,
-            external=False):
-        """Users add documents to a request the OPD still holds, never as
-        submitted; nobody deletes a submitted document"""
-        super().check_modification(
-            mode, documents, values=values, external=external)
-        if mode == 'create' and external:
-            for document in documents:
-                if document.locked:
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_protected_field_create',
-                            field='locked'))
-                if document.request.state not in OPD_STATES:
-                    raise DocumentLockedError(gettext(
-                            'egov_app_request.msg_document_request_locked',
-                            request=document.request.rec_name))
-        elif mode == 'delete':
-            for document in documents:
-                if document.locked:
-                    raise DocumentLockedError(gettext(
-                            'egov_app_request.msg_document_locked',
-                            document=document.rec_name))
-
-    @classmethod
-    def create(cls, vlist):
-        Throttle = Pool().get('egov.throttle')
-        vlist = [cls._check_upload(v) for v in vlist]
-        cls._check_quotas([
-                (v['request'], v.get('size') or 0, None, v.get('filename'))
-                for v in vlist if v.get('request')])
-        Throttle.check('upload', amount=len(vlist), record=True,
-            model=cls.__name__)
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        transaction = Transaction()
-        actions = iter(args)
-        args = []
-        additions = []
-        for documents, values in zip(actions, actions):
-            # Checked here, not in check_modification: on the values as
-            # sent, before the upload's check adds its digest and size,
-            # and before a submitted document's new file is inspected.
-            if transaction.user and transaction.check_access:
-                if set(values) & {'locked', 'digest', 'size', 'request'}:
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_document_locked',
-                            document=documents[0].rec_name))
-                for document in documents:
-                    if document.locked:
-                        raise DocumentLockedError(gettext(
-                                'egov_app_request.msg_document_locked',
-                                document=document.rec_name))
-            values = cls._check_upload(values)
-            if values.get('file') is not None:
-                additions.extend((d.request.id, values['size'], d.id,
-                        values['filename']) for d in documents)
-            args.extend((documents, values))
-        cls._check_quotas(additions)
-        if additions:
-            Pool().get('egov.throttle').check('upload',
-                amount=len(additions), record=True, model=cls.__name__)
-        super().write(*args)
-
-
-# Allowed uploads, recognised by their first bytes, not only their name.
-_SIGNATURES = {
-    'pdf': [b'%PDF-'],
-    'png': [b'\x89PNG\r\n\x1a\n'],
-    'jpg': [b'\xff\xd8\xff'],
-    'jpeg': [b'\xff\xd8\xff'],
-    # Office Open XML and OpenDocument files are ZIP archives.
-    'docx': [b'PK\x03\x04'],
-    'xlsx': [b'PK\x03\x04'],
-    'odt': [b'PK\x03\x04'],
-    'ods': [b'PK\x03\x04'],
-    }
-ALLOWED_EXTENSIONS = sorted(_SIGNATURES)
-
-
-def upload_type_ok(filename, data, configuration=None):
-    """The extension is allowed and the content starts as such a file does;
-    an archive is inspected within the configuration's limits (raises
-    upload_check.ArchiveLimit)"""
-    extension = filename.rsplit('.', 1)[-1].lower() if '.' in filename else ''
-    signatures = _SIGNATURES.get(extension)
-    if not signatures:
-        return False
-    if not any(data.startswith(s) for s in signatures):
-        return False
-    if extension in {'docx', 'xlsx', 'odt', 'ods'}:
-        if configuration is None:
-            entries = upload_check.ARCHIVE_ENTRIES
-            size = upload_check.ARCHIVE_INFLATED_MB
-        else:
-            entries = configuration.max_archive_entries
-            size = configuration.max_archive_inflated_size
-        return _zip_kind_ok(extension, data, entries, size * 1024 * 1024)
-    return True
-
-
-def _zip_kind_ok(extension, data, max_entries, max_size):
-    "Inflated by streaming, every member, within the limits (no bomb)"
-    try:
-        found, names = upload_check.inspect_zip(
-            data, max_entries, max_size, wanted={'mimetype'})
-    except upload_check.ArchiveLimit:
-        raise
-    except Exception:
-        # Damaged, encrypted or otherwise unreadable: not an allowed file.
-        return False
-    if extension in {'odt', 'ods'}:
-        mimetype = found.get('mimetype', b'').decode('ascii', 'replace')
-        return mimetype == {
-            'odt': 'application/vnd.oasis.opendocument.text',
-            'ods': 'application/vnd.oasis.opendocument.spreadsheet',
-            }[extension]
-    return {'docx': 'word/document.xml',
-        'xlsx': 'xl/workbook.xml'}[extension] in names
-
-
-class RequestHistory(RelationRuleMixin, ModelSQL, ModelView):
-    "Step history of a request (audit trail)"
-    __name__ = 'egov.request.history'
-    __string__ = "Step History"
-    request = fields.Many2One(
-        'egov.request', "Request", required=True, ondelete='CASCADE',
-        readonly=True)
-    state = fields.Selection(STATES, "Stage", readonly=True, required=True)
-    state_string = state.translated('state')
-    step = fields.Many2One('egov.step', "Step", readonly=True)
-    responsible = fields.Char("Responsible", readonly=True,
-        help="The groups (or the OPD) responsible when the step started.")
-    actor = fields.Many2One('res.user', "Done by", readonly=True)
-    started = fields.DateTime("Started", readonly=True, required=True)
-    finished = fields.DateTime("Finished", readonly=True)
-    outcome = fields.Selection([
-            (None, ""),
-            ('done', "Done"),
-            ('complete', "Complete"),
-            ('incomplete', "Incomplete"),
-            ('submitted', "Submitted"),
-            ('resubmitted', "Completed by the OPD"),
-            ('validated', "Validated"),
-            ('revision', "Returned for Revision"),
-            ('rejection', "Rejection Concluded"),
-            ('approved', "Approved"),
-            ('approved_conditions', "Approved with Conditions"),
-            ('rejected', "Rejected"),
-            ], "Outcome", readonly=True)
-    outcome_string = outcome.translated('outcome')
-    notes = fields.Text("Notes", readonly=True)
-    output = fields.Text("Output", readonly=True)
-    standard_minutes = fields.Integer(
-        "Standard (working minutes)", readonly=True,
-        help="The working time this pass of the step may take; after a "
-        "pause, what was left of it.")
-    standard_days = fields.Integer(
-        "Standard (working days)", readonly=True,
-        help="Set when a day counts to the end of the next working day.")
-    deadline = fields.DateTime("Deadline", readonly=True)
-    nearly_late_at = fields.DateTime("Nearly Late at", readonly=True)
-    used_minutes = fields.Integer(
-        "Used (working minutes)", readonly=True,
-        help="Frozen when the step ends; calendar changes do not alter it.")
-    time_used = fields.Function(
-        fields.Integer("Used (working minutes)"), 'get_time')
-    time_left = fields.Function(
-        fields.Integer("Left (working minutes)"), 'get_time')
-    timing = fields.Function(
-        fields.Selection(TIMINGS, "Timing"),
-        'get_time', searcher='search_timing')
-    warned_nearly_late = fields.DateTime(
-        "Nearly Late Notice Sent", readonly=True)
-    warned_late = fields.DateTime("Late Notice Sent", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('request')
-        cls._order = [('started', 'ASC'), ('id', 'ASC')]
-        # The open step of each request: the queues' order (egov.request
-        # order_timing, order_deadline) reads only these records.
-        table = cls.__table__()
-        cls._sql_indexes.add(Index(
-                table,
-                (table.request, Index.Range()),
-                (table.deadline, Index.Range()),
-                (table.nearly_late_at, Index.Range()),
-                where=table.finished == Null))
-
-    @staticmethod
-    def default_started():
-        return clock.now()
-
-    @classmethod
-    def fields_get(cls, fields_names=None, level=0):
-        return without_unreadable_fields(
-            cls, super().fields_get(fields_names, level=level))
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [TIMING_VISUAL]
-
-    @property
-    def is_pause(self):
-        "While the OPD completes its file, the clock stops"
-        return self.state == 'incomplete'
-
-    def working_minutes(self, until):
-        "Working minutes of this pass from its start until `until` (UTC)"
-        if self.is_pause or not self.started:
-            return None
-        return work_calendar().between(
-            to_local(self.started), to_local(until))
-
-    @classmethod
-    def standard_of(cls, step, start, resumed=None):
-        """The standard and deadline of a pass of `step` starting at
-        `start` (UTC); after a pause (`resumed`, the pause record) what was
-        left of the pass that paused."""
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        config = Configuration(1)
-        values = {'standard_minutes': None, 'standard_days': None}
-        if resumed:
-            paused, = cls.search([
-                    ('request', '=', resumed.request.id),
-                    ('state', '=', step.state),
-                    ('finished', '<=', resumed.started),
-                    ], order=[('finished', 'DESC'), ('id', 'DESC')], limit=1)
-            values['standard_minutes'] = max(
-                (paused.standard_minutes or 0) - (paused.used_minutes or 0),
-                0)
-        elif step.duration_unit == 'minute':
-            values['standard_minutes'] = step.duration
-        elif config.day_rule == 'minutes':
-            values['standard_minutes'] = step.duration * config.day_minutes
-        else:
-            values['standard_days'] = step.duration
-        values.update(cls._deadlines(start, **values))
-        return values
-
-    @classmethod
-    def _deadlines(cls, start, standard_minutes=None, standard_days=None):
-        """The deadline and nearly-late moment of a pass starting at `start`
-        (UTC): working moments, so a pass starting or resuming outside
-        working time is due no earlier than the next opening, also with
-        nothing left of its standard."""
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        calendar = work_calendar()
-        local_start = to_local(start)
-        values = {}
-        if standard_days:
-            deadline = calendar.end_of_working_day(local_start, standard_days)
-            standard_minutes = calendar.between(local_start, deadline)
-            values['standard_minutes'] = standard_minutes
-        else:
-            deadline = calendar.add(local_start, standard_minutes or 0)
-        percent = Configuration(1).warning_percent
-        nearly = calendar.add(local_start, whole_minutes(
-                Fraction((standard_minutes or 0) * percent, 100)))
-        values['deadline'] = to_utc(deadline)
-        values['nearly_late_at'] = to_utc(nearly)
-        return values
-
-    @classmethod
-    def check_deadlines(cls):
-        "Scheduled job: notices for nearly late and late steps, once each"
-        return check_deadlines()
-
-    @classmethod
-    def recompute_open_deadlines(cls):
-        """After a change of the calendar: new deadlines for the steps still
-        open; finished steps keep the figures they had (set-based:
-        deadline_recompute.py)."""
-        recompute_open_deadlines()
-
-    @classmethod
-    def get_time(cls, records, names):
-        now = clock.now()
-        result = {n: {} for n in names}
-        for record in records:
-            used = record.used_minutes
-            if used is None and not record.finished:
-                used = record.working_minutes(now)
-            left = (record.standard_minutes - used
-                if record.standard_minutes is not None and used is not None
-                else None)
-            end = record.finished or now
-            if record.deadline is None:
-                timing = None
-            elif end > record.deadline:
-                timing = 'late'
-            elif not record.finished and end >= record.nearly_late_at:
-                timing = 'nearly_late'
-            else:
-                timing = 'on_time'
-            values = {'time_used': used, 'time_left': left, 'timing': timing}
-            for name in names:
-                result[name][record.id] = values[name]
-        return result
-
-    @classmethod
-    def search_timing(cls, name, clause):
-        "Open steps by timing: the late and nearly late queues"
-        _, operator, value = clause
-        now = clock.now()
-        domains = {
-            'late': [('deadline', '<', now)],
-            'nearly_late': [
-                ('deadline', '>=', now), ('nearly_late_at', '<=', now)],
-            'on_time': [('nearly_late_at', '>', now)],
-            }
-        domain = [('finished', '=', None), ('deadline', '!=', None),
-            domains.get(value, [('id', '=', -1)])]
-        if operator in {'!=', 'not in'}:
-            domain = ['NOT', domain]
-        return domain
-
-    # The audit trail is written by the procedure only, never by a user.
-    # Checked before the platform's access rules (which refuse too) rather
-    # than in check_modification: the user reads why (scenario_request_
-    # refusals, scenario_request_approval).
-
-    @classmethod
-    def _check_immutable(cls):
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
-            raise HistoryImmutableError(gettext(
-                    'egov_app_request.msg_history_immutable'))
-
-    @classmethod
-    def create(cls, vlist):
-        cls._check_immutable()
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        cls._check_immutable()
-        super().write(*args)
-
-    @classmethod
-    def delete(cls, records):
-        cls._check_immutable()
-        super().delete(records)

@@ -7,6 +7,7 @@ field access are in step_category.xml."""
 from trytond.model import ModelView, fields
 from trytond.pool import PoolMeta
 
+from .letter import LetterReport, StepDocument
 from .request import _readonly_unless, from_state, step_button, step_move
 
 
@@ -49,3 +50,30 @@ class Request(metaclass=PoolMeta):
         "Step 6: the category routes step 7 to its team"
         for request in requests:
             request._require('category', 'spbe_class', 'category_reason')
+
+
+class Letter(metaclass=PoolMeta):
+    "The category sheet, issued when step 6 ends"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('category', "Application Category Sheet"),
+                ]
+        cls._documents.update({
+                'category': StepDocument(
+                    state='categorization',
+                    outcomes=None,
+                    slug='lembar-kategori',
+                    title="Lembar Kategori Aplikasi",
+                    report='egov.request.letter.category',
+                    signer="Kepala Bidang Pengembangan E-Government"),
+                })
+
+
+class CategoryReport(LetterReport):
+    "Application category sheet (step 6)"
+    __name__ = 'egov.request.letter.category'
+    kind = 'category'

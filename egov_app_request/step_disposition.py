@@ -8,6 +8,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .letter import LetterReport, StepDocument
 from .request import (
     LETTER_FIELDS, _readonly_unless, diskominfo_only, from_state,
     step_button, step_move)
@@ -107,3 +108,30 @@ class Request(metaclass=PoolMeta):
                 'disposition_nature', 'disposition_subject',
                 'disposition_to', 'disposition_instruction')
         cls.save(requests)
+
+
+class Letter(metaclass=PoolMeta):
+    "The disposition sheet, issued when step 3 ends"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('disposition', "Disposition Sheet"),
+                ]
+        cls._documents.update({
+                'disposition': StepDocument(
+                    state='disposition',
+                    outcomes=None,
+                    slug='lembar-disposisi',
+                    title="Lembar Disposisi",
+                    report='egov.request.letter.disposition',
+                    signer="Kepala Bidang Pengembangan E-Government"),
+                })
+
+
+class DispositionReport(LetterReport):
+    "Disposition sheet (step 3)"
+    __name__ = 'egov.request.letter.disposition'
+    kind = 'disposition'

@@ -9,6 +9,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import PoolMeta
 
 from .analysis import require_lines_filled
+from .letter import LetterReport, StepDocument
 from .request import (
     _readonly_unless, diskominfo_only, from_state, step_button, step_move)
 
@@ -106,3 +107,30 @@ class Request(metaclass=PoolMeta):
         "Step 5: the request is to be rejected; step 9 signs the rejection"
         cls._conclude_rejection(requests)
         cls._record_validation(requests, 'feasibility', 'rejection')
+
+
+class Letter(metaclass=PoolMeta):
+    "The feasibility analysis sheet, issued when step 5 ends it"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('feasibility', "Feasibility Analysis Sheet"),
+                ]
+        cls._documents.update({
+                'feasibility': StepDocument(
+                    state='feasibility_validation',
+                    outcomes={'validated', 'rejection'},
+                    slug='analisis-kelayakan',
+                    title="Lembar Analisis Kelayakan",
+                    report='egov.request.letter.feasibility',
+                    signer="Kepala Bidang Pengembangan E-Government"),
+                })
+
+
+class FeasibilityReport(LetterReport):
+    "Validated feasibility analysis sheet (steps 4-5)"
+    __name__ = 'egov.request.letter.feasibility'
+    kind = 'feasibility'

@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 from . import clock
 from .analysis import require_lines_filled
 from .exceptions import MissingInputError, StepRequirementError
+from .letter import LetterReport, StepDocument
 from .request import (
     LETTER_FIELDS, _readonly_unless, from_state, step_button, step_move)
 
@@ -70,6 +71,10 @@ class Request(metaclass=PoolMeta):
         cls._step_lines['completeness'] = (
             'checklist', 'egov.request.checklist', 'result')
         cls._copy_reset |= {'agenda_number', 'checklist', 'missing_items'}
+        # The OPD is told that its request is registered (step 1 done), and
+        # what is missing when step 2 returns it.
+        cls._opd_notices[('completeness', 'done')] = ('registered', False)
+        cls._opd_notices[('incomplete', None)] = ('incomplete', True)
 
     def _step_output_names(self, state):
         names = super()._step_output_names(state)
@@ -187,3 +192,46 @@ class Request(metaclass=PoolMeta):
                     f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
                     for l in missing)
         cls.save(requests)
+
+
+class Letter(metaclass=PoolMeta):
+    "The documents of steps 1 and 2, issued when each step ends"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('receipt', "Registration Receipt"),
+                ('checklist', "Completeness Checklist"),
+                ]
+        cls._documents.update({
+                'receipt': StepDocument(
+                    state='received',
+                    outcomes=None,
+                    slug='tanda-terima',
+                    title="Tanda Terima Pengajuan Aplikasi e-Government",
+                    report='egov.request.letter.receipt',
+                    signer="Ketua Tim Kerja Tata Kelola TIK",
+                    for_opd=True),
+                'checklist': StepDocument(
+                    state='completeness',
+                    outcomes={'complete', 'incomplete'},
+                    slug='ceklis-kelengkapan',
+                    title="Ceklis Kelengkapan Persyaratan",
+                    report='egov.request.letter.checklist',
+                    signer="Ketua Tim Kerja Tata Kelola TIK",
+                    for_opd=True),
+                })
+
+
+class ReceiptReport(LetterReport):
+    "Registration receipt (tanda terima, step 1)"
+    __name__ = 'egov.request.letter.receipt'
+    kind = 'receipt'
+
+
+class ChecklistReport(LetterReport):
+    "Completeness checklist (step 2)"
+    __name__ = 'egov.request.letter.checklist'
+    kind = 'checklist'

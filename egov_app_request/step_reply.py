@@ -12,6 +12,7 @@ from trytond.transaction import Transaction
 
 from . import clock
 from .exceptions import StepRequirementError
+from .letter import LetterReport, StepDocument
 from .request import _readonly_unless, from_state, step_button, step_move
 
 DECISIONS = [
@@ -55,6 +56,8 @@ class Request(metaclass=PoolMeta):
         cls._copy_reset |= {
             'decision', 'decision_text', 'decided_by', 'decided_at',
             'signatory_acting'}
+        # The OPD is told the decision.
+        cls._opd_notices[('done', None)] = ('decided', False)
 
     @classmethod
     @from_state('signing')
@@ -73,3 +76,32 @@ class Request(metaclass=PoolMeta):
             request.decided_by = User(Transaction().user)
             request.decided_at = clock.now()
         cls.save(requests)
+
+
+class Letter(metaclass=PoolMeta):
+    "The reply letter, numbered, issued when step 9 ends"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('reply', "Reply Letter"),
+                ]
+        cls._documents.update({
+                'reply': StepDocument(
+                    state='signing',
+                    outcomes=None,
+                    slug='surat-jawaban',
+                    title="Surat Jawaban",
+                    report='egov.request.letter.reply',
+                    signer=None,
+                    for_opd=True,
+                    numbered=True),
+                })
+
+
+class ReplyReport(LetterReport):
+    "Reply letter (surat jawaban, step 9)"
+    __name__ = 'egov.request.letter.reply'
+    kind = 'reply'

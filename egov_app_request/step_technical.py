@@ -18,6 +18,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import AlreadyValidatedError
 from .formatting import format_datetime_id
+from .letter import LetterReport, StepDocument
 from .request import (
     _readonly_unless, diskominfo_only, from_state, step_button, step_move)
 
@@ -370,3 +371,30 @@ class Request(metaclass=PoolMeta):
         "Step 8: the request is to be rejected; step 9 signs the rejection"
         cls._conclude_rejection(requests)
         cls._record_validation(requests, 'technical', 'rejection')
+
+
+class Letter(metaclass=PoolMeta):
+    "The technical analysis sheet, issued when step 8 ends it"
+    __name__ = 'egov.request.letter'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection += [
+                ('technical', "Technical Analysis Sheet"),
+                ]
+        cls._documents.update({
+                'technical': StepDocument(
+                    state='technical_validation',
+                    outcomes={'validated', 'rejection'},
+                    slug='analisis-teknis',
+                    title="Lembar Analisis Teknis",
+                    report='egov.request.letter.technical',
+                    signer="Kepala Bidang Pengembangan E-Government"),
+                })
+
+
+class TechnicalReport(LetterReport):
+    "Validated technical analysis sheet (steps 7-8)"
+    __name__ = 'egov.request.letter.technical'
+    kind = 'technical'

@@ -26,7 +26,7 @@ from trytond.transaction import Transaction
 
 from ..access import RelationRuleMixin
 from ..exceptions import ReportAccessError
-from ..letter import FOR_OPD, KINDS, LetterReport
+from ..letter import LetterReport
 from ..report import CheckedReport
 
 MODULE = 'egov_app_request'
@@ -214,7 +214,10 @@ class AccessMetaTestCase(unittest.TestCase):
         self.assertTrue(reports)
         actions = {a.report_name: a for a in ActionReport.search([
                     ('report_name', 'in', list(reports))])}
-        kinds = {kind for kind, _ in KINDS}
+        # The kinds and those for the OPD, as the step files declare them.
+        Letter = pool.get('egov.request.letter')
+        kinds = {kind for kind, _ in Letter.kind.selection}
+        FOR_OPD = Letter.kinds_for_opd()
         for name, Report in sorted(reports.items()):
             with self.subTest(report=name):
                 self.assertTrue(issubclass(Report, CheckedReport),
@@ -295,7 +298,9 @@ class AccessMetaTestCase(unittest.TestCase):
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
         user, _ = self._opd_user()
-        for kind, _ in KINDS:
+        Letter = pool.get('egov.request.letter')
+        FOR_OPD = Letter.kinds_for_opd()
+        for kind, _ in Letter.kind.selection:
             Report = pool.get(f'egov.request.letter.{kind}', type='report')
             # Another action of the template, as an administrator may add
             # one, without groups.

@@ -4,7 +4,7 @@ import zipfile
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-from ..request import upload_type_ok
+from ..document import upload_type_ok
 from .tools import PDF
 
 

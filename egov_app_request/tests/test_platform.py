@@ -24,6 +24,10 @@ PRIVATE = re.compile(
     r'|\b[A-Z]\w*\._\w+_cache\.(?:get|set)\(|weasyprint\.HTML\(')
 # A comment that points at a tracker the reader cannot see.
 TRACKER = re.compile(r'\bissues? \d+', re.IGNORECASE)
+# A document's write rule reads the values as sent, before the upload's check
+# adds the digest and size that the platform's own check_modification call
+# would then see (document.py, RequestDocument.write).
+WRITE_AS_SENT = {'document.py'}
 
 
 def _sources(*folders, suffixes=('.py',), skip=()):
@@ -110,8 +114,7 @@ class SourceTestCase(unittest.TestCase):
     def test_write_rules_in_check_modification(self):
         "Write rules are declared in check_modification, not per method"
         found = []
-        # request.py's own create/write checks move next.
-        for path in _sources('egov_app_request', skip={'request.py'}):
+        for path in _sources('egov_app_request', skip=WRITE_AS_SENT):
             tree = ast.parse(path.read_text(encoding='utf-8'))
             for node in ast.walk(tree):
                 if (isinstance(node, ast.FunctionDef)

@@ -2,13 +2,14 @@
 declares everything about its fields, buttons and transitions, so that
 adding a field to a step touches only that step's files."""
 import unittest
+from pathlib import Path
 
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 from .. import (
-    step_category, step_disposition, step_feasibility, step_receive,
+    letter, step_category, step_disposition, step_feasibility, step_receive,
     step_reply, step_technical)
 from ..sop import STEP_NUMBERS
 
@@ -70,3 +71,58 @@ class StepsTestCase(unittest.TestCase):
             self.assertEqual(Request._fields[field]._type, 'one2many')
             self.assertEqual(Request._fields[field].model_name, model)
             self.assertIn(result, pool.get(model)._fields)
+
+    @with_transaction()
+    def test_step_documents_are_declared_by_their_step(self):
+        """The document a step issues when it ends (kind, title, file name,
+        report, signer's position) is declared in the step file that holds
+        the step's buttons, with its report; letter.py keeps no table of
+        its own"""
+        pool = Pool()
+        Request = pool.get('egov.request')
+        Letter = pool.get('egov.request.letter')
+        self.assertEqual(
+            [k for k, _ in Letter.kind.selection], list(Letter._documents))
+        declared = {}
+        for module in STEP_MODULES:
+            for name, value in vars(module).items():
+                if (isinstance(value, type) and name.endswith('Report')
+                        and value.__module__ == module.__name__):
+                    declared[value.kind] = (module, value.__name__)
+        self.assertEqual(set(declared), set(Letter._documents))
+        for kind, document in Letter._documents.items():
+            with self.subTest(kind=kind):
+                module, report = declared[kind]
+                self.assertEqual(document.report, report)
+                buttons = [b for b, s in Request._button_steps.items()
+                    if s == document.state]
+                self.assertTrue(buttons)
+                for button in buttons:
+                    self.assertIn(button, vars(module.Request))
+                self.assertIn(f'{kind!r}: StepDocument(',
+                    Path(module.__file__).read_text(encoding='utf-8'))
+        for table in ['KINDS', 'STEP_DOCUMENTS', 'SLUGS', 'TITLES_ID',
+                'REPORTS', 'SIGNER_TITLES', 'FOR_OPD', 'NUMBERED']:
+            self.assertFalse(hasattr(letter, table), table)
+
+    @with_transaction()
+    def test_opd_notices_are_declared_by_their_step(self):
+        """What the OPD is told when a move lands on a state is declared by
+        the step files, each with its e-mail template"""
+        pool = Pool()
+        Request = pool.get('egov.request')
+        Template = pool.get('egov.email.template')
+        self.assertEqual(Request._opd_notices, {
+                ('completeness', 'done'): ('registered', False),
+                ('incomplete', None): ('incomplete', True),
+                ('done', None): ('decided', False),
+                })
+        codes = {t.code for t in Template.search([])}
+        for (state, _), (code, _) in Request._opd_notices.items():
+            with self.subTest(state=state):
+                self.assertIn(code, codes)
+        sources = {m: Path(m.__file__).read_text(encoding='utf-8')
+            for m in STEP_MODULES}
+        self.assertIn("_opd_notices[('completeness', 'done')]",
+            sources[step_receive])
+        self.assertIn("_opd_notices[('done', None)]", sources[step_reply])

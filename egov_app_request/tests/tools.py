@@ -144,56 +144,81 @@ def new_request(title, kind='new', documents=True):
     return request
 
 
+def _fill_completeness(request, missing):
+    "Step 2: every checklist item present, or missing if named in `missing`"
+    for line in request.checklist:
+        if line.item.name in missing:
+            line.result = 'missing'
+            line.note = "Belum dilampirkan."
+        elif line.result in {None, 'missing'}:
+            # Re-checked after the OPD completed it.
+            line.result = 'present'
+            line.note = None
+
+
+def _fill_feasibility(request, missing):
+    "Step 4: every criterion assessed, the conclusion written"
+    for line in request.feasibility_lines:
+        if not line.assessment:
+            line.assessment = 'met'
+            line.note = "Terpenuhi menurut dokumen pengajuan."
+    if not request.feasibility_conclusion:
+        request.feasibility_conclusion = 'feasible'
+    if not request.feasibility_analysis:
+        request.feasibility_analysis = "Layak dibangun."
+
+
+def _fill_categorization(request, missing):
+    "Step 6: the category, the SPBE class and the reason"
+    if not request.category:
+        Category = Model.get('egov.category')
+        request.category, = Category.find(
+            [('code', '=', 'layanan_publik')])
+    if not request.spbe_class:
+        request.spbe_class = 'khusus'
+    if not request.category_reason:
+        request.category_reason = (
+            "Melayani kebutuhan khusus OPD; tidak ada Aplikasi Umum.")
+
+
+def _fill_technical(request, missing):
+    "Step 7: every section of the technical analysis"
+    defaults = {
+        'tech_architecture': "Aplikasi web tiga lapis, PostgreSQL.",
+        'tech_hosting': 'pusat_data',
+        'tech_integration': "SPLP untuk data kependudukan.",
+        'tech_security_class': 'tinggi',
+        'tech_security_needs': "TLS, autentikasi dua faktor, log audit.",
+        'tech_infrastructure': "2 VM (4 vCPU, 8 GB), sertifikat TLS.",
+        'tech_effort_days': 120,
+        'technical_analysis': "Dapat dibangun oleh tim aplikasi.",
+        'technical_recommendation': 'build',
+        }
+    for name, value in defaults.items():
+        if not getattr(request, name):
+            setattr(request, name, value)
+
+
+# The sample data of each step whose role writes before its button:
+# {state: fill(request, missing)}.
+STEP_SAMPLES = {
+    'completeness': _fill_completeness,
+    'feasibility': _fill_feasibility,
+    'categorization': _fill_categorization,
+    'technical': _fill_technical,
+    }
+
+
 def fill_step(request, missing=()):
     """Fill in what the current step of `request` must write before its
     button, as its role would, leaving alone what is already written:
     step 2 checks every checklist item (present, or missing for the items
     named in `missing`), step 4 assesses every criterion, step 6 gives the
-    SPBE class and step 7 writes every section of the technical analysis."""
-    state = request.state
-    if state == 'completeness':
-        for line in request.checklist:
-            if line.item.name in missing:
-                line.result = 'missing'
-                line.note = "Belum dilampirkan."
-            elif line.result in {None, 'missing'}:
-                # Re-checked after the OPD completed it.
-                line.result = 'present'
-                line.note = None
-    elif state == 'feasibility':
-        for line in request.feasibility_lines:
-            if not line.assessment:
-                line.assessment = 'met'
-                line.note = "Terpenuhi menurut dokumen pengajuan."
-        if not request.feasibility_conclusion:
-            request.feasibility_conclusion = 'feasible'
-        if not request.feasibility_analysis:
-            request.feasibility_analysis = "Layak dibangun."
-    elif state == 'categorization':
-        if not request.category:
-            Category = Model.get('egov.category')
-            request.category, = Category.find(
-                [('code', '=', 'layanan_publik')])
-        if not request.spbe_class:
-            request.spbe_class = 'khusus'
-        if not request.category_reason:
-            request.category_reason = (
-                "Melayani kebutuhan khusus OPD; tidak ada Aplikasi Umum.")
-    elif state == 'technical':
-        defaults = {
-            'tech_architecture': "Aplikasi web tiga lapis, PostgreSQL.",
-            'tech_hosting': 'pusat_data',
-            'tech_integration': "SPLP untuk data kependudukan.",
-            'tech_security_class': 'tinggi',
-            'tech_security_needs': "TLS, autentikasi dua faktor, log audit.",
-            'tech_infrastructure': "2 VM (4 vCPU, 8 GB), sertifikat TLS.",
-            'tech_effort_days': 120,
-            'technical_analysis': "Dapat dibangun oleh tim aplikasi.",
-            'technical_recommendation': 'build',
-            }
-        for name, value in defaults.items():
-            if not getattr(request, name):
-                setattr(request, name, value)
+    SPBE class and step 7 writes every section of the technical analysis
+    (STEP_SAMPLES, one function per step)."""
+    fill = STEP_SAMPLES.get(request.state)
+    if fill:
+        fill(request, missing)
     request.save()
     return request
 
