@@ -24,7 +24,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import clock
 from .exceptions import (
-    AbsencePeriodError, OwnRequestSubstitutionError,
+    AbsenceOfficialError, AbsencePeriodError, OwnRequestSubstitutionError,
     SubstituteRankError)
 from .letter import group_position
 from .workcalendar import to_local
@@ -48,7 +48,9 @@ OWN_GROUPS = 'egov_own_groups'
 
 def today():
     "The Dinas's date now"
-    return to_local(clock.now()).date()
+    # Read with the user's own groups: res.user.get_groups asks for it.
+    with Transaction().set_context(**{OWN_GROUPS: True}):
+        return to_local(clock.now()).date()
 
 
 def role_group_ids():
@@ -217,18 +219,45 @@ class Absence(Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    def check_official(cls, absences):
+        "Staff record and change their own absences; the administrator all"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if not transaction.user or not transaction.check_access:
+            return
+        if ModelData.get_id('egov_app_request', 'group_egov_admin') in (
+                own_groups()):
+            return
+        for absence in absences:
+            if absence.official.id != transaction.user:
+                raise AbsenceOfficialError(gettext(
+                        'egov_app_request.msg_absence_official',
+                        absence=absence.rec_name,
+                        user=User(transaction.user).rec_name))
+
+    @classmethod
     def create(cls, vlist):
         records = super().create(vlist)
+        cls.check_official(records)
         cls._substitution_cache.clear()
         return records
 
     @classmethod
     def write(cls, *args):
+        actions = iter(args)
+        for absences, _ in zip(actions, actions):
+            cls.check_official(absences)
         super().write(*args)
+        actions = iter(args)
+        for absences, _ in zip(actions, actions):
+            cls.check_official(absences)
         cls._substitution_cache.clear()
 
     @classmethod
     def delete(cls, absences):
+        cls.check_official(absences)
         super().delete(absences)
         cls._substitution_cache.clear()
 

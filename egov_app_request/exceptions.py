@@ -101,3 +101,7 @@ class AbsencePeriodError(ValidationError):
 class OwnRequestSubstitutionError(AccessError):
     """A substitute acts on a request of their own, or validates an analysis
     they wrote."""
+
+
+class AbsenceOfficialError(AccessError):
+    "A staff member records or changes the absence of another official."
