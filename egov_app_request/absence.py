@@ -13,6 +13,8 @@ substitute's; the official's queue is empty; the audit trail and the reply
 letter name the substitute with the designation. Nobody acts by
 substitution on a request of their own, nor validates an analysis they
 wrote."""
+import datetime as dt
+
 from sql import Literal
 
 from trytond.cache import Cache
@@ -262,42 +264,46 @@ class Absence(Workflow, ModelSQL, ModelView):
         cls._substitution_cache.clear()
 
     @classmethod
+    def _confirmed(cls):
+        """The confirmed absences not over by yesterday (UTC): (official,
+        substitute, kind, first day, last day), read without access check
+        (res.user.get_groups needs it) and kept until an absence changes or
+        the day changes"""
+        utc_day = clock.now().date()
+        key = ('confirmed', utc_day.isoformat())
+        rows = cls._substitution_cache.get(key)
+        if rows is None:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    table.official, table.substitute, table.kind,
+                    table.date_from, table.date_to,
+                    where=(table.state == 'confirmed')
+                    & (table.date_to >= utc_day - dt.timedelta(days=1))))
+            rows = [[o, s, k, str(f), str(t)] for o, s, k, f, t in cursor]
+            cls._substitution_cache.set(key, rows)
+        return rows
+
+    @classmethod
     def running(cls, date=None):
-        """The confirmed absences running on `date` (today): read without
-        access check, as res.user.get_groups needs it"""
-        date = date or today()
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.id, table.official, table.substitute, table.kind,
-                where=(table.state == 'confirmed')
-                & (table.date_from <= date) & (table.date_to >= date)))
-        return [dict(zip(('id', 'official', 'substitute', 'kind'), row))
-            for row in cursor]
+        "The confirmed absences running on `date` (today)"
+        rows = cls._confirmed()
+        if not rows:
+            return []
+        day = str(date or today())
+        return [dict(zip(('official', 'substitute', 'kind'), row[:3]))
+            for row in rows if row[3] <= day <= row[4]]
 
     @classmethod
     def substituted_by(cls, user_id, date=None):
         "The officials whom `user_id` substitutes on `date`: {id: kind}"
-        date = date or today()
-        key = ('by', user_id, date.isoformat())
-        found = cls._substitution_cache.get(key)
-        if found is None:
-            found = {a['official']: a['kind'] for a in cls.running(date)
-                if a['substitute'] == user_id}
-            cls._substitution_cache.set(key, found)
-        return {int(k): v for k, v in found.items()}
+        return {a['official']: a['kind'] for a in cls.running(date)
+            if a['substitute'] == user_id}
 
     @classmethod
     def substitutes(cls, date=None):
         "The absent officials on `date` and their substitutes: {id: id}"
-        date = date or today()
-        key = ('all', date.isoformat())
-        found = cls._substitution_cache.get(key)
-        if found is None:
-            found = {a['official']: a['substitute']
-                for a in cls.running(date)}
-            cls._substitution_cache.set(key, found)
-        return {int(k): v for k, v in found.items()}
+        return {a['official']: a['substitute'] for a in cls.running(date)}
 
 
 def acting_title(official, designation):
