@@ -8,6 +8,8 @@ import re
 from sao import MENU_QUEUE, Session, rpc_client
 
 TAB_DECISION = re.compile(r'^\s*(Decision|Keputusan)\s*$')
+MENU_ABSENCES = re.compile(
+    r'^(Absences and Substitutes|Ketidakhadiran dan Pengganti \(Plh\./Plt\.\))$')
 
 
 def _date(day):
@@ -55,6 +57,11 @@ def test_plh_signs_reply_letter(browser, demo_server):
             session.idle()
             session.check_errors('decide as Plh.')
             session.shot('substitute_02_signed')
+            # The absences: the Plh. reads the one he holds the roles by.
+            session.open_menu(MENU_ABSENCES)
+            row = session.list_rows().filter(has_text='Plh.')
+            row.first.wait_for()
+            session.shot('substitute_03_absences')
         finally:
             session.close()
         assert told, told
