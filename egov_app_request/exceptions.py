@@ -86,3 +86,22 @@ class WeakPasswordError(PasswordError):
 
 class ThrottledError(UserError):
     "Too many requests created or documents uploaded in the last minute"
+
+
+class SubstituteRankError(ValidationError):
+    """A substitute (Plh. / Plt.) is the official themselves or holds a
+    position more than one level below the official's (SE BKN
+    1/SE/I/2021)."""
+
+
+class AbsencePeriodError(ValidationError):
+    "An absence ends before it starts, or overlaps another of the official."
+
+
+class OwnRequestSubstitutionError(AccessError):
+    """A substitute acts on a request of their own, or validates an analysis
+    they wrote."""
+
+
+class AbsenceOfficialError(AccessError):
+    "A staff member records or changes the absence of another official."

@@ -540,11 +540,10 @@ class Request(
     @classmethod
     def _my_waiting_domain(cls):
         pool = Pool()
-        User = pool.get('res.user')
         Step = pool.get('egov.step')
         Category = pool.get('egov.category')
         ModelData = pool.get('ir.model.data')
-        groups = set(User.get_groups())
+        groups = cls._queue_groups()
         domain = ['OR']
         for step in Step.search([]):
             if step.route_by_category:
@@ -568,6 +567,11 @@ class Request(
         if ModelData.get_id('egov_app_request', 'group_opd') in groups:
             domain.append(('state', 'in', list(OPD_STATES)))
         return domain if len(domain) > 1 else [('id', '=', -1)]
+
+    @classmethod
+    def _queue_groups(cls):
+        "The groups whose requests wait in the current user's queue"
+        return set(Pool().get('res.user').get_groups())
 
     @classmethod
     def _waiting_domain(cls, step, roles):

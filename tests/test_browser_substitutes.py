@@ -1,0 +1,80 @@
+"""A substitute (Plh.) in the web client: the Kabid E-Government, Plh. of
+the Kepala Dinas on leave, finds her request at step 9 in his queue, signs
+the reply letter with the step's button, and the letter and the step
+history name him Plh. (absence.py)."""
+import datetime as dt
+import re
+
+from sao import MENU_QUEUE, Session, rpc_client
+
+TAB_DECISION = re.compile(r'^\s*(Decision|Keputusan)\s*$')
+MENU_ABSENCES = re.compile(
+    r'^(Absences and Substitutes|Ketidakhadiran dan Pengganti \(Plh\./Plt\.\))$')
+
+
+def _date(day):
+    return {'__class__': 'date', 'year': day.year, 'month': day.month,
+        'day': day.day}
+
+
+def test_plh_signs_reply_letter(browser, demo_server):
+    url, password = demo_server.url, demo_server.password
+    kadis = rpc_client(url, 'kadis', password)
+    request, *_ = kadis.call('model.egov.request.search_read',
+        [('state', '=', 'signing'), ('rejection_concluded', '=', False)],
+        0, None, None, ['number'])
+    kabid, = kadis.call('model.res.user.search',
+        [('login', '=', 'kabid.egov')], 0, None, None)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    absence, = kadis.call('model.egov.absence.create', [{
+                'kind': 'cuti',
+                'date_from': _date(today - dt.timedelta(days=1)),
+                'date_to': _date(today + dt.timedelta(days=3)),
+                'substitute': kabid,
+                'reason': "Cuti tahunan.",
+                }])
+    kadis.call('model.egov.absence.confirm', [absence])
+    try:
+        session = Session(browser, demo_server, 'plh_kadis')
+        try:
+            session.login('kabid.egov')
+            session.open_menu(MENU_QUEUE)
+            row = session.list_rows().filter(has_text=request['number'])
+            row.first.wait_for()
+            row.first.dblclick()
+            decide = session.pane().locator('.form button[name="decide"]')
+            decide.wait_for(state='visible')
+            session.idle()
+            session.select_tab(TAB_DECISION)
+            session.choose('decision', value='"approved"')
+            session.write_text('decision_text',
+                "Dapat dibangun sesuai SOP Pembangunan Aplikasi.")
+            decide.scroll_into_view_if_needed()
+            session.shot('substitute_01_plh_at_step_9')
+            session.press('decide')
+            told = session.step_done()
+            decide.wait_for(state='hidden')
+            session.idle()
+            session.check_errors('decide as Plh.')
+            session.shot('substitute_02_signed')
+            # The absences: the Plh. reads the one he holds the roles by.
+            session.open_menu(MENU_ABSENCES)
+            row = session.list_rows().filter(has_text='Plh.')
+            row.first.wait_for()
+            session.shot('substitute_03_absences')
+        finally:
+            session.close()
+        assert told, told
+        read, = kadis.call('model.egov.request.read', [request['id']],
+            ['state', 'signatory_acting', 'decided_by', 'history'])
+        assert read['state'] == 'done'
+        assert read['signatory_acting'] == 'plh'
+        assert read['decided_by'] == kabid
+        history = kadis.call('model.egov.request.history.read',
+            read['history'], ['state', 'actor', 'acting_as'])
+        signing, = [h for h in history if h['state'] == 'signing']
+        assert signing['actor'] == kabid
+        assert signing['acting_as'] == (
+            'Plh. Kepala Dinas Komunikasi dan Informatika Kota Tangerang')
+    finally:
+        kadis.call('model.egov.absence.cancel', [absence])
