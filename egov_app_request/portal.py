@@ -138,6 +138,8 @@ def page(database, title, body, user=None, status=200, flash=None,
                 nav.append(('new', f'{base}/portal/new',
                         "Ajukan Baru" if user.get('may_submit')
                         else "Siapkan Draf"))
+            nav.append(('applications', f'{base}/portal/applications',
+                    "Aplikasi OPD"))
         if user.get('staff'):
             nav.append(('board', f'{base}/board', "Papan Pemantauan"))
             nav.append(('client', f'/#{database}', "Klien Web"))
@@ -700,6 +702,20 @@ def portal_requests(request, pool, user):
     return page(database, "Pengajuan OPD Saya", body, user=user,
         current='requests',
         flash=FLASH.get(request.args.get('pesan', '')))
+
+
+# --- The OPD's applications (Katalog Aplikasi) --------------------------------
+
+@portal_route('/<string:database_name>/portal/applications')
+def portal_applications(request, pool, user):
+    "Aplikasi OPD: the catalog's entries of the user's OPD (its record rule)"
+    Application = pool.get('egov.application')
+    database = pool.database_name
+    applications = Application.search([], order=[('name', 'ASC')])
+    body = render('applications.html', database=database, user=user,
+        applications=applications)
+    return page(database, "Aplikasi OPD", body, user=user,
+        current='applications')
 
 
 # --- New request and draft -----------------------------------------------
