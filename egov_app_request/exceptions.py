@@ -86,3 +86,8 @@ class WeakPasswordError(PasswordError):
 
 class ThrottledError(UserError):
     "Too many requests created or documents uploaded in the last minute"
+
+
+class GeneralApplicationAnswerError(ValidationError):
+    """SOP step 4: the "Aplikasi Umum first" answer of a request for a new
+    application is missing or incomplete."""

@@ -863,6 +863,14 @@ def _fill_step(request, spec, button):
                 sequence, CRITERIA_NOTES.get(sequence, ('met', '')))
             line.assessment = assessment
             line.note = note.format(**words)
+        if request.kind == 'new' and not request.general_app_answer:
+            # "Aplikasi Umum first": the analyst read the similar ones.
+            similar = [d.application.name for d in request.duplicate_lines[:2]]
+            request.general_app_answer = 'build'
+            request.general_app_reason = (
+                "Aplikasi serupa dalam katalog ({similar}) tidak memenuhi "
+                "kebutuhan khusus {opd}: proses bisnis dan data berbeda."
+                ).format(similar=', '.join(similar) or '-', opd=request.opd.name)
     elif button == 'categorize':
         request.spbe_class = spec.get('spbe_class', 'khusus')
         request.category_reason = spec.get('category_reason',
@@ -997,6 +1005,21 @@ class _Clock:
             self.moments.pop(0)
 
 
+def _catalog():
+    "The city's applications in the catalog, owned by their OPD"
+    from proteus import Model
+
+    from demo_catalog import applications
+    Application = Model.get('egov.application')
+    OPD = Model.get('egov.opd')
+    opds = {o.code: o for o in OPD.find([])}
+    records = []
+    for values in applications():
+        values = dict(values, opd=opds[values['opd']])
+        records.append(Application(**values))
+    Application.save(records)
+
+
 def fill(database, configs):
     "Create the users and the requests (runs in the child process)"
     from proteus import Model
@@ -1027,6 +1050,8 @@ def fill(database, configs):
     Cron = Model.get('ir.cron')
     job, = Cron.find([('method', '=', 'egov.holiday|fill_provisional')])
     job.click('run_once')
+    # The Katalog Aplikasi of the city (demo_catalog.py).
+    _catalog()
 
     clock = _Clock()
     now = clock.real()

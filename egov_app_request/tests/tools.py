@@ -148,7 +148,8 @@ def fill_step(request, missing=()):
     """Fill in what the current step of `request` must write before its
     button, as its role would, leaving alone what is already written:
     step 2 checks every checklist item (present, or missing for the items
-    named in `missing`), step 4 assesses every criterion, step 6 gives the
+    named in `missing`), step 4 assesses every criterion (and answers
+    "Aplikasi Umum first" of a new application: build), step 6 gives the
     SPBE class and step 7 writes every section of the technical analysis."""
     state = request.state
     if state == 'completeness':
@@ -169,6 +170,12 @@ def fill_step(request, missing=()):
             request.feasibility_conclusion = 'feasible'
         if not request.feasibility_analysis:
             request.feasibility_analysis = "Layak dibangun."
+        if request.kind == 'new' and not request.general_app_answer:
+            # "Aplikasi Umum first": none of the similar ones serves it.
+            request.general_app_answer = 'build'
+            request.general_app_reason = (
+                "Aplikasi serupa dalam katalog tidak memenuhi kebutuhan "
+                "khusus OPD.")
     elif state == 'categorization':
         if not request.category:
             Category = Model.get('egov.category')
