@@ -671,3 +671,54 @@ def test_user_text_is_shown_as_text_never_as_markup(site):
             'Content-Security-Policy'], page.url
         assert page.headers['X-Frame-Options'] == 'DENY'
         assert page.headers['X-Content-Type-Options'] == 'nosniff'
+
+
+# --- The OPD's applications (Katalog Aplikasi) --------------------------------
+
+def test_opd_reads_its_own_applications(site):
+    """"Aplikasi OPD": the catalog entries of the user's OPD, none of
+    another OPD nor the national list; the catalog's text is shown as text
+    and only a web address is a link"""
+    lead = site.client('tatakelola')
+    opd_ids = {code: lead.call('model.egov.opd.search',
+            [('code', '=', code)])[0] for code in ['dinkes', 'dishub']}
+    lead.call('model.egov.application.create', [{
+                'name': "e-Puskesmas Uji", 'opd': opd_ids['dinkes'],
+                'category': 'public', 'status': 'live',
+                'hosting': 'pusat_data',
+                'url': 'https://epuskesmas.tangerangkota.go.id',
+                'purpose': "Rekam medis <b>puskesmas</b>",
+                'users': "Pasien, tenaga kesehatan",
+                }, {
+                'name': "SIM Gizi Uji", 'opd': opd_ids['dinkes'],
+                'category': 'public', 'status': 'planned',
+                'hosting': 'pusat_data', 'url': 'javascript:alert(1)',
+                }, {
+                'name': "e-Parkir Uji", 'opd': opd_ids['dishub'],
+                'category': 'public', 'status': 'live',
+                'hosting': 'pusat_data',
+                }])
+
+    dinkes = Visitor(site).login('kadis.dinkes')
+    page = dinkes.get('/portal/applications')
+    assert page.status == 200
+    assert 'Aplikasi OPD' in page.text
+    assert 'href="/' + site.name + '/portal/applications"' in dinkes.get(
+        '/portal/requests').text
+    assert "e-Puskesmas Uji" in page.text and "SIM Gizi Uji" in page.text
+    assert "e-Parkir Uji" not in page.text
+    assert "SRIKANDI" not in page.text
+    assert 'Beroperasi' in page.text and 'Direncanakan' in page.text
+    assert '<a href="https://epuskesmas.tangerangkota.go.id"' in page.text
+    assert 'href="javascript:' not in page.text
+    assert '&lt;b&gt;puskesmas&lt;/b&gt;' in page.text
+
+    dishub = Visitor(site).login('kabid.dishub')
+    page = dishub.get('/portal/applications')
+    assert "e-Parkir Uji" in page.text
+    assert "e-Puskesmas Uji" not in page.text
+
+    # Staff work in the web client: the portal page sends them to the board.
+    staff = Visitor(site).login('tatakelola')
+    assert staff.get('/portal/applications').status == 303
+    assert Visitor(site).get('/portal/applications').status in {302, 303}
