@@ -354,6 +354,7 @@ REQUESTS = [
     dict(key='disposition', user='kabid.dishub',
         title="Pengembangan Aplikasi Uji KIR Online",
         kind='development', existing="e-KIR Dishub Kota Tangerang",
+        develops="SI Uji Kendaraan Bermotor",
         description="Penambahan pendaftaran dan pembayaran uji berkala "
         "kendaraan bermotor secara daring serta kartu uji elektronik.",
         policy="SOP pengujian berkala kendaraan bermotor UPT PKB Dinas "
@@ -382,6 +383,7 @@ REQUESTS = [
     dict(key='feasibility_validation', user='camat.cipondoh',
         title="Sistem Informasi Data Kependudukan Kecamatan (SIDAK)",
         kind='development', existing="Tangerang LIVE",
+        develops="SIMAK Kecamatan Cipondoh",
         description="Rekap mutasi penduduk tingkat RT/RW di Kecamatan "
         "Cipondoh sebagai modul di Tangerang LIVE.",
         policy="SOP pelaporan mutasi penduduk kelurahan ke kecamatan.",
@@ -483,6 +485,7 @@ REQUESTS = [
     dict(key='signing', user='kadis.dinkes',
         title="Pengembangan Aplikasi Tangerang Sehat",
         kind='development', existing="Tangerang Sehat",
+        develops="Tangerang Sehat",
         description="Penambahan fitur telekonsultasi dan riwayat "
         "imunisasi anak pada aplikasi Tangerang Sehat.",
         policy="SOP pelayanan kesehatan Puskesmas; SOP imunisasi.",
@@ -733,6 +736,9 @@ def _draft(spec):
     request.description = spec['description']
     if request.kind == 'development':
         request.existing_application = spec['existing']
+        # The OPD's application in the catalog (demo_catalog.py).
+        request.developed_application, = Model.get('egov.application').find(
+            [('name', '=', spec['develops'])])
     request.business_process_policy = spec['policy']
     request.legal_basis = spec['legal']
     request.user_requirements = spec['requirements']

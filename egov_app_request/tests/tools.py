@@ -130,6 +130,7 @@ def new_request(title, kind='new', documents=True):
     request.app_outputs = "Dasbor dan laporan bulanan."
     if kind == 'development':
         request.existing_application = "Tangerang LIVE"
+        request.developed_application = own_application()
     # The signed request letter's own number and date.
     request.letter_number = f"000.7/{len(title) * 7 % 900 + 100}/2026"
     request.letter_date = datetime.date(2026, 11, 2)
@@ -142,6 +143,26 @@ def new_request(title, kind='new', documents=True):
             document.file = PDF
     request.save()
     return request
+
+
+def own_application():
+    """An application of the current (OPD) user's OPD in the catalog, added
+    by the administrator when the OPD has none yet"""
+    from proteus import config as pconfig
+    Application = Model.get('egov.application')
+    found = Application.find([], limit=1)
+    if found:
+        return found[0]
+    User = Model.get('res.user')
+    me = User(pconfig.get_config().user)
+    login_, opd_id = me.login, me.egov_opd.id
+    login('admin')
+    Application = Model.get('egov.application')
+    application = Application(name=f"Aplikasi Layanan {me.egov_opd.name}",
+        opd=opd_id, category='public', status='live')
+    application.save()
+    login(login_)
+    return Model.get('egov.application')(application.id)
 
 
 def fill_step(request, missing=()):
