@@ -682,7 +682,7 @@ def test_opd_reads_its_own_applications(site):
     lead = site.client('tatakelola')
     opd_ids = {code: lead.call('model.egov.opd.search',
             [('code', '=', code)])[0] for code in ['dinkes', 'dishub']}
-    lead.call('model.egov.application.create', [{
+    created = lead.call('model.egov.application.create', [{
                 'name': "e-Puskesmas Uji", 'opd': opd_ids['dinkes'],
                 'category': 'public', 'status': 'live',
                 'hosting': 'pusat_data',
@@ -722,3 +722,28 @@ def test_opd_reads_its_own_applications(site):
     staff = Visitor(site).login('tatakelola')
     assert staff.get('/portal/applications').status == 303
     assert Visitor(site).get('/portal/applications').status in {302, 303}
+
+    # A request for development picks one of the OPD's own applications.
+    puskesmas, _, parkir = created
+    form = dinkes.get('/portal/new').text
+    assert f'<option value="{puskesmas}">e-Puskesmas Uji</option>' in form
+    assert "e-Parkir Uji" not in form
+    fields = {'csrf_token': dinkes.token('/portal/new'),
+        'kind': 'development', 'title': "Pengembangan Uji",
+        'business_process_policy': 'x', 'legal_basis': 'x',
+        'user_requirements': 'x', 'app_inputs': 'x', 'app_outputs': 'x',
+        'action': 'draft'}
+    count = request_count(site)
+    response = dinkes.post('/portal/new',
+        dict(fields, developed_application=parkir))
+    assert response.status == 422
+    assert 'Pilih aplikasi yang dikembangkan dari daftar' in response.text
+    assert request_count(site) == count
+    response = dinkes.post('/portal/new',
+        dict(fields, developed_application=puskesmas))
+    assert response.status == 303
+    new_id = int(re.search(r'/request/(\d+)', response.headers['Location'])
+        .group(1))
+    read, = site.admin.call('model.egov.request.read', [new_id],
+        ['developed_application'])
+    assert read['developed_application'] == puskesmas
