@@ -42,6 +42,7 @@ from trytond.wsgi import app
 
 from . import vocabulary
 from .exceptions import ThrottledError
+from .formatting import format_date_id
 from .security_log import log_event
 from .letter import lines as text_lines
 from .request import ALLOWED_EXTENSIONS, OPD_STATES
@@ -1186,6 +1187,10 @@ def request_page(pool, request, user, record, errors=(), status=200):
         replies = [l for l in letters if l.kind == 'reply' and l.filename]
         data['reply'] = (max(replies, key=lambda l: l.version) if replies
             else None)
+        # The next SOP (handoff.py), read through its OPD rule.
+        data['handoffs'] = pool.get('egov.handoff').search(
+            [('request', '=', record.id)])
+        data['format_date_id'] = format_date_id
     body = render('request.html', database=database, user=user,
         record=record, base=f'/{database}/portal/request/{record.id}',
         errors=list(errors), has_letters=bool(letters),

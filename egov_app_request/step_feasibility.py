@@ -92,9 +92,7 @@ class Request(metaclass=PoolMeta):
             'feasibility_lines', 'general_app_answer',
             'general_app_application', 'general_app_reason'}
         cls._step_outputs['feasibility'] = [
-            'feasibility_conclusion', 'feasibility_analysis',
-            'general_app_answer', 'general_app_application',
-            'general_app_reason']
+            'feasibility_conclusion', 'feasibility_analysis']
         cls._step_lines['feasibility'] = (
             'feasibility_lines', 'egov.request.feasibility', 'assessment')
         cls._copy_reset |= {

@@ -73,3 +73,5 @@ class Request(metaclass=PoolMeta):
             request.decided_by = User(Transaction().user)
             request.decided_at = clock.now()
         cls.save(requests)
+        # The next SOP: the follow-up and the catalog entry (handoff.py).
+        pool.get('egov.handoff').create_for(requests)
