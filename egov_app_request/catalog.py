@@ -126,7 +126,7 @@ class RequestDuplicate(ModelSQL, ModelView):
         # Internal to Diskominfo: the access records decide alone, the
         # OPD's read access to the request gives none here.
         cls.__access__.discard('request')
-        cls._order = [('request', 'ASC'), ('sequence', 'ASC')]
+        cls._order = [('request', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
     def get_application_field(self, name):
         if name == 'status':

@@ -142,7 +142,7 @@ class HandoffItem(RelationRuleMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('handoff', 'ASC'), ('sequence', 'ASC')]
+        cls._order = [('handoff', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def default_satisfied(cls):
