@@ -105,3 +105,6 @@ class OwnRequestSubstitutionError(AccessError):
 
 class AbsenceOfficialError(AccessError):
     "A staff member records or changes the absence of another official."
+class GeneralApplicationAnswerError(ValidationError):
+    """SOP step 4: the "Aplikasi Umum first" answer of a request for a new
+    application is missing or incomplete."""

@@ -64,6 +64,11 @@ WORDS_ID = {
         'feasible_notes': "Layak dengan Catatan",
         'not_feasible': "Tidak Layak",
         },
+    'general_app_answer': {
+        'reuse': "Menggunakan Aplikasi yang Ada",
+        'adapt': "Menyesuaikan Aplikasi yang Ada",
+        'build': "Tetap Dibangun",
+        },
     'technical_recommendation': {
         'build': "Dibangun",
         'develop': "Dikembangkan",

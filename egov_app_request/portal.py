@@ -43,6 +43,7 @@ from trytond.wsgi import app
 from . import vocabulary
 from .document import ALLOWED_EXTENSIONS
 from .exceptions import ThrottledError
+from .formatting import format_date_id
 from .letter import lines as text_lines
 from .request import OPD_STATES
 from .security_log import log_event
@@ -139,6 +140,8 @@ def page(database, title, body, user=None, status=200, flash=None,
                 nav.append(('new', f'{base}/portal/new',
                         "Ajukan Baru" if user.get('may_submit')
                         else "Siapkan Draf"))
+            nav.append(('applications', f'{base}/portal/applications',
+                    "Aplikasi OPD"))
         if user.get('staff'):
             nav.append(('board', f'{base}/board', "Papan Pemantauan"))
             nav.append(('client', f'/#{database}', "Klien Web"))
@@ -703,6 +706,20 @@ def portal_requests(request, pool, user):
         flash=FLASH.get(request.args.get('pesan', '')))
 
 
+# --- The OPD's applications (Katalog Aplikasi) --------------------------------
+
+@portal_route('/<string:database_name>/portal/applications')
+def portal_applications(request, pool, user):
+    "Aplikasi OPD: the catalog's entries of the user's OPD (its record rule)"
+    Application = pool.get('egov.application')
+    database = pool.database_name
+    applications = Application.search([], order=[('name', 'ASC')])
+    body = render('applications.html', database=database, user=user,
+        applications=applications)
+    return page(database, "Aplikasi OPD", body, user=user,
+        current='applications')
+
+
 # --- New request and draft -----------------------------------------------
 
 def _eligibility_errors(pool, user, submitting):
@@ -721,8 +738,11 @@ def _form_values(request):
     for name in ['title', 'description', 'existing_application'] + [
             i[0] for i in INPUTS]:
         values[name] = request.form.get(name, '').strip()
+    values['developed_application'] = record_id(
+        request.form.get('developed_application', ''))
     if values['kind'] != 'development':
         values['existing_application'] = ''
+        values['developed_application'] = None
     values['letter_number'] = request.form.get(
         'letter_number', '').strip()[:100]
     values['letter_date'] = _parse_date(request.form.get('letter_date', ''))
@@ -765,6 +785,17 @@ def _uploads(pool, request, types):
         except UserError as exception:
             errors.append(f"{type_.name}: {exception.message}")
     return documents, errors
+
+
+def _own_applications(pool):
+    "The catalog applications of the user's OPD (the record rule)"
+    return pool.get('egov.application').search([], order=[('name', 'ASC')])
+
+
+def _stored(record, name):
+    "The value of `name` on `record` as the form gives it (an id for a link)"
+    value = getattr(record, name) or None
+    return value.id if hasattr(value, 'id') else value
 
 
 def _completeness_errors(pool, user, values, type_ids):
@@ -847,7 +878,8 @@ def _request_form(pool, database, user, action, values, errors, record=None,
         errors=errors, values=values, kind=kind,
         kinds=list(vocabulary.selection('egov.request', 'kind').items()),
         inputs=INPUTS, docs=docs, limit=limit,
-        accept=ACCEPT, may_submit=may_submit)
+        accept=ACCEPT, may_submit=may_submit,
+        applications=_own_applications(pool))
     return page(database, heading, body, user=user, current='new'
         if record is None else None, status=status)
 
@@ -905,6 +937,12 @@ def _save_request(pool, request, user, record=None):
         refuse([exception.message], HTTPStatus.TOO_MANY_REQUESTS)
     if not values['title']:
         errors.append("Isi judul aplikasi.")
+    if values['developed_application'] and values['developed_application'] \
+            not in {a.id for a in _own_applications(pool)}:
+        # Only an application of the OPD's own catalog entries.
+        values['developed_application'] = None
+        errors.append("Pilih aplikasi yang dikembangkan dari daftar "
+            "Aplikasi OPD.")
     if request.form.get('letter_date', '').strip() and not values[
             'letter_date']:
         errors.append("Tanggal surat permohonan tidak valid: isi dengan "
@@ -926,7 +964,7 @@ def _save_request(pool, request, user, record=None):
             # Only what changed: the history (ir.model.log) then tells
             # which answers the OPD corrected.
             changed = {name: value for name, value in values.items()
-                if (getattr(record, name) or None) != (value or None)}
+                if _stored(record, name) != (value or None)}
             if changed:
                 Request.write([record], changed)
             if documents:
@@ -986,6 +1024,8 @@ def portal_edit(request, pool, user, request_id):
         return _save_request(pool, request, user, record=record)
     values = {name: getattr(record, name) or '' for name in TEXT_FIELDS}
     values['letter_date'] = record.letter_date
+    values['developed_application'] = _stored(
+        record, 'developed_application')
     return _request_form(pool, database, user,
         f'/{database}/portal/request/{record.id}/edit', values, [],
         record=record)
@@ -1148,6 +1188,10 @@ def request_page(pool, request, user, record, errors=(), status=200):
         replies = [l for l in letters if l.kind == 'reply' and l.filename]
         data['reply'] = (max(replies, key=lambda l: l.version) if replies
             else None)
+        # The next SOP (handoff.py), read through its OPD rule.
+        data['handoffs'] = pool.get('egov.handoff').search(
+            [('request', '=', record.id)])
+        data['format_date_id'] = format_date_id
     body = render('request.html', database=database, user=user,
         record=record, base=f'/{database}/portal/request/{record.id}',
         errors=list(errors), has_letters=bool(letters),

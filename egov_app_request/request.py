@@ -41,7 +41,7 @@ OPD_STATES = {'draft', 'incomplete'}
 # What the OPD fills in (SOP step 1 inputs).
 OPD_FIELDS = {
     'kind', 'title', 'description', 'existing_application',
-    'business_process_policy', 'legal_basis', 'user_requirements',
+    'developed_application', 'business_process_policy', 'legal_basis', 'user_requirements',
     'app_inputs', 'app_outputs', 'documents',
     'letter_number', 'letter_date'}
 # The request letter as registered (steps 1 and 3 may correct it).
@@ -160,6 +160,16 @@ class Request(
             'invisible': Eval('kind') != 'development',
             },
         help="The application to be developed.")
+    developed_application = fields.Many2One(
+        'egov.application', "Catalog Application Developed",
+        ondelete='RESTRICT',
+        domain=[('opd', '=', Eval('opd', -1))],
+        states={
+            'readonly': ~Eval('state').in_(list(OPD_STATES)),
+            'invisible': Eval('kind') != 'development',
+            },
+        help="The OPD's application in the Katalog Aplikasi that the "
+        "request develops.")
     opd = fields.Many2One(
         'egov.opd', "Organization (OPD)", required=True, readonly=True,
         ondelete='RESTRICT')

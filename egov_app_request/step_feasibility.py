@@ -5,11 +5,14 @@ that the request is to be rejected (signed at step 9).
 The criteria lines are analysis.py's FeasibilityLine; the document issued
 is the feasibility analysis sheet (letter.py); the view part, buttons and
 field access are in step_feasibility.xml."""
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 
 from .analysis import require_lines_filled
 from .letter import LetterReport, StepDocument
+from .exceptions import GeneralApplicationAnswerError
 from .request import (
     _readonly_unless, diskominfo_only, from_state, step_button, step_move)
 
@@ -32,6 +35,37 @@ class Request(metaclass=PoolMeta):
             ], "Feasibility Conclusion", states=_readonly_unless('feasibility'))
     feasibility_conclusion_string = feasibility_conclusion.translated(
         'feasibility_conclusion')
+    # The duplicate check of a request for a new application: the catalog's
+    # most similar applications (listed when step 4 starts), and the
+    # analyst's "Aplikasi Umum first" answer.
+    duplicate_lines = fields.One2Many(
+        'egov.request.duplicate', 'request', "Similar Applications",
+        readonly=True,
+        help="The applications of the catalog and the national Aplikasi "
+        "Umum most like this request, listed when step 4 starts.")
+    general_app_answer = fields.Selection([
+            (None, ""),
+            ('reuse', "Reuse an Existing Application"),
+            ('adapt', "Adapt an Existing Application"),
+            ('build', "Build Anyway"),
+            ], "Aplikasi Umum First",
+        states=_readonly_unless('feasibility'),
+        help="Aplikasi Umum first (Perpres 95/2018 on SPBE): can a national "
+        "Aplikasi Umum or an application of the city serve the request?")
+    general_app_answer_string = general_app_answer.translated(
+        'general_app_answer')
+    general_app_application = fields.Many2One(
+        'egov.application', "Application to Reuse or Adapt",
+        states={
+            'readonly': _readonly_unless('feasibility')['readonly'],
+            'invisible': ~Eval('general_app_answer').in_(['reuse', 'adapt']),
+            })
+    general_app_reason = fields.Text(
+        "Reason", states={
+            'readonly': _readonly_unless('feasibility')['readonly'],
+            'invisible': ~Eval('general_app_answer'),
+            },
+        help="Why the request reuses, adapts or builds anyway.")
 
     @classmethod
     def __setup__(cls):
@@ -56,14 +90,17 @@ class Request(metaclass=PoolMeta):
                 })
         cls._step_fields['feasibility'] = {
             'feasibility_analysis', 'feasibility_conclusion',
-            'feasibility_lines'}
+            'feasibility_lines', 'general_app_answer',
+            'general_app_application', 'general_app_reason'}
         cls._step_outputs['feasibility'] = [
             'feasibility_conclusion', 'feasibility_analysis']
         cls._step_lines['feasibility'] = (
             'feasibility_lines', 'egov.request.feasibility', 'assessment')
         cls._copy_reset |= {
             'feasibility_lines', 'feasibility_analysis',
-            'feasibility_conclusion'}
+            'feasibility_conclusion', 'duplicate_lines',
+            'general_app_answer', 'general_app_application',
+            'general_app_reason'}
 
     @classmethod
     def view_attributes(cls):
@@ -71,6 +108,16 @@ class Request(metaclass=PoolMeta):
             ('/form/notebook/page[@id="feasibility"]', 'states',
                 {'invisible': diskominfo_only()}),
             ]
+
+    @classmethod
+    def _prepare_steps(cls, requests):
+        """Step 4 of a request for a new application starts with the
+        catalog's applications most like it"""
+        super()._prepare_steps(requests)
+        Duplicate = Pool().get('egov.request.duplicate')
+        Duplicate.fill([r for r in requests
+                if r.state == 'feasibility' and r.kind == 'new'
+                and not r.duplicate_lines])
 
     @classmethod
     @from_state('feasibility')
@@ -81,6 +128,28 @@ class Request(metaclass=PoolMeta):
         for request in requests:
             require_lines_filled(request)
             request._require('feasibility_analysis', 'feasibility_conclusion')
+            request._check_general_app_answer()
+
+    def _check_general_app_answer(self):
+        """A request for a new application has its "Aplikasi Umum first"
+        answer: the application reused or adapted, the reason to build"""
+        if self.kind != 'new':
+            return
+        if not self.general_app_answer:
+            raise GeneralApplicationAnswerError(gettext(
+                    'egov_app_request.msg_general_app_answer',
+                    request=self.rec_name))
+        if (self.general_app_answer in {'reuse', 'adapt'}
+                and not self.general_app_application):
+            raise GeneralApplicationAnswerError(gettext(
+                    'egov_app_request.msg_general_app_application',
+                    request=self.rec_name,
+                    answer=self.general_app_answer_string))
+        if self.general_app_answer == 'build' and not (
+                self.general_app_reason or '').strip():
+            raise GeneralApplicationAnswerError(gettext(
+                    'egov_app_request.msg_general_app_reason',
+                    request=self.rec_name))
 
     @classmethod
     @from_state('feasibility_validation')

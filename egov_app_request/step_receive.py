@@ -89,6 +89,11 @@ class Request(metaclass=PoolMeta):
         labels = self.fields_get(STEP1_INPUTS)
         missing = [labels[f]['string'] for f in STEP1_INPUTS
             if not (getattr(self, f) or '').strip()]
+        if self.kind == 'development' and not self.developed_application:
+            # A development names the catalog application it develops.
+            missing.append(self.fields_get(
+                    ['developed_application'])['developed_application'][
+                    'string'])
         # A request not saved yet (the portal checks before saving) has no
         # rec_name: name it by its title.
         label = self.rec_name if self.id and self.id >= 0 else self.title

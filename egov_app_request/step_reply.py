@@ -76,6 +76,8 @@ class Request(metaclass=PoolMeta):
             request.decided_by = User(Transaction().user)
             request.decided_at = clock.now()
         cls.save(requests)
+        # The next SOP: the follow-up and the catalog entry (handoff.py).
+        pool.get('egov.handoff').create_for(requests)
 
 
 class Letter(metaclass=PoolMeta):

@@ -354,6 +354,7 @@ REQUESTS = [
     dict(key='disposition', user='kabid.dishub',
         title="Pengembangan Aplikasi Uji KIR Online",
         kind='development', existing="e-KIR Dishub Kota Tangerang",
+        develops="SI Uji Kendaraan Bermotor",
         description="Penambahan pendaftaran dan pembayaran uji berkala "
         "kendaraan bermotor secara daring serta kartu uji elektronik.",
         policy="SOP pengujian berkala kendaraan bermotor UPT PKB Dinas "
@@ -382,6 +383,7 @@ REQUESTS = [
     dict(key='feasibility_validation', user='camat.cipondoh',
         title="Sistem Informasi Data Kependudukan Kecamatan (SIDAK)",
         kind='development', existing="Tangerang LIVE",
+        develops="SIMAK Kecamatan Cipondoh",
         description="Rekap mutasi penduduk tingkat RT/RW di Kecamatan "
         "Cipondoh sebagai modul di Tangerang LIVE.",
         policy="SOP pelaporan mutasi penduduk kelurahan ke kecamatan.",
@@ -483,6 +485,7 @@ REQUESTS = [
     dict(key='signing', user='kadis.dinkes',
         title="Pengembangan Aplikasi Tangerang Sehat",
         kind='development', existing="Tangerang Sehat",
+        develops="Tangerang Sehat",
         description="Penambahan fitur telekonsultasi dan riwayat "
         "imunisasi anak pada aplikasi Tangerang Sehat.",
         policy="SOP pelayanan kesehatan Puskesmas; SOP imunisasi.",
@@ -733,6 +736,9 @@ def _draft(spec):
     request.description = spec['description']
     if request.kind == 'development':
         request.existing_application = spec['existing']
+        # The OPD's application in the catalog (demo_catalog.py).
+        request.developed_application, = Model.get('egov.application').find(
+            [('name', '=', spec['develops'])])
     request.business_process_policy = spec['policy']
     request.legal_basis = spec['legal']
     request.user_requirements = spec['requirements']
@@ -863,6 +869,14 @@ def _fill_step(request, spec, button):
                 sequence, CRITERIA_NOTES.get(sequence, ('met', '')))
             line.assessment = assessment
             line.note = note.format(**words)
+        if request.kind == 'new' and not request.general_app_answer:
+            # "Aplikasi Umum first": the analyst read the similar ones.
+            similar = [d.application.name for d in request.duplicate_lines[:2]]
+            request.general_app_answer = 'build'
+            request.general_app_reason = (
+                "Aplikasi serupa dalam katalog ({similar}) tidak memenuhi "
+                "kebutuhan khusus {opd}: proses bisnis dan data berbeda."
+                ).format(similar=', '.join(similar) or '-', opd=request.opd.name)
     elif button == 'categorize':
         request.spbe_class = spec.get('spbe_class', 'khusus')
         request.category_reason = spec.get('category_reason',
@@ -997,6 +1011,21 @@ class _Clock:
             self.moments.pop(0)
 
 
+def _catalog():
+    "The city's applications in the catalog, owned by their OPD"
+    from proteus import Model
+
+    from demo_catalog import applications
+    Application = Model.get('egov.application')
+    OPD = Model.get('egov.opd')
+    opds = {o.code: o for o in OPD.find([])}
+    records = []
+    for values in applications():
+        values = dict(values, opd=opds[values['opd']])
+        records.append(Application(**values))
+    Application.save(records)
+
+
 def fill(database, configs):
     "Create the users and the requests (runs in the child process)"
     from proteus import Model
@@ -1027,6 +1056,8 @@ def fill(database, configs):
     Cron = Model.get('ir.cron')
     job, = Cron.find([('method', '=', 'egov.holiday|fill_provisional')])
     job.click('run_once')
+    # The Katalog Aplikasi of the city (demo_catalog.py).
+    _catalog()
 
     clock = _Clock()
     now = clock.real()

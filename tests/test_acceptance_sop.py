@@ -449,6 +449,10 @@ def _play(story, opd):
             rina.key('ArrowDown')
     rina.choose('feasibility_conclusion', 'Layak dengan Catatan')
     rina.write_text('feasibility_analysis', SUMMARY)
+    # "Aplikasi Umum first": the similar applications read, she builds.
+    rina.choose('general_app_answer', 'Tetap Dibangun')
+    rina.write_text('general_app_reason', "Aplikasi serupa dalam katalog "
+        "tidak mengatur antrean lintas puskesmas.")
     story.shot(rina.page, 'step4_feasibility')
     press = rina.press('submit_feasibility')
     story.check(name, rina, press, 'feasibility_validation',

@@ -230,6 +230,9 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
     request, *_ = _request(tatakelola, [
             ('state', '=', 'feasibility'),
             ('feasibility_conclusion', '=', None)])
+    request_kind, = [r['kind'] for r in tatakelola.call(
+            'model.egov.request.read', [request['id']], ['kind'])]
+    similar_rows = None
 
     session = Session(browser, demo_server, 'tatakelola_step4')
     try:
@@ -251,6 +254,19 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
         session.choose('feasibility_conclusion', value='"feasible"')
         session.pane().locator('textarea[name="feasibility_analysis"]').fill(
             "Delapan kriteria terpenuhi; layak dibangun.")
+        if request_kind == 'new':
+            # The duplicate check: the similar applications of the catalog
+            # with their score and the words that matched, then the
+            # "Aplikasi Umum first" answer.
+            similar = session.pane().locator('.treeview').filter(
+                has=page.locator('th', has_text="Kata yang Cocok")).first
+            similar.locator('tbody tr:visible').first.wait_for()
+            similar_rows = similar.locator('tbody tr:visible').count()
+            session.choose('general_app_answer', value='"build"')
+            session.pane().locator(
+                'textarea[name="general_app_reason"]').fill(
+                "Aplikasi serupa tidak memenuhi alur rujukan khusus OPD.")
+            session.shot('step4_similar_applications')
         # The last row is still being edited when the button is pressed.
         submit.click()
         told = session.step_done()
@@ -267,6 +283,12 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
     lines = tatakelola.call('model.egov.request.feasibility.read',
         after['feasibility_lines'], ['assessment'])
     assert [l['assessment'] for l in lines] == ['met'] * 8
+    if request_kind == 'new':
+        assert 1 <= similar_rows <= 10, similar_rows
+        answer, = tatakelola.call('model.egov.request.read',
+            [request['id']], ['general_app_answer', 'general_app_reason'])
+        assert answer['general_app_answer'] == 'build'
+        assert answer['general_app_reason'].startswith("Aplikasi serupa")
 
 
 def test_steps_5_and_6_in_one_tab(browser, demo_server):

@@ -671,3 +671,79 @@ def test_user_text_is_shown_as_text_never_as_markup(site):
             'Content-Security-Policy'], page.url
         assert page.headers['X-Frame-Options'] == 'DENY'
         assert page.headers['X-Content-Type-Options'] == 'nosniff'
+
+
+# --- The OPD's applications (Katalog Aplikasi) --------------------------------
+
+def test_opd_reads_its_own_applications(site):
+    """"Aplikasi OPD": the catalog entries of the user's OPD, none of
+    another OPD nor the national list; the catalog's text is shown as text
+    and only a web address is a link"""
+    lead = site.client('tatakelola')
+    opd_ids = {code: lead.call('model.egov.opd.search',
+            [('code', '=', code)])[0] for code in ['dinkes', 'dishub']}
+    created = lead.call('model.egov.application.create', [{
+                'name': "e-Puskesmas Uji", 'opd': opd_ids['dinkes'],
+                'category': 'public', 'status': 'live',
+                'hosting': 'pusat_data',
+                'url': 'https://epuskesmas.tangerangkota.go.id',
+                'purpose': "Rekam medis <b>puskesmas</b>",
+                'users': "Pasien, tenaga kesehatan",
+                }, {
+                'name': "SIM Gizi Uji", 'opd': opd_ids['dinkes'],
+                'category': 'public', 'status': 'planned',
+                'hosting': 'pusat_data', 'url': 'javascript:alert(1)',
+                }, {
+                'name': "e-Parkir Uji", 'opd': opd_ids['dishub'],
+                'category': 'public', 'status': 'live',
+                'hosting': 'pusat_data',
+                }])
+
+    dinkes = Visitor(site).login('kadis.dinkes')
+    page = dinkes.get('/portal/applications')
+    assert page.status == 200
+    assert 'Aplikasi OPD' in page.text
+    assert 'href="/' + site.name + '/portal/applications"' in dinkes.get(
+        '/portal/requests').text
+    assert "e-Puskesmas Uji" in page.text and "SIM Gizi Uji" in page.text
+    assert "e-Parkir Uji" not in page.text
+    assert "SRIKANDI" not in page.text
+    assert 'Beroperasi' in page.text and 'Direncanakan' in page.text
+    assert '<a href="https://epuskesmas.tangerangkota.go.id"' in page.text
+    assert 'href="javascript:' not in page.text
+    assert '&lt;b&gt;puskesmas&lt;/b&gt;' in page.text
+
+    dishub = Visitor(site).login('kabid.dishub')
+    page = dishub.get('/portal/applications')
+    assert "e-Parkir Uji" in page.text
+    assert "e-Puskesmas Uji" not in page.text
+
+    # Staff work in the web client: the portal page sends them to the board.
+    staff = Visitor(site).login('tatakelola')
+    assert staff.get('/portal/applications').status == 303
+    assert Visitor(site).get('/portal/applications').status in {302, 303}
+
+    # A request for development picks one of the OPD's own applications.
+    puskesmas, _, parkir = created
+    form = dinkes.get('/portal/new').text
+    assert f'<option value="{puskesmas}">e-Puskesmas Uji</option>' in form
+    assert "e-Parkir Uji" not in form
+    fields = {'csrf_token': dinkes.token('/portal/new'),
+        'kind': 'development', 'title': "Pengembangan Uji",
+        'business_process_policy': 'x', 'legal_basis': 'x',
+        'user_requirements': 'x', 'app_inputs': 'x', 'app_outputs': 'x',
+        'action': 'draft'}
+    count = request_count(site)
+    response = dinkes.post('/portal/new',
+        dict(fields, developed_application=parkir))
+    assert response.status == 422
+    assert 'Pilih aplikasi yang dikembangkan dari daftar' in response.text
+    assert request_count(site) == count
+    response = dinkes.post('/portal/new',
+        dict(fields, developed_application=puskesmas))
+    assert response.status == 303
+    new_id = int(re.search(r'/request/(\d+)', response.headers['Location'])
+        .group(1))
+    read, = site.admin.call('model.egov.request.read', [new_id],
+        ['developed_application'])
+    assert read['developed_application'] == puskesmas

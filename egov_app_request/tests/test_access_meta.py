@@ -49,6 +49,8 @@ OPD_READS = {
     'egov.request.checklist': True,
     'egov.request.letter': True,
     'egov.request.feasibility': False,
+    'egov.request.duplicate': False,
+    'egov.handoff': True,
     'egov.request.validation': False,
     }
 # Wizard actions that any user may start, and why.

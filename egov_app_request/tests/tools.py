@@ -130,6 +130,7 @@ def new_request(title, kind='new', documents=True):
     request.app_outputs = "Dasbor dan laporan bulanan."
     if kind == 'development':
         request.existing_application = "Tangerang LIVE"
+        request.developed_application = own_application()
     # The signed request letter's own number and date.
     request.letter_number = f"000.7/{len(title) * 7 % 900 + 100}/2026"
     request.letter_date = datetime.date(2026, 11, 2)
@@ -142,6 +143,26 @@ def new_request(title, kind='new', documents=True):
             document.file = PDF
     request.save()
     return request
+
+
+def own_application():
+    """An application of the current (OPD) user's OPD in the catalog, added
+    by the administrator when the OPD has none yet"""
+    from proteus import config as pconfig
+    Application = Model.get('egov.application')
+    found = Application.find([], limit=1)
+    if found:
+        return found[0]
+    User = Model.get('res.user')
+    me = User(pconfig.get_config().user)
+    login_, opd_id = me.login, me.egov_opd.id
+    login('admin')
+    Application = Model.get('egov.application')
+    application = Application(name=f"Aplikasi Layanan {me.egov_opd.name}",
+        opd=opd_id, category='public', status='live')
+    application.save()
+    login(login_)
+    return Model.get('egov.application')(application.id)
 
 
 def _fill_completeness(request, missing):
@@ -157,7 +178,8 @@ def _fill_completeness(request, missing):
 
 
 def _fill_feasibility(request, missing):
-    "Step 4: every criterion assessed, the conclusion written"
+    """Step 4: every criterion assessed, the conclusion written, and
+    "Aplikasi Umum first" of a new application answered: build"""
     for line in request.feasibility_lines:
         if not line.assessment:
             line.assessment = 'met'
@@ -166,6 +188,12 @@ def _fill_feasibility(request, missing):
         request.feasibility_conclusion = 'feasible'
     if not request.feasibility_analysis:
         request.feasibility_analysis = "Layak dibangun."
+    if request.kind == 'new' and not request.general_app_answer:
+        # "Aplikasi Umum first": none of the similar ones serves it.
+        request.general_app_answer = 'build'
+        request.general_app_reason = (
+            "Aplikasi serupa dalam katalog tidak memenuhi kebutuhan "
+            "khusus OPD.")
 
 
 def _fill_categorization(request, missing):
@@ -213,7 +241,8 @@ def fill_step(request, missing=()):
     """Fill in what the current step of `request` must write before its
     button, as its role would, leaving alone what is already written:
     step 2 checks every checklist item (present, or missing for the items
-    named in `missing`), step 4 assesses every criterion, step 6 gives the
+    named in `missing`), step 4 assesses every criterion (and answers
+    "Aplikasi Umum first" of a new application: build), step 6 gives the
     SPBE class and step 7 writes every section of the technical analysis
     (STEP_SAMPLES, one function per step)."""
     fill = STEP_SAMPLES.get(request.state)
