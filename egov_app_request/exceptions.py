@@ -86,3 +86,8 @@ class WeakPasswordError(PasswordError):
 
 class ThrottledError(UserError):
     "Too many requests created or documents uploaded in the last minute"
+
+
+class SopVersionInUseError(ValidationError):
+    """A version of the SOP that requests follow is not edited in place: a
+    change is a new version"""

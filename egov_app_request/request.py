@@ -178,6 +178,12 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     submitter = fields.Many2One(
         'res.user', "Submitted by", readonly=True, ondelete='RESTRICT')
     submitted_at = fields.DateTime("Submitted at", readonly=True)
+    sop_version = fields.Many2One(
+        'egov.sop.version', "SOP Version", readonly=True,
+        ondelete='RESTRICT',
+        help="The version of the SOP in force when the request was "
+        "submitted: its steps, roles and time standards apply until the "
+        "request is decided.")
 
     # SOP step 1 inputs (kelengkapan)
     business_process_policy = fields.Text(
@@ -293,7 +299,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         cls._button_steps = {}
         # What a copy of a request starts without: the copy is a draft.
         cls._copy_reset = {
-            'number', 'submitter', 'submitted_at', 'history',
+            'number', 'submitter', 'submitted_at', 'sop_version', 'history',
             'rejection_concluded', 'step_note', 'step_note_by', 'documents',
             'letters', 'validations', 'letter_number', 'letter_date'}
 
@@ -349,16 +355,28 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
 
     # --- Current step, its role and its standard -------------------------
 
+    def sop_steps(self):
+        """The steps of the SOP version this request follows (before its
+        submission: the version in force now): {state: step}"""
+        return Pool().get('egov.step').by_state(self.sop_version)
+
     @classmethod
     def get_step(cls, requests, name):
-        steps = Pool().get('egov.step').by_state()
-        return {r.id: steps[r.state].id if r.state in steps else None
-            for r in requests}
+        Step = Pool().get('egov.step')
+        by_version = {}
+        result = {}
+        for request in requests:
+            version = request.sop_version
+            key = version.id if version else None
+            if key not in by_version:
+                by_version[key] = Step.by_state(version)
+            step = by_version[key].get(request.state)
+            result[request.id] = step.id if step else None
+        return result
 
     def responsible_groups(self):
         "The groups that act on the current step of this request"
-        Step = Pool().get('egov.step')
-        step = Step.by_state().get(self.state)
+        step = self.sop_steps().get(self.state)
         if not step:
             return []
         if step.route_by_category and self.category:
@@ -417,10 +435,16 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         Step = pool.get('egov.step')
         Configuration = pool.get('egov.configuration')
         config = Configuration(1)
-        total_standard = sum(
-            s.duration * (config.day_minutes if s.duration_unit == 'day'
-                else 1)
-            for s in Step.search([]))
+        # The standard of each request's SOP version, once per version.
+        standards = {}
+        for request in requests:
+            version = request.sop_version
+            key = version.id if version else None
+            if key not in standards:
+                standards[key] = sum(
+                    s.duration * (config.day_minutes
+                        if s.duration_unit == 'day' else 1)
+                    for s in Step.by_state(version).values())
         result = {n: {r.id: None for r in requests} for n in names}
         records = History.search([('request', 'in', [r.id for r in requests])])
         by_request = {}
@@ -433,6 +457,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
             current = [h for h in history if not h.finished]
             current = current[0] if current else None
             used = sum(times['time_used'][h.id] or 0 for h in history)
+            total_standard = standards[
+                request.sop_version.id if request.sop_version else None]
             values = {
                 'total_standard': total_standard,
                 'total_used': used if history else None,
@@ -507,11 +533,19 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         User = pool.get('res.user')
         Step = pool.get('egov.step')
+        Version = pool.get('egov.sop.version')
         Category = pool.get('egov.category')
         ModelData = pool.get('ir.model.data')
         groups = set(User.get_groups())
         domain = ['OR']
+        # Each request waits at the step of its own SOP version; one
+        # without a version (not yet submitted) follows the one in force.
+        current = Version.in_force_at()
         for step in Step.search([]):
+            versions = [step.version.id]
+            if current and step.version == current:
+                versions.append(None)
+            version = ('sop_version', 'in', versions)
             if step.route_by_category:
                 categories = Category.search([
                         ('team_group', 'in', list(groups)),
@@ -520,10 +554,11 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                     domain.append([
                             ('state', '=', step.state),
                             ('category', 'in', [c.id for c in categories]),
+                            version,
                             ])
             elif groups & {g.id for g in step.groups}:
-                domain.append(cls._waiting_domain(
-                        step, groups & {g.id for g in step.groups}))
+                domain.append([version, cls._waiting_domain(
+                            step, groups & {g.id for g in step.groups})])
         # A contributor waits on a step until its part is written.
         for state, shared in cls._shared_step_fields.items():
             for fs_id, names in shared.items():
@@ -716,11 +751,10 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
     def _field_owners(self, name):
         "Who writes the field `name`, and at which step: for the messages"
         pool = Pool()
-        Step = pool.get('egov.step')
         Group = pool.get('res.group')
         Category = pool.get('egov.category')
         ModelData = pool.get('ir.model.data')
-        steps = Step.by_state()
+        steps = self.sop_steps()
         step_names = dict(self.fields_get(['state'])['state']['selection'])
         owners = []
         if name in OPD_FIELDS:
@@ -888,10 +922,8 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
         which the OPD's submit ends) gets one, from its start to now."""
         pool = Pool()
         History = pool.get('egov.request.history')
-        Step = pool.get('egov.step')
         transaction = Transaction()
         now = clock.now()
-        steps = Step.by_state()
         open_records = {h.request.id: h for h in History.search([
                     ('request', 'in', [r.id for r in requests]),
                     ('finished', '=', None),
@@ -930,6 +962,7 @@ class Request(RelationRuleMixin, Workflow, ModelSQL, ModelView):
                             'submitted' if state == 'draft' else None),
                         'notes': request.step_note,
                         })
+            steps = request.sop_steps()
             if request.state in steps or request.state == 'incomplete':
                 step = steps.get(request.state)
                 values = {

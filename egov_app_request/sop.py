@@ -5,7 +5,7 @@ The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
 from trytond.cache import Cache
 from trytond.model import (
-    DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
+    DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
 
@@ -45,6 +45,11 @@ class Step(ModelSQL, ModelView):
     "SOP step"
     __name__ = 'egov.step'
     __string__ = "SOP Step"
+    version = fields.Many2One(
+        'egov.sop.version', "SOP Version", required=True, readonly=True,
+        ondelete='CASCADE',
+        help="A request follows the steps of the version in force when it "
+        "was submitted.")
     number = fields.Integer("Number", required=True, readonly=True)
     state = fields.Selection(
         [(s, n) for s, n in STATES if s in STEP_NUMBERS], "Request State",
@@ -73,11 +78,18 @@ class Step(ModelSQL, ModelView):
         fields.Char("Time Standard"), 'get_time_standard')
     # The groups of the buttons of a step, by (model, button name).
     _button_groups_cache = Cache('egov.step.button_groups', context=False)
+    # The steps of a version by request state: {version id: {state: id}}.
+    _by_state_cache = Cache('egov.step.by_state', context=False)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('number', 'ASC'))
+        table = cls.__table__()
+        cls._sql_constraints += [
+            ('version_state_unique', Unique(table, table.version, table.state),
+                'egov_app_request.msg_step_version_state_unique'),
+            ]
 
     def get_rec_name(self, name):
         return f'{self.number}. {self.name}'
@@ -98,6 +110,7 @@ class Step(ModelSQL, ModelView):
         # (ModelButton.get_groups below), in every server process: a
         # trytond Cache is cleared for all of them at commit.
         cls._button_groups_cache.clear()
+        cls._by_state_cache.clear()
         # ...and so does which buttons a form shows active: the cached form
         # marks a button readonly for the groups that may not press it.
         # Why private: trytond has no public call to invalidate its views;
@@ -109,9 +122,29 @@ class Step(ModelSQL, ModelView):
         ModelView._fields_view_get_cache.clear()
 
     @classmethod
-    def by_state(cls):
-        "Map request state to its step record"
-        return {s.state: s for s in cls.search([])}
+    def check_modification(cls, mode, steps, values=None, external=False):
+        "The steps of a version that requests follow are not changed"
+        super().check_modification(
+            mode, steps, values=values, external=external)
+        if mode in {'write', 'delete'}:
+            Pool().get('egov.sop.version').check_not_in_use(
+                list({s.version for s in steps}))
+
+    @classmethod
+    def by_state(cls, version=None):
+        """Map request state to its step record in `version` (a request's
+        sop_version); default: the version in force now"""
+        if version is None:
+            version = Pool().get('egov.sop.version').in_force_at()
+            if version is None:
+                return {}
+        ids = cls._by_state_cache.get(version.id)
+        if ids is None:
+            ids = {s.state: s.id for s in cls.search([
+                        ('version', '=', version.id)])}
+            cls._by_state_cache.set(version.id, ids)
+        steps = cls.browse(list(ids.values()))
+        return {s.state: s for s in steps}
 
 
 class StepGroup(ModelSQL):
@@ -122,6 +155,14 @@ class StepGroup(ModelSQL):
         'egov.step', "Step", required=True, ondelete='CASCADE')
     group = fields.Many2One(
         'res.group', "Group", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        "The roles of a version that requests follow are not changed"
+        super().check_modification(
+            mode, records, values=values, external=external)
+        Pool().get('egov.sop.version').check_not_in_use(
+            list({r.step.version for r in records}))
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):
