@@ -223,7 +223,8 @@ class SopVersion(ModelSQL, ModelView):
         for state in sorted(set(old_steps) | set(new_steps),
                 key=lambda s: (new_steps.get(s) or old_steps.get(s)).number):
             before, after = old_steps.get(state), new_steps.get(state)
-            step = f'{(after or before).number}. {states.get(state, state)}'
+            # The state's label carries the step's number.
+            step = states.get(state, state)
             for name in COMPARED_STEP_FIELDS:
                 values = []
                 for record in (before, after):
