@@ -9,6 +9,8 @@ submitted from that date. A version with requests is not edited in place,
 so that no running request changes under its users."""
 import datetime as dt
 
+from sql import Null
+
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -21,6 +23,9 @@ from . import clock
 from .exceptions import SopVersionInUseError
 from .workcalendar import to_local
 
+# The first version, as data/sop_data.xml ships it.
+FIRST_VERSION_ID = 'sop_version_1'
+FIRST_VERSION_NAME = "Versi 1 (SOP 4 November 2024)"
 # What a version with requests may still change: remarks only.
 UNLOCKED_FIELDS = {'notes'}
 # What the form of a version with requests shows read-only.
@@ -76,6 +81,50 @@ class SopVersion(ModelSQL, ModelView):
         cls._buttons.update({
                 'new_version': {},
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        cls._adopt_unversioned(module)
+
+    @classmethod
+    def _adopt_unversioned(cls, module):
+        """A database made before the versions: its steps and its submitted
+        requests follow version 1, made here and registered as the record
+        of the data file (noupdate: the update then leaves it alone).
+        Registered after egov.request (tryton.cfg), so that its table has
+        the request's version column."""
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Request = pool.get('egov.request')
+        ModelData = pool.get('ir.model.data')
+        cursor = Transaction().connection.cursor()
+        step = Step.__table__()
+        cursor.execute(*step.select(
+                step.id, where=step.version == Null, limit=1))
+        if not cursor.fetchone():
+            return
+        with without_check_access():
+            data = ModelData.search([
+                    ('module', '=', module), ('fs_id', '=', FIRST_VERSION_ID),
+                    ], limit=1)
+            if data:
+                version = cls(data[0].db_id)
+            else:
+                version, = cls.create([{
+                            'number': 1, 'name': FIRST_VERSION_NAME}])
+                ModelData.create([{
+                            'module': module, 'fs_id': FIRST_VERSION_ID,
+                            'model': cls.__name__, 'db_id': version.id,
+                            'noupdate': True,
+                            }])
+        cursor.execute(*step.update(
+                [step.version], [version.id], where=step.version == Null))
+        request = Request.__table__()
+        cursor.execute(*request.update(
+                [request.sop_version], [version.id],
+                where=(request.sop_version == Null)
+                & (request.submitted_at != Null)))
 
     def get_rec_name(self, name):
         return self.name

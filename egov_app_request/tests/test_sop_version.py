@@ -124,3 +124,50 @@ class SopVersionTestCase(unittest.TestCase):
                 "4. Analisis Kelayakan — Keterangan: "
                 "(kosong) → Dua hari kerja.",
                 ])
+
+    @with_transaction()
+    def test_database_before_versions(self):
+        "An update gives the steps and submitted requests of an older base"
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Version = pool.get('egov.sop.version')
+        Request = pool.get('egov.request')
+        ModelData = pool.get('ir.model.data')
+        OPD = pool.get('egov.opd')
+        opd, = OPD.search([('code', '=', 'dinkes')])
+        submitted, draft = Request.create([
+                {'title': "Aplikasi Lama", 'kind': 'new', 'opd': opd.id},
+                {'title': "Draf Lama", 'kind': 'new', 'opd': opd.id},
+                ])
+        # As the tables were before the versions.
+        cursor = Transaction().connection.cursor()
+        step, request = Step.__table__(), Request.__table__()
+        version, data = Version.__table__(), ModelData.__table__()
+        cursor.execute(*step.update([step.version], [None]))
+        cursor.execute(*request.update(
+                [request.submitted_at, request.sop_version],
+                [dt.datetime(2025, 1, 6, 2, 0), None],
+                where=request.id == submitted.id))
+        cursor.execute(*data.delete(where=(data.module == 'egov_app_request')
+                & (data.model == 'egov.sop.version')))
+        cursor.execute(*version.delete())
+        Version._versions_cache.clear()
+        Step._by_state_cache.clear()
+
+        Version.__register__('egov_app_request')
+
+        first, = Version.search([])
+        self.assertEqual((first.number, first.name),
+            (1, "Versi 1 (SOP 4 November 2024)"))
+        self.assertEqual(ModelData.get_id(
+                'egov_app_request', 'sop_version_1'), first.id)
+        self.assertEqual({s.version for s in Step.search([])}, {first})
+        self.assertEqual(len(Step.by_state(first)), 9)
+        cursor.execute(*request.select(
+                request.id, request.sop_version,
+                where=request.id.in_([submitted.id, draft.id])))
+        self.assertEqual(dict(cursor),
+            {submitted.id: first.id, draft.id: None})
+        # Once done, another update changes nothing.
+        Version.__register__('egov_app_request')
+        self.assertEqual(Version.search([]), [first])
