@@ -10,6 +10,7 @@ so that no running request changes under its users."""
 import datetime as dt
 
 from sql import Null
+from sql.aggregate import Count
 
 from trytond.cache import Cache
 from trytond.i18n import gettext
@@ -132,12 +133,15 @@ class SopVersion(ModelSQL, ModelView):
     @classmethod
     def get_in_use(cls, versions, names):
         Request = Pool().get('egov.request')
+        request = Request.__table__()
+        cursor = Transaction().connection.cursor()
         counts = {v.id: 0 for v in versions}
-        with without_check_access():
-            for request in Request.search([
-                        ('sop_version', 'in', [v.id for v in versions]),
-                        ]):
-                counts[request.sop_version.id] += 1
+        # Counted in SQL: every request of the city, whoever asks.
+        cursor.execute(*request.select(
+                request.sop_version, Count(request.id),
+                where=request.sop_version.in_(list(counts)),
+                group_by=[request.sop_version]))
+        counts.update(dict(cursor))
         result = {}
         if 'in_use' in names:
             result['in_use'] = {i: bool(c) for i, c in counts.items()}

@@ -3,6 +3,7 @@ request's steps are, what the comparison says in Indonesian."""
 import datetime as dt
 import os
 import unittest
+from unittest.mock import patch
 
 import trytond
 from trytond.pool import Pool
@@ -171,3 +172,40 @@ class SopVersionTestCase(unittest.TestCase):
         # Once done, another update changes nothing.
         Version.__register__('egov_app_request')
         self.assertEqual(Version.search([]), [first])
+
+    @with_transaction()
+    def test_steps_of_requests_without_search(self):
+        "The step of each request comes from the cache of its version"
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Request = pool.get('egov.request')
+        OPD = pool.get('egov.opd')
+        version1, version2 = self._new_version()
+        opd, = OPD.search([('code', '=', 'dinkes')])
+        requests = Request.create([
+                {'title': f"Aplikasi {i}", 'kind': 'new', 'opd': opd.id}
+                for i in range(30)])
+        for i, request in enumerate(requests):
+            Request.write([request], {
+                    'state': 'feasibility',
+                    'sop_version': [None, version1.id, version2.id][i % 3],
+                    })
+        requests = Request.browse([r.id for r in requests])
+        Request.get_step(requests, 'step')  # fills the caches
+        searches = []
+        search = Step.search.__func__
+
+        def counted(cls, *args, **kwargs):
+            searches.append(args)
+            return search(cls, *args, **kwargs)
+        with patch.object(Step, 'search', classmethod(counted)):
+            steps = Request.get_step(requests, 'step')
+            for request in requests:
+                request.responsible_groups()
+        self.assertEqual(searches, [])
+        expected = {None: version1, version1.id: version1,
+            version2.id: version2}
+        for request in requests:
+            version = expected[
+                request.sop_version.id if request.sop_version else None]
+            self.assertEqual(Step(steps[request.id]).version, version)
