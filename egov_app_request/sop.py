@@ -7,7 +7,7 @@ from trytond.cache import Cache
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Id
+from trytond.pyson import Eval, Id
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
 
@@ -76,6 +76,11 @@ class Step(ModelSQL, ModelView):
     note = fields.Text("Note", translate=True)
     time_standard = fields.Function(
         fields.Char("Time Standard"), 'get_time_standard')
+    version_in_use = fields.Function(
+        fields.Boolean("Version Has Requests",
+            help="Requests follow the version of this step: it is kept as "
+            "it is; a change is a new version of the SOP."),
+        'get_version_in_use')
     # The groups of the buttons of a step, by (model, button name).
     _button_groups_cache = Cache('egov.step.button_groups', context=False)
     # The steps of a version by request state: {version id: {state: id}}.
@@ -85,6 +90,12 @@ class Step(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('number', 'ASC'))
+        # The form of a step of a version that requests follow is read-only.
+        for name in ['name', 'groups', 'route_by_category', 'duration',
+                'duration_unit', 'inputs', 'output', 'note']:
+            field = getattr(cls, name)
+            field.states = {**field.states,
+                'readonly': Eval('version_in_use', False)}
         table = cls.__table__()
         cls._sql_constraints += [
             ('version_state_unique', Unique(table, table.version, table.state),
@@ -97,6 +108,13 @@ class Step(ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('name',) + tuple(clause[1:])]
+
+    @classmethod
+    def get_version_in_use(cls, steps, name):
+        Version = Pool().get('egov.sop.version')
+        versions = Version.browse(list({s.version.id for s in steps}))
+        in_use = Version.get_in_use(versions, ['in_use'])['in_use']
+        return {s.id: in_use[s.version.id] for s in steps}
 
     def get_time_standard(self, name):
         unit = dict(self.fields_get(['duration_unit'])['duration_unit']

@@ -81,12 +81,17 @@ class SopVersionTestCase(unittest.TestCase):
         Version = pool.get('egov.sop.version')
         Request = pool.get('egov.request')
         OPD = pool.get('egov.opd')
-        version1, _ = self._new_version()
+        Step = pool.get('egov.step')
+        version1, version2 = self._new_version()
         opd, = OPD.search([('code', '=', 'dinkes')])
         request, = Request.create([{
                     'title': "Aplikasi Uji", 'kind': 'new', 'opd': opd.id}])
         Request.write([request], {'sop_version': version1.id})
         step, = [s for s in version1.steps if s.number == 4]
+        self.assertTrue(step.version_in_use)
+        self.assertFalse(Step.by_state(version2)['feasibility'].version_in_use)
+        readonly = Step.fields_get(['duration'])['duration']['states']
+        self.assertIn('version_in_use', readonly)
         with self.assertRaises(SopVersionInUseError):
             pool.get('egov.step').write([step], {'duration': 2})
         with self.assertRaises(SopVersionInUseError):
