@@ -374,7 +374,7 @@ class Request(metaclass=PoolMeta):
 
     def _groups_of_state(self, state):
         "The groups that act on the step `state` of this request"
-        step = Pool().get('egov.step').by_state().get(state)
+        step = self.sop_steps().get(state)
         if not step:
             return set()
         if step.route_by_category and self.category:

@@ -102,7 +102,8 @@ def board(request, pool, user):
         by_state.setdefault(record.state, []).append(record)
 
     columns = []
-    for step in Step.search([]):
+    # The steps of the SOP version in force.
+    for step in sorted(Step.by_state().values(), key=lambda s: s.number):
         # The state's word (as the web client shows it); the activity of
         # the SOP is long.
         columns.append((step.state, vocabulary.state(step.state)))

@@ -105,6 +105,13 @@ class OwnRequestSubstitutionError(AccessError):
 
 class AbsenceOfficialError(AccessError):
     "A staff member records or changes the absence of another official."
+
+
 class GeneralApplicationAnswerError(ValidationError):
     """SOP step 4: the "Aplikasi Umum first" answer of a request for a new
     application is missing or incomplete."""
+
+
+class SopVersionInUseError(ValidationError):
+    """A version of the SOP that requests follow is not edited in place: a
+    change is a new version"""

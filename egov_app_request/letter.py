@@ -470,8 +470,8 @@ class Letter(
         if not Transaction().user:
             return
         groups = set(User.get_groups())
-        steps = Step.by_state()
         for letter in letters:
+            steps = Step.by_state(letter.request.sop_version)
             step = steps.get(cls._documents[letter.kind].state)
             allowed = list(step.groups) if step else []
             if (step and step.route_by_category and letter.request.category):

@@ -1053,7 +1053,9 @@ def _timeline(pool, record):
     else:
         current_number = STEP_NUMBERS.get(record.state, 0)
     items = []
-    for step in Step.search([]):
+    # The steps of the SOP version the request follows.
+    for step in sorted(Step.by_state(record.sop_version).values(),
+            key=lambda s: s.number):
         passes = [h for h in history if h.state == step.state]
         pauses = []
         if step.state == 'completeness':

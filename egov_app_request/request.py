@@ -176,6 +176,12 @@ class Request(
     submitter = fields.Many2One(
         'res.user', "Submitted by", readonly=True, ondelete='RESTRICT')
     submitted_at = fields.DateTime("Submitted at", readonly=True)
+    sop_version = fields.Many2One(
+        'egov.sop.version', "SOP Version", readonly=True,
+        ondelete='RESTRICT',
+        help="The version of the SOP in force when the request was "
+        "submitted: its steps, roles and time standards apply until the "
+        "request is decided.")
 
     # SOP step 1 inputs (kelengkapan)
     business_process_policy = fields.Text(
@@ -315,7 +321,7 @@ class Request(
         cls._opd_notices = {}
         # What a copy of a request starts without: the copy is a draft.
         cls._copy_reset = {
-            'number', 'submitter', 'submitted_at', 'history',
+            'number', 'submitter', 'submitted_at', 'sop_version', 'history',
             'rejection_concluded', 'step_note', 'step_note_by', 'documents',
             'letters', 'validations', 'letter_number', 'letter_date'}
 
@@ -371,16 +377,28 @@ class Request(
 
     # --- Current step, its role and its standard -------------------------
 
+    def sop_steps(self):
+        """The steps of the SOP version this request follows (before its
+        submission: the version in force now): {state: step}"""
+        return Pool().get('egov.step').by_state(self.sop_version)
+
     @classmethod
     def get_step(cls, requests, name):
-        steps = Pool().get('egov.step').by_state()
-        return {r.id: steps[r.state].id if r.state in steps else None
-            for r in requests}
+        Step = Pool().get('egov.step')
+        by_version = {}
+        result = {}
+        for request in requests:
+            version = request.sop_version
+            key = version.id if version else None
+            if key not in by_version:
+                by_version[key] = Step.by_state(version)
+            step = by_version[key].get(request.state)
+            result[request.id] = step.id if step else None
+        return result
 
     def responsible_groups(self):
         "The groups that act on the current step of this request"
-        Step = Pool().get('egov.step')
-        step = Step.by_state().get(self.state)
+        step = self.sop_steps().get(self.state)
         if not step:
             return []
         if step.route_by_category and self.category:
@@ -418,18 +436,25 @@ class Request(
         pool = Pool()
         Step = pool.get('egov.step')
         Group = pool.get('res.group')
-        # The groups of every step in two reads, not step by step (read as
-        # the records' attributes are: without the user's access check).
-        steps = Step.by_state()
+        # The steps of each request's SOP version, and the groups of them
+        # all in two reads, not step by step (read as the records'
+        # attributes are: without the user's access check).
+        by_version = {}
+        for request in requests:
+            if request.sop_version not in by_version:
+                by_version[request.sop_version] = Step.by_state(
+                    request.sop_version)
+        step_ids = [s.id for steps in by_version.values()
+            for s in steps.values()]
         with without_check_access():
             step_groups = {s['id']: s['groups'] for s in Step.read(
-                    [s.id for s in steps.values()], ['groups'])}
+                    step_ids, ['groups'])}
             group_names = {g['id']: g['name'] for g in Group.read(
                     list({g for ids in step_groups.values() for g in ids}),
                     ['name'])}
         result = {}
         for request in requests:
-            step = steps.get(request.state)
+            step = by_version[request.sop_version].get(request.state)
             if request.state in OPD_STATES:
                 names = [request.opd.rec_name] if request.opd else []
             elif not step:
@@ -462,10 +487,16 @@ class Request(
         Step = pool.get('egov.step')
         Configuration = pool.get('egov.configuration')
         config = Configuration(1)
-        total_standard = sum(
-            s.duration * (config.day_minutes if s.duration_unit == 'day'
-                else 1)
-            for s in Step.search([]))
+        # The standard of each request's SOP version, once per version.
+        standards = {}
+        for request in requests:
+            version = request.sop_version
+            key = version.id if version else None
+            if key not in standards:
+                standards[key] = sum(
+                    s.duration * (config.day_minutes
+                        if s.duration_unit == 'day' else 1)
+                    for s in Step.by_state(version).values())
         result = {n: {r.id: None for r in requests} for n in names}
         records = History.search([('request', 'in', [r.id for r in requests])])
         by_request = {}
@@ -478,6 +509,8 @@ class Request(
             current = [h for h in history if not h.finished]
             current = current[0] if current else None
             used = sum(times['time_used'][h.id] or 0 for h in history)
+            total_standard = standards[
+                request.sop_version.id if request.sop_version else None]
             values = {
                 'total_standard': total_standard,
                 'total_used': used if history else None,
@@ -551,11 +584,19 @@ class Request(
     def _my_waiting_domain(cls):
         pool = Pool()
         Step = pool.get('egov.step')
+        Version = pool.get('egov.sop.version')
         Category = pool.get('egov.category')
         ModelData = pool.get('ir.model.data')
         groups = cls._queue_groups()
         domain = ['OR']
+        # Each request waits at the step of its own SOP version; one
+        # without a version (not yet submitted) follows the one in force.
+        current = Version.in_force_at()
         for step in Step.search([]):
+            versions = [step.version.id]
+            if current and step.version == current:
+                versions.append(None)
+            version = ('sop_version', 'in', versions)
             if step.route_by_category:
                 categories = Category.search([
                         ('team_group', 'in', list(groups)),
@@ -564,10 +605,11 @@ class Request(
                     domain.append([
                             ('state', '=', step.state),
                             ('category', 'in', [c.id for c in categories]),
+                            version,
                             ])
             elif groups & {g.id for g in step.groups}:
-                domain.append(cls._waiting_domain(
-                        step, groups & {g.id for g in step.groups}))
+                domain.append([version, cls._waiting_domain(
+                            step, groups & {g.id for g in step.groups})])
         # A contributor waits on a step until its part is written.
         for state, shared in cls._shared_step_fields.items():
             for fs_id, names in shared.items():
@@ -764,11 +806,10 @@ class Request(
     def _field_owners(self, name):
         "Who writes the field `name`, and at which step: for the messages"
         pool = Pool()
-        Step = pool.get('egov.step')
         Group = pool.get('res.group')
         Category = pool.get('egov.category')
         ModelData = pool.get('ir.model.data')
-        steps = Step.by_state()
+        steps = self.sop_steps()
         step_names = dict(self.fields_get(['state'])['state']['selection'])
         owners = []
         if name in OPD_FIELDS:
@@ -939,10 +980,8 @@ class Request(
         which the OPD's submit ends) gets one, from its start to now."""
         pool = Pool()
         History = pool.get('egov.request.history')
-        Step = pool.get('egov.step')
         transaction = Transaction()
         now = clock.now()
-        steps = Step.by_state()
         open_records = {h.request.id: h for h in History.search([
                     ('request', 'in', [r.id for r in requests]),
                     ('finished', '=', None),
@@ -981,6 +1020,7 @@ class Request(
                             'submitted' if state == 'draft' else None),
                         'notes': request.step_note,
                         })
+            steps = request.sop_steps()
             if request.state in steps or request.state == 'incomplete':
                 step = steps.get(request.state)
                 values = {

@@ -5,9 +5,9 @@ The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
 from trytond.cache import Cache
 from trytond.model import (
-    DeactivableMixin, ModelSingleton, ModelSQL, ModelView, fields)
+    DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Id
+from trytond.pyson import Eval, Id
 from trytond.transaction import without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
@@ -46,6 +46,11 @@ class Step(ModelSQL, ModelView):
     "SOP step"
     __name__ = 'egov.step'
     __string__ = "SOP Step"
+    version = fields.Many2One(
+        'egov.sop.version', "SOP Version", required=True, readonly=True,
+        ondelete='CASCADE',
+        help="A request follows the steps of the version in force when it "
+        "was submitted.")
     number = fields.Integer("Number", required=True, readonly=True)
     state = fields.Selection(
         [(s, n) for s, n in STATES if s in STEP_NUMBERS], "Request State",
@@ -72,15 +77,31 @@ class Step(ModelSQL, ModelView):
     note = fields.Text("Note", translate=True)
     time_standard = fields.Function(
         fields.Char("Time Standard"), 'get_time_standard')
+    version_in_use = fields.Function(
+        fields.Boolean("Version Has Requests",
+            help="Requests follow the version of this step: it is kept as "
+            "it is; a change is a new version of the SOP."),
+        'get_version_in_use')
     # The groups of the buttons of a step, by (model, button name).
     _button_groups_cache = Cache('egov.step.button_groups', context=False)
-    # The step of each request state: {state: step id}.
+    # The steps of a version by request state: {version id: {state: id}}.
     _by_state_cache = Cache('egov.step.by_state', context=False)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('number', 'ASC'))
+        # The form of a step of a version that requests follow is read-only.
+        for name in ['name', 'groups', 'route_by_category', 'duration',
+                'duration_unit', 'inputs', 'output', 'note']:
+            field = getattr(cls, name)
+            field.states = {**field.states,
+                'readonly': Eval('version_in_use', False)}
+        table = cls.__table__()
+        cls._sql_constraints += [
+            ('version_state_unique', Unique(table, table.version, table.state),
+                'egov_app_request.msg_step_version_state_unique'),
+            ]
 
     def get_rec_name(self, name):
         return f'{self.number}. {self.name}'
@@ -88,6 +109,13 @@ class Step(ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('name',) + tuple(clause[1:])]
+
+    @classmethod
+    def get_version_in_use(cls, steps, name):
+        Version = Pool().get('egov.sop.version')
+        versions = Version.browse(list({s.version.id for s in steps}))
+        in_use = Version.get_in_use(versions, ['in_use'])['in_use']
+        return {s.id: in_use[s.version.id] for s in steps}
 
     def get_time_standard(self, name):
         unit = dict(self.fields_get(['duration_unit'])['duration_unit']
@@ -113,16 +141,32 @@ class Step(ModelSQL, ModelView):
         ModelView._fields_view_get_cache.clear()
 
     @classmethod
-    def by_state(cls):
-        """Map request state to its step record: the steps are searched
-        once until a step changes (in any server process), not once per
-        request of a list."""
-        ids = cls._by_state_cache.get('ids')
+    def check_modification(cls, mode, steps, values=None, external=False):
+        "The steps of a version that requests follow are not changed"
+        super().check_modification(
+            mode, steps, values=values, external=external)
+        if mode in {'write', 'delete'}:
+            Pool().get('egov.sop.version').check_not_in_use(
+                list({s.version for s in steps}))
+
+    @classmethod
+    def by_state(cls, version=None):
+        """Map request state to its step record in `version` (a request's
+        sop_version); default: the version in force now"""
+        if version is None:
+            version = Pool().get('egov.sop.version').in_force_at()
+            if version is None:
+                return {}
+        ids = cls._by_state_cache.get(version.id)
         if ids is None:
+            # Searched once per version until a step changes (in any
+            # server process), not once per request of a list.
             with without_check_access():
-                ids = {s.state: s.id for s in cls.search([])}
-            cls._by_state_cache.set('ids', ids)
-        return dict(zip(ids, cls.browse(list(ids.values()))))
+                ids = {s.state: s.id for s in cls.search([
+                            ('version', '=', version.id)])}
+            cls._by_state_cache.set(version.id, ids)
+        steps = cls.browse(list(ids.values()))
+        return {s.state: s for s in steps}
 
 
 class StepGroup(ModelSQL):
@@ -133,6 +177,14 @@ class StepGroup(ModelSQL):
         'egov.step', "Step", required=True, ondelete='CASCADE')
     group = fields.Many2One(
         'res.group', "Group", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        "The roles of a version that requests follow are not changed"
+        super().check_modification(
+            mode, records, values=values, external=external)
+        Pool().get('egov.sop.version').check_not_in_use(
+            list({r.step.version for r in records}))
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):

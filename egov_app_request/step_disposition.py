@@ -68,11 +68,10 @@ class Request(metaclass=PoolMeta):
     def _prepare_steps(cls, requests):
         "The disposition sheet starts filled from the request"
         super()._prepare_steps(requests)
-        Step = Pool().get('egov.step')
-        steps = Step.by_state()
         for request in requests:
             if request.state != 'disposition':
                 continue
+            steps = request.sop_steps()
             values = {}
             if not request.agenda_number:
                 values['agenda_number'] = request.number

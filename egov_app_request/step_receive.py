@@ -134,11 +134,15 @@ class Request(metaclass=PoolMeta):
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         User = pool.get('res.user')
+        Version = pool.get('egov.sop.version')
         cls._check_submission(requests)
         config = Configuration(1)
         user = User(Transaction().user)
         now = clock.now()
+        # The request follows this version of the SOP until it is decided.
+        version = Version.in_force_at(now)
         for request in requests:
+            request.sop_version = version
             if not request.number:
                 request.number = config.request_sequence.get()
             request.submitter = user

@@ -34,7 +34,8 @@ MODULE = 'egov_app_request'
 # administrator only.
 PUBLIC_READ = {
     'egov.opd.type', 'egov.opd', 'egov.position', 'egov.step',
-    'egov.step-res.group', 'egov.category', 'egov.document.type',
+    'egov.step-res.group', 'egov.sop.version', 'egov.category',
+    'egov.document.type',
     'egov.configuration', 'egov.email.template', 'egov.holiday',
     'egov.holiday.decree',
     'egov.calendar.hours', 'egov.calendar.period',
