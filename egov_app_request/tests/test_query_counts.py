@@ -64,6 +64,9 @@ class QueryCountsTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # The tests before may keep connections to the test database open,
+        # which PostgreSQL does not drop: close them first.
+        drop_db()
         activate_modules('egov_app_request', create_users)
         # The notices of the steps go to a local sink.
         cls.mail = SMTPSink()
