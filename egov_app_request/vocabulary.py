@@ -65,5 +65,5 @@ def document(value):
 
 
 def documents():
-    "Every document kind's word, by value, in the order of letter.KINDS"
+    "Every document kind's word, by value, in the order the steps declare them"
     return selection('egov.request.letter', 'kind')
