@@ -64,11 +64,6 @@ WORDS_ID = {
         'feasible_notes': "Layak dengan Catatan",
         'not_feasible': "Tidak Layak",
         },
-    'general_app_answer': {
-        'reuse': "Menggunakan Aplikasi yang Ada",
-        'adapt': "Menyesuaikan Aplikasi yang Ada",
-        'build': "Tetap Dibangun",
-        },
     'technical_recommendation': {
         'build': "Dibangun",
         'develop': "Dikembangkan",
@@ -623,6 +618,8 @@ class LetterReport(CheckedReport):
                 'format_datetime_id': format_datetime_id,
                 'local_date': local_date,
                 'words': WORDS_ID,
+                # A selection's translated word, as the web client shows it.
+                'word': vocabulary.word,
                 'state_word': vocabulary.state,
                 'decision_word': vocabulary.decision,
                 'timing_word': vocabulary.timing,
