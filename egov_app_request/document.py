@@ -318,7 +318,24 @@ _SIGNATURES = {
     'odt': [b'PK\x03\x04'],
     'ods': [b'PK\x03\x04'],
     }
-ALLOWED_EXTENSIONS = sorted(_SIGNATURES)
+# The kinds of file an OPD may upload, as users read them, and their
+# extensions: the check above, the portal's file choosers (accept=), its
+# hints and its script read this one list.
+FILE_TYPES = [
+    ("PDF", ['pdf']),
+    ("ODT/DOCX", ['odt', 'docx']),
+    ("ODS/XLSX", ['ods', 'xlsx']),
+    ("PNG", ['png']),
+    ("JPG", ['jpg', 'jpeg']),
+    ]
+ALLOWED_EXTENSIONS = sorted(e for _, extensions in FILE_TYPES
+    for e in extensions)
+
+
+def file_types_text(conjunction="atau"):
+    "The allowed kinds of file in words: 'PDF, ODT/DOCX, … PNG atau JPG'"
+    names = [name for name, _ in FILE_TYPES]
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def upload_type_ok(filename, data, configuration=None):

@@ -623,6 +623,8 @@ class LetterReport(CheckedReport):
                 'format_datetime_id': format_datetime_id,
                 'local_date': local_date,
                 'words': WORDS_ID,
+                # A selection's translated word, as the web client shows it.
+                'word': vocabulary.word,
                 'state_word': vocabulary.state,
                 'decision_word': vocabulary.decision,
                 'timing_word': vocabulary.timing,

@@ -41,7 +41,7 @@ from trytond.transaction import (
 from trytond.wsgi import app
 
 from . import vocabulary
-from .document import ALLOWED_EXTENSIONS
+from .document import ALLOWED_EXTENSIONS, file_types_text
 from .exceptions import ThrottledError
 from .formatting import format_date_id
 from .letter import lines as text_lines
@@ -116,6 +116,7 @@ def render(name, **data):
         'format_date': format_date,
         'format_minutes': format_minutes,
         'format_deadline': format_deadline,
+        'file_types': file_types_text(),
         'status_words': status_words,
         'kept_timing': kept_timing,
         }

@@ -8,8 +8,6 @@
 //   message is shown and the chosen files stay chosen.
 (function () {
   'use strict';
-  var TYPES = "PDF, ODT/DOCX, ODS/XLSX, PNG atau JPG";
-
   function kindOf(form) {
     var checked = form.querySelector('input[name="kind"]:checked');
     return checked ? checked.value : 'new';
@@ -43,6 +41,8 @@
     var problems = [];
     var maxBytes = parseInt(form.getAttribute('data-max-bytes'), 10) || 0;
     var limit = form.getAttribute('data-limit-mb');
+    // The allowed kinds of file in words, as the server lists them.
+    var types = form.getAttribute('data-types');
     var accept = [];
     form.querySelectorAll('input[type=file]').forEach(function (input) {
       accept = (input.getAttribute('accept') || '').split(',');
@@ -91,7 +91,7 @@
         var where = label(input) + ' (' + name + '): ';
         if (accept.indexOf(ext) < 0) {
           problems.push({field: input, text: where + 'jenis berkas tidak ' +
-            'diterima; gunakan ' + TYPES + '.'});
+            'diterima; gunakan ' + types + '.'});
         } else if (!file.size) {
           problems.push({field: input, text: where + 'berkas kosong.'});
         } else if (maxBytes && file.size > maxBytes) {
