@@ -482,6 +482,32 @@ REQUESTS = [
             ('approve_technical', {'step_note': "Arsitektur dan integrasi "
                 "data KIR melalui SPLP sesuai standar aplikasi Pemkot."},
                 'kabid.egov')]),
+    # Step 8 before either validation: both Kabid find it in their queue.
+    dict(key='technical_validation2', user='camat.cipondoh',
+        title="Sistem Informasi Pemantauan Genangan Kecamatan Cipondoh",
+        description="Laporan genangan dan banjir dari RT/RW dan kelurahan, "
+        "dengan titik lokasi dan foto, untuk penanganan bersama BPBD dan "
+        "Dinas PUPR.",
+        policy="SOP penanganan genangan Kecamatan Cipondoh.",
+        legal="Perda Kota Tangerang tentang Penanggulangan Bencana; "
+        "Perwal tentang Sistem Drainase Kota.",
+        requirements="Ketua RT/RW melapor genangan; kelurahan memverifikasi; "
+        "kecamatan meneruskan ke BPBD dan PUPR; warga melihat status.",
+        inputs="Lokasi, foto, ketinggian air, waktu kejadian.",
+        outputs="Peta titik genangan, rekap per kelurahan, status "
+        "penanganan.",
+        path=['register', 'mark_complete', 'forward',
+            ('submit_feasibility', {
+                'feasibility_analysis': "Layak; mempercepat penanganan "
+                "genangan di wilayah kecamatan.",
+                'feasibility_conclusion': 'feasible'}),
+            'approve_feasibility',
+            ('categorize', {'category': 'layanan_publik'}),
+            ('submit_technical', {
+                'technical_analysis': "Aplikasi web responsif di Pusat "
+                "Data Pemkot; peta dari layanan peta Pemkot; data laporan "
+                "dibagi ke BPBD melalui SPLP.",
+                'technical_recommendation': 'build'})]),
     dict(key='signing', user='kadis.dinkes',
         title="Pengembangan Aplikasi Tangerang Sehat",
         kind='development', existing="Tangerang Sehat",
@@ -719,7 +745,8 @@ AGE_DAYS = {
     'received': 0, 'received2': 0, 'completeness': 1, 'incomplete': 3,
     'disposition': 2, 'feasibility': 4, 'feasibility_validation': 6,
     'categorization': 7, 'technical_publik': 9, 'technical_manajemen': 8,
-    'technical_validation': 12, 'signing': 14, 'signing_rejection': 10,
+    'technical_validation': 12, 'technical_validation2': 11, 'signing': 14,
+    'signing_rejection': 10,
     'done_approved': 30, 'done_conditions': 24, 'done_rejected': 20,
     'revision': 35,
     }
@@ -945,6 +972,7 @@ USED_SHARE = {
     'disposition': 2.0, 'feasibility': 0.85, 'feasibility_validation': 0.3,
     'categorization': 4.0, 'technical_publik': 0.5,
     'technical_manajemen': 1.3, 'technical_validation': 0.82,
+    'technical_validation2': 0.35,
     'signing': 0.4, 'signing_rejection': 1.5,
     }
 WIB = dt.timedelta(hours=7)  # Asia/Jakarta, no daylight saving time
