@@ -107,6 +107,11 @@ class AbsenceOfficialError(AccessError):
     "A staff member records or changes the absence of another official."
 
 
+class OfficialAbsentError(AccessError):
+    """An official recorded absent acts on a step their substitute holds;
+    they end the absence early first."""
+
+
 class GeneralApplicationAnswerError(ValidationError):
     """SOP step 4: the "Aplikasi Umum first" answer of a request for a new
     application is missing or incomplete."""
