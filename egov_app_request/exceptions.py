@@ -120,3 +120,8 @@ class GeneralApplicationAnswerError(ValidationError):
 class SopVersionInUseError(ValidationError):
     """A version of the SOP that requests follow is not edited in place: a
     change is a new version"""
+
+
+class SopVersionInForceError(SopVersionInUseError):
+    """The version of the SOP in force today (the one a request submitted
+    now follows; the only one, when there is one) is not deleted"""
