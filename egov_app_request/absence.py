@@ -10,9 +10,13 @@ While a confirmed absence runs (computed from its dates, no job): the
 substitute holds the official's SOP roles (res.user.get_groups), so the
 official's queue, step buttons, notices and deadline escalations are the
 substitute's; the official's queue is empty; the audit trail and the reply
-letter name the substitute with the designation. Nobody acts by
-substitution on a request of their own, nor validates an analysis they
-wrote."""
+letter and every internal sheet name the substitute with the designation
+and the official acted for. Nobody acts by substitution on a request of
+their own, nor validates an analysis they wrote.
+
+The absent official does not act beside the substitute: the step buttons
+refuse them, with the name of the substitute who holds the queue and the
+way back, "Return Early" on the absence, which ends it today."""
 import datetime as dt
 
 from sql import Literal
@@ -26,8 +30,9 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import clock
 from .exceptions import (
-    AbsenceOfficialError, AbsencePeriodError, OwnRequestSubstitutionError,
-    SubstituteRankError)
+    AbsenceOfficialError, AbsencePeriodError, OfficialAbsentError,
+    OwnRequestSubstitutionError, SubstituteRankError)
+from .formatting import format_date_id
 from .letter import group_position
 from .workcalendar import to_local
 
@@ -107,9 +112,14 @@ class Absence(Workflow, ModelSQL, ModelView):
     title = fields.Function(
         fields.Char("Acting as"), 'get_title')
     reason = fields.Text("Reason", states=_states)
+    returned_on = fields.Date(
+        "Returned on", readonly=True,
+        help="The day the official came back before the end of the "
+        "period (Return Early): from that day the queue is theirs again.")
     state = fields.Selection([
             ('draft', "Draft"),
             ('confirmed', "Confirmed"),
+            ('ended', "Ended Early"),
             ('cancelled', "Cancelled"),
             ], "State", readonly=True, required=True)
     state_string = state.translated('state')
@@ -123,6 +133,7 @@ class Absence(Workflow, ModelSQL, ModelView):
         cls._transitions |= {
             ('draft', 'confirmed'),
             ('confirmed', 'cancelled'),
+            ('confirmed', 'ended'),
             ('draft', 'cancelled'),
             }
         cls._buttons.update({
@@ -130,8 +141,11 @@ class Absence(Workflow, ModelSQL, ModelView):
                     'invisible': Eval('state') != 'draft',
                     'icon': 'tryton-ok', 'depends': ['state']},
                 'cancel': {
-                    'invisible': Eval('state') == 'cancelled',
+                    'invisible': Eval('state').in_(['cancelled', 'ended']),
                     'icon': 'tryton-cancel', 'depends': ['state']},
+                'end_early': {
+                    'invisible': Eval('state') != 'confirmed',
+                    'icon': 'tryton-back', 'depends': ['state']},
                 })
 
     @classmethod
@@ -219,6 +233,37 @@ class Absence(Workflow, ModelSQL, ModelView):
     @Workflow.transition('cancelled')
     def cancel(cls, absences):
         pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('ended')
+    def end_early(cls, absences):
+        """Kembali Lebih Awal: the official is back today; the period
+        ran until yesterday and the record keeps it"""
+        day = today()
+        for absence in absences:
+            if absence.date_from > day:
+                raise AbsencePeriodError(gettext(
+                        'egov_app_request.msg_absence_not_started',
+                        absence=absence.rec_name,
+                        date_from=format_date_id(absence.date_from)))
+        cls.write(list(absences), {'returned_on': day})
+
+    @classmethod
+    def running_of(cls, official_id, date=None):
+        """The confirmed absence of `official_id` running on `date`
+        (today), read without access check, or None"""
+        if official_id not in cls.substitutes(date):
+            return None
+        day = date or today()
+        with without_check_access():
+            found = cls.search([
+                    ('official', '=', official_id),
+                    ('state', '=', 'confirmed'),
+                    ('date_from', '<=', day),
+                    ('date_to', '>=', day),
+                    ], limit=1)
+        return found[0] if found else None
 
     @classmethod
     def check_official(cls, absences):
@@ -401,7 +446,9 @@ class Request(metaclass=PoolMeta):
     @classmethod
     def check_responsible(cls, requests):
         """A substitute acts on neither a request of their own nor a
-        validation of an analysis they wrote"""
+        validation of an analysis they wrote; the absent official does not
+        act beside their substitute"""
+        cls.check_not_absent(requests)
         super().check_responsible(requests)
         History = Pool().get('egov.request.history')
         user = Transaction().user
@@ -427,6 +474,33 @@ class Request(metaclass=PoolMeta):
                         'egov_app_request.msg_substitute_own_analysis',
                         request=request.rec_name,
                         step=request.state_string))
+
+    @classmethod
+    def check_not_absent(cls, requests):
+        """While their absence runs, the official's roles are the
+        substitute's: one holder at a time, or two decisions could cross.
+        They end the absence early to act again."""
+        Absence = Pool().get('egov.absence')
+        user = Transaction().user
+        if not user or user not in Absence.substitutes():
+            return
+        handed = own_groups() & role_group_ids()
+        for request in requests:
+            if request.state in {'draft', 'incomplete'}:
+                continue
+            if not handed & request._groups_of_state(request.state):
+                continue
+            absence = Absence.running_of(user)
+            if not absence:
+                return
+            raise OfficialAbsentError(gettext(
+                    'egov_app_request.msg_official_absent',
+                    request=request.rec_name,
+                    step=request.state_string,
+                    substitute=absence.substitute.rec_name,
+                    title=absence.title,
+                    date_from=format_date_id(absence.date_from),
+                    date_to=format_date_id(absence.date_to)))
 
     @classmethod
     def _record_move(cls, requests, outcomes, left=None):
@@ -509,3 +583,49 @@ class Notice(metaclass=PoolMeta):
             if user not in result:
                 result.append(user)
         return result
+
+
+class Letter(metaclass=PoolMeta):
+    __name__ = 'egov.request.letter'
+    signatory_for = fields.Many2One(
+        'res.user', "Signed for", readonly=True, ondelete='RESTRICT',
+        help="The absent official for whom the substitute signed.")
+    signatory_as = fields.Char(
+        "Signed as", readonly=True,
+        help="The signer's designation (Plh. / Plt.) and the position of "
+        "the official acted for, as SE BKN 1/SE/I/2021 writes it and the "
+        "step history records it.")
+
+    @classmethod
+    def _signature_values(cls, request, kind):
+        """A substitute signs with the designation and the position of the
+        official acted for (the sheets of steps 1 to 8 and the reply)"""
+        User = Pool().get('res.user')
+        values = super()._signature_values(request, kind)
+        user = Transaction().user
+        if not user or values.get('signatory') != user:
+            return values
+        found = request._acting_for(user, state=cls._documents[kind].state)
+        if found:
+            official_id, designation = found
+            values.update({
+                    'signatory_acting': designation,
+                    'signatory_for': official_id,
+                    'signatory_as': acting_title(
+                        User(official_id), designation),
+                    })
+        return values
+
+
+class Validation(metaclass=PoolMeta):
+    __name__ = 'egov.request.validation'
+
+    @classmethod
+    def _position_of(cls, request, user):
+        "A substitute validates as Plh. / Plt. of the official acted for"
+        User = Pool().get('res.user')
+        if user:
+            found = request._acting_for(user.id)
+            if found:
+                return acting_title(User(found[0]), found[1])
+        return super()._position_of(request, user)

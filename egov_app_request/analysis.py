@@ -356,12 +356,17 @@ class Validation(CheckModificationFirstMixin, ModelSQL, ModelView):
                         'decision': decision,
                         'reason': reason,
                         'validator': user.id if user else None,
-                        'position': position_of(user),
+                        'position': cls._position_of(request, user),
                         'validated_at': clock.now(),
                         'role': role.id if role else None,
                         'step_pass': step_pass[0].id if step_pass else None,
                         }])
         return validation
+
+    @classmethod
+    def _position_of(cls, request, user):
+        "The position the validator validates `request` in"
+        return position_of(user)
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

@@ -107,6 +107,11 @@ class AbsenceOfficialError(AccessError):
     "A staff member records or changes the absence of another official."
 
 
+class OfficialAbsentError(AccessError):
+    """An official recorded absent acts on a step their substitute holds;
+    they end the absence early first."""
+
+
 class GeneralApplicationAnswerError(ValidationError):
     """SOP step 4: the "Aplikasi Umum first" answer of a request for a new
     application is missing or incomplete."""
@@ -115,3 +120,8 @@ class GeneralApplicationAnswerError(ValidationError):
 class SopVersionInUseError(ValidationError):
     """A version of the SOP that requests follow is not edited in place: a
     change is a new version"""
+
+
+class SopVersionInForceError(SopVersionInUseError):
+    """The version of the SOP in force today (the one a request submitted
+    now follows; the only one, when there is one) is not deleted"""

@@ -2,21 +2,27 @@
 (Pembangunan or Pengembangan Aplikasi) with a follow-up record (owner team,
 planned start, the conditions of the reply letter as items to satisfy),
 and the Katalog Aplikasi gets a "planned" entry, or the entry it develops
-is marked in development. The OPD reads its follow-up on the portal."""
+is marked in development. The OPD reads its follow-up on the portal.
+
+The planned start is counted in working days of the Dinas's calendar
+(working hours, holidays, cuti bersama) from the day of the approval; the
+number of days is a setting of the configuration."""
 import datetime as dt
 import re
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
 from . import clock
 from .access import RelationRuleMixin
+from .workcalendar import to_local, work_calendar
 
 # The conditions of the reply letter, one a line, their numbering removed.
 NUMBERING = re.compile(r'^\s*(?:[0-9]+[.)]|[a-z][.)]|[-*•])\s*')
-# Days from the decision to the planned start, before the team plans it.
-PLANNED_START_DAYS = 14
+# Working days from the approval to the planned start, before the team
+# plans it: two working weeks.
+PLANNED_START_DAYS = 10
 CATEGORY = {'layanan_publik': 'public', 'manajemen_pemerintahan': 'management'}
 SPBE_CLASS = {'umum': 'general', 'khusus': 'specific'}
 
@@ -53,6 +59,10 @@ class Handoff(RelationRuleMixin, ModelSQL, ModelView):
     application = fields.Many2One(
         'egov.application', "Catalog Application", readonly=True,
         ondelete='RESTRICT')
+    planned_start_days = fields.Integer(
+        "Working Days after Approval", readonly=True,
+        help="The planned start was counted this many working days after "
+        "the approval (configuration); empty once the team sets the date.")
     items = fields.One2Many(
         'egov.handoff.item', 'handoff', "Conditions to Satisfy")
 
@@ -60,6 +70,29 @@ class Handoff(RelationRuleMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('planned_start', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def write(cls, *args):
+        "A date the team sets is no longer the count of the configuration"
+        args = list(args)
+        for index in range(1, len(args), 2):
+            values = args[index]
+            if ('planned_start' in values
+                    and 'planned_start_days' not in values):
+                args[index] = dict(values, planned_start_days=None)
+        super().write(*args)
+
+    @classmethod
+    def planned_start_of(cls, decided_at):
+        """The planned start of a request approved at `decided_at` (UTC):
+        the configured number of working days after the day of the
+        approval (the Dinas's time zone), and that number"""
+        Configuration = Pool().get('egov.configuration')
+        days = (Configuration(1).handoff_start_days
+            or Configuration.default_handoff_start_days())
+        local = to_local(decided_at)
+        day = dt.datetime.combine(local.date(), dt.time())
+        return work_calendar().end_of_working_day(day, days=days).date(), days
 
     def get_rec_name(self, name):
         return f"{self.kind_string}: {self.request.rec_name}"
@@ -102,7 +135,8 @@ class Handoff(RelationRuleMixin, ModelSQL, ModelView):
                                 'outputs': request.app_outputs,
                                 }])
                     kind = 'build'
-                decided = (request.decided_at or clock.now()).date()
+                planned_start, days = cls.planned_start_of(
+                    request.decided_at or clock.now())
                 to_create.append({
                         'request': request.id,
                         'opd': request.opd.id,
@@ -110,8 +144,8 @@ class Handoff(RelationRuleMixin, ModelSQL, ModelView):
                         'team': (request.category.team_group.id
                             if request.category
                             and request.category.team_group else None),
-                        'planned_start': decided + dt.timedelta(
-                            days=PLANNED_START_DAYS),
+                        'planned_start': planned_start,
+                        'planned_start_days': days,
                         'application': application.id,
                         'items': [('create', [
                                     {'sequence': i, 'text': text}
@@ -147,3 +181,18 @@ class HandoffItem(RelationRuleMixin, ModelSQL, ModelView):
     @classmethod
     def default_satisfied(cls):
         return False
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'egov.configuration'
+    handoff_start_days = fields.Integer(
+        "Follow-up: Planned Start (working days)", required=True,
+        domain=[('handoff_start_days', '>', 0)],
+        help="The planned start of the next SOP (Pembangunan or "
+        "Pengembangan Aplikasi), in working days of the calendar after "
+        "the approval; the team may then change the date on the "
+        "follow-up.")
+
+    @classmethod
+    def default_handoff_start_days(cls):
+        return PLANNED_START_DAYS

@@ -427,13 +427,7 @@ class Letter(
                 'replaces': replaces.id if replaces else (
                     previous[0].id if previous else None),
                 }
-            if kind == 'reply':
-                values['signatory'] = (request.decided_by.id
-                    if request.decided_by else transaction.user or None)
-                values['signatory_acting'] = getattr(
-                    request, 'signatory_acting', None)
-            else:
-                values['signatory'] = transaction.user or None
+            values.update(cls._signature_values(request, kind))
             letter, = cls.create([values])
             report_name = document.report
             Report = pool.get(report_name, type='report')
@@ -460,6 +454,21 @@ class Letter(
                     'size': len(content),
                     })
         return letter
+
+    @classmethod
+    def _signature_values(cls, request, kind):
+        """Who signs the document `kind` of `request`: the official who
+        decided the reply letter, else the user who ended the step (or
+        issues the correction)"""
+        user = Transaction().user or None
+        if kind == 'reply':
+            return {
+                'signatory': (request.decided_by.id
+                    if request.decided_by else user),
+                'signatory_acting': getattr(
+                    request, 'signatory_acting', None),
+                }
+        return {'signatory': user}
 
     @classmethod
     def check_may_correct(cls, letters):

@@ -21,7 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
 from . import clock
-from .exceptions import SopVersionInUseError
+from .exceptions import SopVersionInForceError, SopVersionInUseError
 from .workcalendar import to_local
 
 # The first version, as data/sop_data.xml ships it.
@@ -195,6 +195,8 @@ class SopVersion(ModelSQL, ModelView):
         if mode == 'delete' or (mode == 'write'
                 and set(values or {}) - UNLOCKED_FIELDS):
             cls.check_not_in_use(versions)
+        if mode == 'delete':
+            cls.check_not_in_force(versions)
 
     @classmethod
     def check_not_in_use(cls, versions):
@@ -205,6 +207,17 @@ class SopVersion(ModelSQL, ModelView):
                         'egov_app_request.msg_sop_version_in_use',
                         version=version.rec_name,
                         count=version.request_count))
+
+    @classmethod
+    def check_not_in_force(cls, versions):
+        """Refuse to delete the version in force today: new requests would
+        follow another one, or none when it is the only version"""
+        current = cls.in_force_at()
+        for version in versions:
+            if current is not None and version.id == current.id:
+                raise SopVersionInForceError(gettext(
+                        'egov_app_request.msg_sop_version_in_force',
+                        version=version.rec_name))
 
     @classmethod
     def copy(cls, versions, default=None):

@@ -5,7 +5,7 @@ history name him Plh. (absence.py)."""
 import datetime as dt
 import re
 
-from sao import MENU_QUEUE, Session, rpc_client
+from sao import MENU_QUEUE, TAB_ALL, Session, rpc_client
 
 TAB_DECISION = re.compile(r'^\s*(Decision|Keputusan)\s*$')
 MENU_ABSENCES = re.compile(
@@ -15,6 +15,78 @@ MENU_ABSENCES = re.compile(
 def _date(day):
     return {'__class__': 'date', 'year': day.year, 'month': day.month,
         'day': day.day}
+
+
+# sao writes a button's label in capitals (CSS).
+RETURN_EARLY = re.compile(
+    r'^\s*(Return Early|Kembali Lebih Awal)\s*$', re.IGNORECASE)
+
+
+def test_absent_official_is_refused_and_returns_early(browser, demo_server):
+    """The Kepala Dinas on leave presses her step button: refused, with
+    the name of her Plh. and the way back; "Kembali Lebih Awal" on her
+    absence ends it today, and her queue is hers again"""
+    url, password = demo_server.url, demo_server.password
+    kadis = rpc_client(url, 'kadis', password)
+    request, *_ = kadis.call('model.egov.request.search_read',
+        [('state', '=', 'signing'), ('rejection_concluded', '=', False)],
+        0, None, None, ['number'])
+    kabid, = kadis.call('model.res.user.search',
+        [('login', '=', 'kabid.egov')], 0, None, None)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    absence, = kadis.call('model.egov.absence.create', [{
+                'kind': 'dinas_luar',
+                'date_from': _date(today - dt.timedelta(days=1)),
+                'date_to': _date(today + dt.timedelta(days=3)),
+                'substitute': kabid,
+                'reason': "Rapat koordinasi SPBE di Jakarta.",
+                }])
+    kadis.call('model.egov.absence.confirm', [absence])
+    try:
+        session = Session(browser, demo_server, 'absent_kadis')
+        try:
+            session.login('kadis')
+            session.open_menu(MENU_QUEUE)
+            session.select_tab(TAB_ALL)
+            session.open_from_list(request['number'])
+            session.select_tab(TAB_DECISION)
+            session.choose('decision', value='"approved"')
+            session.write_text('decision_text', "Disetujui.")
+            press = session.press('decide')
+            refusal, = press.errors
+            assert 'Agus Setiawan' in refusal, refusal
+            assert ('Kembali Lebih Awal' in refusal
+                or 'Return Early' in refusal), refusal
+            session.shot('01_refused')
+            session.dismiss()
+            session.open_menu(MENU_ABSENCES)
+            session.open_from_list('Plh.')
+            button = session.pane().locator(
+                '.form button[name="end_early"]')
+            assert RETURN_EARLY.match(button.inner_text()), (
+                button.inner_text())
+            session.shot('02_absence')
+            press = session.press('end_early')
+            assert press.asked, "the button asks before it ends the leave"
+            assert not press.errors, press.errors
+            button.wait_for(state='hidden')
+            session.shot('03_returned')
+        finally:
+            session.close()
+        read, = kadis.call('model.egov.absence.read', [absence],
+            ['state', 'returned_on'])
+        assert read['state'] == 'ended'
+        assert read['returned_on'] is not None
+        state, = kadis.call('model.egov.request.read', [request['id']],
+            ['state'])
+        assert state['state'] == 'signing'
+        waiting = kadis.call('model.egov.request.search',
+            [('waiting_for_me', '=', True)], 0, None, None)
+        assert request['id'] in waiting
+    finally:
+        still, = kadis.call('model.egov.absence.read', [absence], ['state'])
+        if still['state'] == 'confirmed':
+            kadis.call('model.egov.absence.cancel', [absence])
 
 
 def test_plh_signs_reply_letter(browser, demo_server):
@@ -78,3 +150,4 @@ def test_plh_signs_reply_letter(browser, demo_server):
             'Plh. Kepala Dinas Komunikasi dan Informatika Kota Tangerang')
     finally:
         kadis.call('model.egov.absence.cancel', [absence])
+

@@ -435,6 +435,54 @@ def test_decided_page_shows_the_conditions(browser, portal_server, mobile):
 
 
 @VIEWPORTS
+def test_follow_up_after_approval(browser, portal_server, mobile):
+    """The OPD reads the follow-up of its approved request: the next SOP,
+    the team, the planned start in working days, the catalog entry and the
+    conditions, readable on a phone as on a desktop"""
+    dishub = rpc(portal_server, 'kabid.dishub')
+    handoffs = dishub.call('model.egov.handoff.search_read',
+        [('items', '!=', None)], 0, 1, None,
+        ['request', 'kind', 'planned_start', 'planned_start_days', 'items'],
+        context=ID)
+    assert handoffs, "the demo has an approval with conditions for Dishub"
+    handoff, = handoffs
+    items = dishub.call('model.egov.handoff.item.read', handoff['items'],
+        ['text', 'satisfied'])
+    kind = dict(dishub.call('model.egov.handoff.fields_get', ['kind'],
+            context=ID)['kind']['selection'])[handoff['kind']]
+    name = 'follow_up_' + ('phone' if mobile else 'desktop')
+    visit = Visit(browser, portal_server, name, mobile=mobile)
+    page = visit.page
+    try:
+        visit.login('kabid.dishub')
+        page.goto(
+            f"{portal_server.base}/portal/request/{handoff['request']}")
+        section = page.locator('section[aria-labelledby="tindak-lanjut"]')
+        section.wait_for()
+        assert section.get_by_role('heading', name='Tindak lanjut'
+            ).is_visible()
+        text = section.inner_text()
+        assert kind in text, (kind, text)
+        if handoff['planned_start_days']:
+            assert (f"({handoff['planned_start_days']} hari kerja setelah "
+                "persetujuan)") in text, text
+        assert 'Syarat yang harus dipenuhi' in text
+        for item in items:
+            state = 'terpenuhi' if item['satisfied'] else 'belum terpenuhi'
+            assert f"{item['text']} — {state}" in text, (item, text)
+        # Each row of the table fits the screen: label and value readable.
+        width = page.viewport_size['width']
+        for row in section.locator('tr').all():
+            box = row.bounding_box()
+            assert box['x'] >= 0 and box['x'] + box['width'] <= width, box
+        section.scroll_into_view_if_needed()
+        visit.shot('01_follow_up', full_page=False)
+        visit.shot('02_page')
+    finally:
+        visit.close()
+
+
+@VIEWPORTS
 def test_units_are_told_how_to_submit(browser, portal_server, mobile):
     name = 'upt_' + ('phone' if mobile else 'desktop')
     visit = Visit(browser, portal_server, name, mobile=mobile)

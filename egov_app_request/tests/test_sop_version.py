@@ -10,7 +10,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from ..exceptions import SopVersionInUseError
+from ..exceptions import SopVersionInForceError, SopVersionInUseError
 
 MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,6 +100,31 @@ class SopVersionTestCase(unittest.TestCase):
             Version.delete([version1])
         Version.write([version1], {'notes': "Catatan."})
         self.assertEqual(version1.notes, "Catatan.")
+
+    @with_transaction()
+    def test_version_in_force_not_deleted(self):
+        """The version in force today is not deleted, the only one
+        neither; a draft and a version effective later are"""
+        Version = Pool().get('egov.sop.version')
+        version1, = Version.search([('number', '=', 1)])
+        self.assertFalse(version1.in_use)
+        with self.assertRaises(SopVersionInForceError):
+            Version.delete([version1])
+        self.assertEqual(Version.search([]), [version1])
+        _, draft = self._new_version()
+        _, later = self._new_version(dt.date.today() + dt.timedelta(days=30))
+        with self.assertRaises(SopVersionInForceError):
+            Version.delete([version1, draft])
+        Version.delete([draft, later])
+        self.assertEqual(Version.search([]), [version1])
+        # Once a version dated today is in force, the first one is no
+        # longer the version of new requests: it may go, the new one not.
+        _, current = self._new_version(dt.date(2020, 1, 1))
+        self.assertEqual(Version.in_force_at(), current)
+        with self.assertRaises(SopVersionInForceError):
+            Version.delete([current])
+        Version.delete([version1])
+        self.assertEqual(Version.search([]), [current])
 
     @with_transaction()
     def test_differences_in_indonesian(self):
