@@ -177,7 +177,7 @@ def test_documents_carry_what_their_step_decided(documents, demo_server):
                 assert words['spbe_class'][request['spbe_class']] in text
             elif kind == 'technical':
                 assert 'Peraturan BSSN 4/2021' in text, where
-                assert words['security_class'][
+                assert words['tech_security_class'][
                     request['tech_security_class']] in text, where
                 assert f"{request['tech_effort_days']} hari-orang" in text
                 recommendation = words['technical_recommendation'][
