@@ -21,7 +21,7 @@ from proteus import Model, Wizard  # noqa: E402
 from trytond.tests.tools import activate_modules  # noqa: E402
 
 from egov_app_request.tests.tools import (  # noqa: E402
-    create_users, fill_step, login, new_request)
+    create_users, fill_step, load_indonesian, login, new_request)
 
 
 def decided_request():
@@ -70,7 +70,7 @@ def timed(func, rounds):
 
 
 def main(rounds=30):
-    activate_modules('egov_app_request', create_users)
+    activate_modules('egov_app_request', load_indonesian, create_users)
     request = decided_request()
     reply, = [l for l in request.letters if l.kind == 'reply']
 

@@ -50,80 +50,6 @@ STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 StepDocument = namedtuple('StepDocument', [
         'state', 'outcomes', 'slug', 'title', 'report', 'signer',
         'for_opd', 'numbered'], defaults=[None, False, False])
-# Indonesian words the templates print for stored values. The request's
-# state, decision and timing are not here: the templates read them from the
-# translated selection strings (vocabulary.py, context `decision_word`...),
-# as the web client, the portal, the board and the e-mails do.
-WORDS_ID = {
-    'kind': {
-        'new': "Pembangunan Aplikasi",
-        'development': "Pengembangan Aplikasi",
-        },
-    'feasibility_conclusion': {
-        'feasible': "Layak",
-        'feasible_notes': "Layak dengan Catatan",
-        'not_feasible': "Tidak Layak",
-        },
-    'general_app_answer': {
-        'reuse': "Menggunakan Aplikasi yang Ada",
-        'adapt': "Menyesuaikan Aplikasi yang Ada",
-        'build': "Tetap Dibangun",
-        },
-    'technical_recommendation': {
-        'build': "Dibangun",
-        'develop': "Dikembangkan",
-        'reuse': "Menggunakan Aplikasi yang Ada",
-        'reject': "Ditolak",
-        },
-    'outcome': {
-        'done': "Selesai",
-        'complete': "Lengkap",
-        'incomplete': "Tidak Lengkap",
-        'validated': "Divalidasi",
-        'revision': "Dikembalikan untuk Revisi",
-        'rejection': "Disimpulkan Ditolak",
-        },
-    'acting': {
-        'plh': "Plh.",
-        'plt': "Plt.",
-        },
-    # In the order of the Tata Naskah Dinas form.
-    'nature': [
-        ('sangat_segera', "Sangat Segera"),
-        ('segera', "Segera"),
-        ('rahasia', "Rahasia"),
-        ('biasa', "Biasa"),
-        ],
-    'checklist': {
-        'present': "Ada",
-        'missing': "Tidak Ada",
-        'not_applicable': "Tidak Diperlukan",
-        },
-    'assessment': {
-        'met': "Memenuhi",
-        'partly': "Memenuhi Sebagian",
-        'not_met': "Tidak Memenuhi",
-        'not_applicable': "Tidak Relevan",
-        },
-    'spbe_class': {
-        'umum': "Aplikasi Umum",
-        'khusus': "Aplikasi Khusus",
-        },
-    'hosting': {
-        'pusat_data': "Pusat Data Pemerintah Kota Tangerang",
-        'pdn': "Pusat Data Nasional (PDN)",
-        },
-    'security_class': {
-        'strategis': "Strategis",
-        'tinggi': "Tinggi",
-        'rendah': "Rendah",
-        },
-    'validation': {
-        'validated': "Divalidasi",
-        'revision': "Dikembalikan untuk Revisi",
-        'rejection': "Disimpulkan Ditolak",
-        },
-    }
 # The position printed under a signature, by the signer's role (group).
 GROUP_TITLES = [
     ('group_kadis', None),  # the configured position of the head
@@ -631,9 +557,12 @@ class LetterReport(CheckedReport):
                 'format_date_id': format_date_id,
                 'format_datetime_id': format_datetime_id,
                 'local_date': local_date,
-                'words': WORDS_ID,
-                # A selection's translated word, as the web client shows it.
+                # Every word printed for a stored value (a selection) is its
+                # Indonesian translated selection string, as the web client
+                # shows it: word(model, field, value), vocabulary.py. The
+                # templates keep no word list of their own.
                 'word': vocabulary.word,
+                'kind_word': vocabulary.kind,
                 'state_word': vocabulary.state,
                 'decision_word': vocabulary.decision,
                 'timing_word': vocabulary.timing,

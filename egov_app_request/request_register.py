@@ -19,7 +19,6 @@ from trytond.wizard import Button, StateReport, StateView, Wizard
 
 from . import clock, vocabulary
 from .formatting import format_date_id, format_datetime_id
-from .letter import WORDS_ID
 from .report import CheckedReport
 from .sop import STEP_NUMBERS, STEP_STATES
 from .workcalendar import to_local, to_utc
@@ -103,7 +102,7 @@ def register_rows(from_date, to_date):
             row = {
                 'number': request.number,
                 'opd': request.opd.name,
-                'kind': WORDS_ID['kind'].get(request.kind, request.kind),
+                'kind': vocabulary.kind(request.kind),
                 'title': request.title,
                 'step': (request.step.rec_name if request.step
                     else request.state_string),

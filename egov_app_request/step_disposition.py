@@ -8,6 +8,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from . import vocabulary
 from .letter import LetterReport, StepDocument
 from .request import (
     LETTER_FIELDS, _readonly_unless, diskominfo_only, from_state,
@@ -83,8 +84,11 @@ class Request(metaclass=PoolMeta):
             if not request.disposition_to and feasibility and feasibility.groups:
                 values['disposition_to'] = feasibility.groups[0].id
             if not request.disposition_instruction:
+                # Printed on the (Indonesian) disposition sheet, whatever
+                # the language of the user whose move started the step.
                 values['disposition_instruction'] = gettext(
-                    'egov_app_request.msg_disposition_instruction')
+                    'egov_app_request.msg_disposition_instruction',
+                    vocabulary.LANGUAGE)
             if values:
                 cls._procedure_write([request], values)
 

@@ -3,13 +3,15 @@
 the kind of request and the kinds of documents issued for it.
 
 The words are the selection strings of `egov.request` (`state` from
-sop.STATES, `decision`, `timing` and `kind` in request.py) and of
-`egov.request.letter` (`kind`, letter.KINDS) as translated in
+sop.STATES, `decision`, `timing` and `kind` in request.py, the steps'
+fields in step_*.py), of its lines and validations (analysis.py) and of
+`egov.request.letter` (`kind`, declared by the step files) as translated in
 locale/id.po. The web client shows exactly these; the portal, the board,
-the documents and the e-mails read them here, in Indonesian whatever the
-language of the reader (they are Indonesian pages and letters), and keep no
-word list of their own. Change a word in id.po (or in the database's
-translations) and it changes everywhere at once.
+the documents (`word(model, field, value)` in report/*.html), the register
+and the e-mails read them here, in Indonesian whatever the language of the
+reader (they are Indonesian pages and letters), and keep no word list of
+their own. Change a word in id.po (or in the database's translations) and
+it changes everywhere at once.
 
 The translations are the database's (`ir.translation`): the product is
 installed with Indonesian loaded (`trytond-admin ... -l id`, README), as
@@ -55,7 +57,7 @@ def timings():
 
 
 def kind(value):
-    "The kind of a request: 'Pembangunan Aplikasi Baru'"
+    "The kind of a request: 'Pembangunan Aplikasi'"
     return word('egov.request', 'kind', value)
 
 

@@ -292,7 +292,7 @@ def _play(story, opd):
     opd.login('kadis.dinkes')
     opd.click(page.get_by_role('link', name='Ajukan permohonan baru'))
     page.get_by_role('heading', name='Permohonan baru').wait_for()
-    opd.click(page.get_by_label('Pembangunan aplikasi baru'))
+    opd.click(page.get_by_label('Pembangunan Aplikasi', exact=True))
     opd.fill(page.get_by_label('Judul aplikasi'), TITLE)
     opd.fill(page.get_by_label('Uraian singkat'),
         "Pasien mengambil nomor antrean Puskesmas dari rumah.")
@@ -516,7 +516,7 @@ def _play(story, opd):
     for field in ['tech_integration', 'tech_security_needs']:
         bayu.write_text(field, TECHNICAL[field])
     bayu.type_number('tech_effort_days', TECHNICAL['tech_effort_days'])
-    bayu.choose('technical_recommendation', 'Pembangunan Aplikasi Baru')
+    bayu.choose('technical_recommendation', 'Pembangunan Aplikasi')
     bayu.write_text('technical_analysis', TECHNICAL['technical_analysis'])
     story.shot(bayu.page, 'step7_technical')
     press = bayu.press('submit_technical')

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import Client  # noqa: E402
 from server import DEMO_DATABASE as DATABASE  # noqa: E402
 
-from egov_app_request.letter import WORDS_ID, addressee_title, format_date_id
+from egov_app_request.letter import addressee_title, format_date_id
 
 ALL_KINDS = {'receipt', 'checklist', 'disposition', 'feasibility', 'category',
     'technical', 'reply'}
@@ -127,11 +127,18 @@ def test_every_document_names_its_request(documents):
 
 
 def test_documents_carry_what_their_step_decided(documents, demo_server):
-    words = WORDS_ID
     client = Client(demo_server.url, DATABASE).login(
         'kadis', demo_server.password)
-    decisions = dict(client.call('model.egov.request.fields_get',
-            ['decision'], context=ID)['decision']['selection'])
+
+    def selections(model, names):
+        "The web client's words: the selections as fields_get gives them"
+        fields = client.call(f'model.{model}.fields_get', names, context=ID)
+        return {n: dict(fields[n]['selection']) for n in names}
+    words = selections('egov.request', ['feasibility_conclusion',
+            'spbe_class', 'tech_security_class', 'technical_recommendation'])
+    words['validation'] = selections(
+        'egov.request.validation', ['decision'])['decision']
+    decisions = selections('egov.request', ['decision'])['decision']
     replies = []
     for request in documents:
         for letter in request['letters']:
@@ -170,7 +177,7 @@ def test_documents_carry_what_their_step_decided(documents, demo_server):
                 assert words['spbe_class'][request['spbe_class']] in text
             elif kind == 'technical':
                 assert 'Peraturan BSSN 4/2021' in text, where
-                assert words['security_class'][
+                assert words['tech_security_class'][
                     request['tech_security_class']] in text, where
                 assert f"{request['tech_effort_days']} hari-orang" in text
                 recommendation = words['technical_recommendation'][

@@ -85,7 +85,7 @@ def test_eligible_official_submits_a_complete_request(browser, portal_server):
         visit.shot('02_requests')
         page.get_by_role('link', name='Ajukan permohonan baru').click()
         page.get_by_role('heading', name='Permohonan baru').wait_for()
-        page.get_by_label('Pembangunan aplikasi baru').check()
+        page.get_by_label('Pembangunan Aplikasi', exact=True).check()
         page.get_by_label('Judul aplikasi').fill(title)
         page.get_by_label('Uraian singkat').fill(
             "Rujukan pasien dari Puskesmas ke rumah sakit secara daring.")

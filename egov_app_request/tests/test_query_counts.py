@@ -16,7 +16,8 @@ from trytond import backend
 from trytond.tests.test_tryton import drop_db
 from trytond.tests.tools import activate_modules
 
-from .tools import SMTPSink, create_users, login, new_request
+from .tools import (
+    SMTPSink, create_users, load_indonesian, login, new_request)
 
 # The columns of the OPD's list (view/request_list.xml), as sao reads them.
 LIST_FIELDS = [
@@ -67,7 +68,7 @@ class QueryCountsTestCase(unittest.TestCase):
         # The tests before may keep connections to the test database open,
         # which PostgreSQL does not drop: close them first.
         drop_db()
-        activate_modules('egov_app_request', create_users)
+        activate_modules('egov_app_request', load_indonesian, create_users)
         # The notices of the steps go to a local sink.
         cls.mail = SMTPSink()
         login('kadis.dinkes')

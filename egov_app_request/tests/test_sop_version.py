@@ -1,18 +1,15 @@
 """The versions of the SOP: which one is in force at a moment, what a
 request's steps are, what the comparison says in Indonesian."""
 import datetime as dt
-import os
 import unittest
 from unittest.mock import patch
 
-import trytond
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..exceptions import SopVersionInForceError, SopVersionInUseError
-
-MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from .tools import load_indonesian
 
 
 class SopVersionTestCase(unittest.TestCase):
@@ -130,19 +127,9 @@ class SopVersionTestCase(unittest.TestCase):
     def test_differences_in_indonesian(self):
         "The comparison reads in Indonesian once id.po is loaded"
         pool = Pool()
-        Lang = pool.get('ir.lang')
-        Translation = pool.get('ir.translation')
         Step = pool.get('egov.step')
         Version = pool.get('egov.sop.version')
-        lang, = Lang.search([('code', '=', 'id')])
-        lang.translatable = True
-        lang.save()
-        for module in ['ir', 'res']:
-            Translation.translation_import('id', module, os.path.join(
-                    os.path.dirname(trytond.__file__), module, 'locale',
-                    'id.po'))
-        Translation.translation_import('id', 'egov_app_request', os.path.join(
-                MODULE_DIR, 'locale', 'id.po'))
+        load_indonesian()
         version1, version2 = self._new_version()
         Step.write([Step.by_state(version2)['feasibility']], {
                 'duration': 2, 'note': "Dua hari kerja."})

@@ -7,12 +7,13 @@ import unittest
 import xml.etree.ElementTree as ET
 
 import polib
-import trytond
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
+
+from .tools import load_indonesian
 
 MODULE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PO_PATH = os.path.join(MODULE_DIR, 'locale', 'id.po')
@@ -127,23 +128,12 @@ class TranslationLoadTestCase(unittest.TestCase):
     def test_load(self):
         "Messages and noupdate data read in Indonesian once id.po is loaded"
         pool = Pool()
-        Lang = pool.get('ir.lang')
         Translation = pool.get('ir.translation')
         Step = pool.get('egov.step')
         Group = pool.get('res.group')
         ModelData = pool.get('ir.model.data')
 
-        lang, = Lang.search([('code', '=', 'id')])
-        lang.translatable = True
-        lang.save()
-        # As trytond-admin -l id: the modules in the order of their
-        # dependencies, so that this module's entries may override the
-        # strings of ir and res.
-        for module in ['ir', 'res']:
-            Translation.translation_import('id', module, os.path.join(
-                    os.path.dirname(trytond.__file__), module, 'locale',
-                    'id.po'))
-        Translation.translation_import('id', 'egov_app_request', PO_PATH)
+        load_indonesian()
 
         with Transaction().set_context(language='id'):
             text = gettext(
@@ -177,6 +167,32 @@ class TranslationLoadTestCase(unittest.TestCase):
             self.assertEqual(len(overridden), len([
                         e for e in polib.pofile(PO_PATH)
                         if e.msgctxt and e.msgctxt.split(':')[-1].count('.')]))
+
+    @with_transaction()
+    def test_every_source_translated(self):
+        """Every string of the module the database holds (field names,
+        helps, selections, data records such as record rules and scheduled
+        jobs) has an Indonesian translation once id.po is loaded: an entry
+        missing from id.po fails here, as an empty one fails above"""
+        Translation = Pool().get('ir.translation')
+        load_indonesian()
+
+        def key(t):
+            return (t.type, t.name, t.res_id, t.src)
+        sources = Translation.search([
+                ('lang', '=', 'en'),
+                ('module', '=', 'egov_app_request'),
+                ])
+        translated = {key(t) for t in Translation.search([
+                    ('lang', '=', 'id'),
+                    ('value', 'not in', [None, '']),
+                    ('fuzzy', '=', False),
+                    ])}
+        self.assertGreater(len(sources), 500)
+        missing = sorted(str(key(t)) for t in sources
+            if key(t) not in translated)
+        self.assertFalse(missing, msg='run scripts/update_po.py and '
+            'translate:\n' + '\n'.join(missing))
 
 
 if __name__ == '__main__':

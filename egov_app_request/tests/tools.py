@@ -1,6 +1,7 @@
 """Helpers shared by the scenarios, the browser tests and the demo data:
 the users of the SOP roles and complete requests, made through proteus."""
 import datetime
+from pathlib import Path
 
 from proteus import Model
 
@@ -43,6 +44,43 @@ def _ref(module_fs_id):
     ModelData = Model.get('ir.model.data')
     module, fs_id = module_fs_id.split('.')
     return ModelData.get_id(module, fs_id, {})
+
+
+def load_indonesian(config=None):
+    """Load the Indonesian translations as production and the demo have them
+    (`trytond-admin -u ... -l id`): Indonesian made translatable, then the
+    id.po of every activated module, in the order of their dependencies, so
+    that this module's entries override the strings of ir and res. Users
+    without a language (English) see the same as before.
+
+    Inside a transaction (a ModuleTestCase test) it loads into it; given
+    `config`, as a setup of `activate_modules` (the scenarios: run once,
+    then kept in DB_CACHE with the database), it opens and commits its own."""
+    # Imported here: importing trytond's backend reads the configuration,
+    # which the scripts importing these tools set up first.
+    from trytond.modules import create_graph
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    def load():
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Module = pool.get('ir.module')
+        Translation = pool.get('ir.translation')
+        Lang.write(Lang.search([('code', '=', 'id')]), {'translatable': True})
+        modules = {m.name for m in Module.search([
+                    ('state', '=', 'activated')])}
+        for node in create_graph(modules):
+            locale = Path(node.info['directory'], 'locale')
+            files = [str(f) for f in [locale / 'id.po',
+                    locale / 'override' / 'id.po'] if f.exists()]
+            if files:
+                Translation.translation_import('id', node.name, files)
+    if config is None:
+        load()
+    else:
+        with Transaction().start(config.database_name, 0):
+            load()
 
 
 def create_users(config=None, password=None, language=None):
@@ -301,7 +339,6 @@ def shipped_calendar():
     database)"""
     import datetime as dt
     import xml.etree.ElementTree as ET
-    from pathlib import Path
 
     from ..worktime import WorkCalendar
     data = Path(__file__).resolve().parents[1] / 'data' / 'calendar_data.xml'
