@@ -41,9 +41,9 @@ from .portal_forms import (
     Rollback, _eligibility_errors, _refused_eligibility,
     _request_form, _save_request, _stored, _upload_values, record_id)
 from .portal_pages import (
-    FLASH, TEXT_FIELDS, _changes_since_returned, _confirm_resubmit,
-    _letters, _secure_headers, _static_file, page, render, request_page,
-    state_filters)
+    FLASH, PAGE_SIZE, TEXT_FIELDS, _changes_since_returned,
+    _confirm_resubmit, _letters, _secure_headers, _static_file, list_pager,
+    page, render, request_page, state_filters)
 from .request import OPD_STATES
 from .security_log import log_event
 from .upload_check import display_filename
@@ -450,7 +450,9 @@ def portal_reset(request, pool):
 
 @portal_route('/<string:database_name>/portal/requests')
 def portal_requests(request, pool, user):
-    "Pengajuan OPD Saya"
+    """Pengajuan OPD Saya, one page at a time, newest first: the page reads
+    its rows (LIMIT/OFFSET) and counts the rest, so that it costs the same
+    to an OPD of a hundred requests as to one of thousands"""
     Request = pool.get('egov.request')
     database = pool.database_name
     state = request.args.get('status', '')
@@ -463,9 +465,15 @@ def portal_requests(request, pool, user):
     if text:
         domain.append(['OR', ('number', 'ilike', f'%{text}%'),
                 ('title', 'ilike', f'%{text}%')])
+    filters = state_filters()
+    pager = list_pager(f'/{database}/portal/requests', {
+            'status': state if state in dict(filters) else '',
+            'cari': text,
+            }, request.args.get('halaman', ''), Request.search_count(domain))
     body = render('list.html', database=database, user=user,
-        requests=Request.search(domain), filters=state_filters(),
-        state=state, text=text)
+        requests=Request.search(domain, offset=pager['offset'],
+            limit=PAGE_SIZE),
+        filters=filters, state=state, text=text, pager=pager)
     return page(database, "Pengajuan OPD Saya", body, user=user,
         current='requests',
         flash=FLASH.get(request.args.get('pesan', '')))

@@ -11,6 +11,7 @@ these pages, and who may see them, are in portal.py; the forms and uploads
 in portal_forms.py."""
 import functools
 import hashlib
+import urllib.parse
 from pathlib import Path
 
 from genshi.template import TemplateLoader
@@ -241,6 +242,46 @@ def state_filters():
         ('incomplete', vocabulary.state('incomplete')),
         ('done', vocabulary.state('done')),
         ]
+
+
+# The OPD's list shows this many requests a page.
+PAGE_SIZE = 25
+
+
+def list_pager(path, args, asked, total):
+    """Which page of the list `path` to show for the page number `asked`
+    (the query's `halaman`) out of `total` requests, and the links to the
+    pages before and after it, the filters `args` kept. A page number that
+    is no page (a word, 0, beyond the last page) shows the first page, or
+    the last one when it is beyond, and says so."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    asked = str(asked).strip()
+    number = int(asked) if asked.isascii() and asked.isdigit() else None
+    note = None
+    if asked and not (number and number <= pages):
+        number = pages if number and number > pages else 1
+        note = (f"Halaman yang diminta tidak ada; ditampilkan halaman "
+            f"{number} dari {pages}.")
+    number = number or 1
+
+    def link(target):
+        query = {k: v for k, v in args.items() if v}
+        if target > 1:
+            query['halaman'] = target
+        return path + (f'?{urllib.parse.urlencode(query)}' if query else '')
+    offset = (number - 1) * PAGE_SIZE
+    return {
+        'number': number,
+        'pages': pages,
+        'total': total,
+        'total_text': f'{total:,}'.replace(',', '.'),
+        'offset': offset,
+        'first': offset + 1 if total else 0,
+        'last': min(total, offset + PAGE_SIZE),
+        'previous': link(number - 1) if number > 1 else None,
+        'next': link(number + 1) if number < pages else None,
+        'note': note,
+        }
 
 
 # --- The request page --------------------------------------------------------
