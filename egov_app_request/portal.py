@@ -16,9 +16,10 @@ Each page is a Genshi template in portal/ (login.html, list.html,
 form.html, request.html, confirm.html, board.html, ...) around the shared
 portal/layout.html, with what several pages share in portal/parts.html;
 Genshi escapes every value. This file keeps the routes, the sessions and
-access, and the handling of the forms. The pages' own texts are
-Indonesian, in the templates; the refusals come from the module's messages
-(message.xml, translated by locale/id.po)."""
+access; what the pages show (rendering, the data of each page) is in
+portal_pages.py, the request form and its uploads in portal_forms.py. The
+pages' own texts are Indonesian, in the templates; the refusals come from
+the module's messages (message.xml, translated by locale/id.po)."""
 import hashlib
 import hmac
 import logging
@@ -493,6 +494,8 @@ def portal_applications(request, pool, user):
         current='applications')
 
 
+# --- New request and draft -----------------------------------------------
+
 @portal_route('/<string:database_name>/portal/new', methods=('GET', 'POST'),
     max_size=True)
 def portal_new(request, pool, user):
@@ -537,6 +540,8 @@ def portal_edit(request, pool, user, request_id):
         f'/{database}/portal/request/{record.id}/edit', values, [],
         record=record)
 
+
+# --- The request page --------------------------------------------------------
 
 @portal_route('/<string:database_name>/portal/request/<request_id>')
 def portal_request(request, pool, user, request_id):

@@ -3,11 +3,17 @@ through the nine SOP steps.
 
 This is the core of `egov.request`: what the OPD fills in, the state
 machine's machinery (from_state, step_move, the audit trail of
-_record_move), the current step's role, timing and deadline, the queues,
-and the write rules. Each SOP step (or pair of steps) extends the request
-in a file of its own, step_*.py, with its fields, buttons, transitions,
-checks and output, and declares its part of the central tables in its
-__setup__ (_step_fields, _shared_step_fields, _step_outputs, _step_lines,
+_record_move), the current step, the SOP's checks of who may submit and
+what a step requires, and the central tables the steps fill in. Three
+files extend the core by concept: request_timing.py (the current step's
+time standard, deadline and timing, and the queues' order by them),
+request_queue.py (the role of the current step, the "waiting for me"
+queue, the check that only that role moves the request) and
+request_edit.py (the write rules, and how concurrent saves are merged).
+Each SOP step (or pair of steps) extends the request in a file of its
+own, step_*.py, with its fields, buttons, transitions, checks and output,
+and declares its part of the central tables in its __setup__
+(_step_fields, _shared_step_fields, _step_outputs, _step_lines,
 _button_steps, _copy_reset, _opd_notices).
 
 States and moves are code; who acts on a step, its time standard and the
@@ -325,7 +331,8 @@ class Request(
             ('title', operator, operand, *extra),
             ]
 
-    # --- Current step, its role and its standard -------------------------
+    # --- Current step (its role: request_queue.py; its standard and
+    # deadline: request_timing.py) ---------------------------------------
 
     def sop_steps(self):
         """The steps of the SOP version this request follows (before its
