@@ -13,8 +13,9 @@ from trytond.protocols.wrappers import HTTPStatus
 
 from . import clock, vocabulary
 from .calendar_notice import warning_text
-from .portal import (
-    format_minutes, page, portal_route, record_id, render)
+from .portal import portal_route
+from .portal_forms import record_id
+from .portal_pages import format_minutes, page, render
 from .workcalendar import to_local, to_utc
 
 PERIODS = [

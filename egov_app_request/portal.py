@@ -16,19 +16,17 @@ Each page is a Genshi template in portal/ (login.html, list.html,
 form.html, request.html, confirm.html, board.html, ...) around the shared
 portal/layout.html, with what several pages share in portal/parts.html;
 Genshi escapes every value. This file keeps the routes, the sessions and
-access, and the handling of the forms. The pages' own texts are
-Indonesian, in the templates; the refusals come from the module's messages
-(message.xml, translated by locale/id.po)."""
-import functools
+access; what the pages show (rendering, the data of each page) is in
+portal_pages.py, the request form and its uploads in portal_forms.py. The
+pages' own texts are Indonesian, in the templates; the refusals come from
+the module's messages (message.xml, translated by locale/id.po)."""
 import hashlib
 import hmac
 import logging
 import mimetypes
 import secrets
 import urllib.parse
-from pathlib import Path
 
-from genshi.template import TemplateLoader
 from markupsafe import Markup, escape
 
 from trytond import backend, config, security
@@ -36,225 +34,25 @@ from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, redirect, set_max_request_size, with_pool,
     with_transaction)
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access
 from trytond.wsgi import app
 
-from . import vocabulary
-from .document import ALLOWED_EXTENSIONS, file_types_text
 from .exceptions import ThrottledError
-from .formatting import format_date_id
-from .letter import lines as text_lines
+from .portal_forms import (
+    Rollback, _eligibility_errors, _refused_eligibility,
+    _request_form, _save_request, _stored, _upload_values, record_id)
+from .portal_pages import (
+    FLASH, PAGE_SIZE, TEXT_FIELDS, _changes_since_returned,
+    _confirm_resubmit, _letters, _secure_headers, _static_file, list_pager,
+    page, render, request_page, state_filters)
 from .request import OPD_STATES
 from .security_log import log_event
-from .sop import STEP_NUMBERS
 from .upload_check import display_filename
-from .workcalendar import to_local
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent / 'portal'
-SITE = "Portal Pengajuan Aplikasi e-Government"
 COOKIE = 'egov_portal'
 PRE_COOKIE = 'egov_portal_pre'
-LOADER = TemplateLoader([str(HERE)], auto_reload=False)
-
-MONTHS_ID = [
-    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli',
-    'Agustus', 'September', 'Oktober', 'November', 'Desember']
-# The SOP step 1 inputs the OPD fills in: field, label, hint.
-INPUTS = [
-    ('business_process_policy', "Kebijakan proses bisnis",
-        "Peraturan atau SOP yang mengatur proses yang didukung aplikasi."),
-    ('legal_basis', "Dasar hukum",
-        "Undang-undang, peraturan daerah atau peraturan wali kota."),
-    ('user_requirements', "Kebutuhan pengguna",
-        "Siapa memakai aplikasi dan untuk apa."),
-    ('app_inputs', "Masukan aplikasi", "Data yang dimasukkan ke aplikasi."),
-    ('app_outputs', "Keluaran aplikasi",
-        "Laporan, dasbor atau layanan yang dihasilkan."),
-    ]
-# What the explanation of the Kepala Dinas's decision is called.
-DECISION_HEADINGS = {
-    'approved': "Penjelasan",
-    'approved_conditions': "Ketentuan yang wajib dipenuhi",
-    'rejected': "Alasan",
-    }
-FLASH = {
-    'draf': ('ok', "Draf tersimpan. Anda dapat melanjutkannya kapan saja."),
-    'diajukan': ('ok', "Permohonan telah diajukan ke Diskominfo "
-        "(langkah 1: penerimaan)."),
-    'diajukan-ulang': ('ok', "Permohonan telah diajukan ulang ke "
-        "pemeriksaan kelengkapan (langkah 2)."),
-    'unggah': ('ok', "Dokumen telah diunggah."),
-    'diperbarui': ('ok', "Perubahan isian tersimpan. Dokumen yang sudah "
-        "diajukan tetap tersimpan apa adanya."),
-    'keluar': ('info', "Anda telah keluar."),
-    'reset': ('info', "Bila akun tersebut terdaftar dan memiliki alamat "
-        "e-mail, kata sandi sementara telah dikirim ke e-mailnya. Masuk "
-        "dengan kata sandi sementara itu, lalu ganti kata sandi Anda di "
-        "klien web (Preferensi)."),
-    'sesi': ('info', "Silakan masuk untuk melanjutkan."),
-    }
-
-
-class Rollback(Exception):
-    "Undo the transaction and answer `response` (a refused form)"
-
-    def __init__(self, response):
-        super().__init__()
-        self.response = response
-
-
-# --- Rendering ---------------------------------------------------------------
-
-def render(name, **data):
-    """The page's template portal/`name` as Markup: Genshi escapes every
-    value that is not Markup itself (a user's text, a module's message)"""
-    context = {
-        'vocabulary': vocabulary,
-        'format_date': format_date,
-        'format_minutes': format_minutes,
-        'format_deadline': format_deadline,
-        'file_types': file_types_text(),
-        'status_words': status_words,
-        'kept_timing': kept_timing,
-        }
-    context.update(data)
-    stream = LOADER.load(name).generate(**context)
-    return Markup(stream.render('html', encoding=None))
-
-
-def page(database, title, body, user=None, status=200, flash=None,
-        current=None, body_class='', site=SITE, headers=None):
-    "A whole HTML page (layout.html) around `body` (Markup)"
-    base = f'/{database}'
-    nav = []
-    if user is not None:
-        if user.get('opd_user'):
-            nav.append(('requests', f'{base}/portal/requests',
-                    "Pengajuan OPD Saya"))
-            # Only what the user may do: a unit that goes through its
-            # parent OPD is offered no new request; a position that may
-            # not submit prepares a draft.
-            if user.get('org_may_submit'):
-                nav.append(('new', f'{base}/portal/new',
-                        "Ajukan Baru" if user.get('may_submit')
-                        else "Siapkan Draf"))
-            nav.append(('applications', f'{base}/portal/applications',
-                    "Aplikasi OPD"))
-        if user.get('staff'):
-            nav.append(('board', f'{base}/board', "Papan Pemantauan"))
-            nav.append(('client', f'/#{database}', "Klien Web"))
-    stream = LOADER.load('layout.html').generate(
-        title=title, site=site, base=base, user=user, nav=nav,
-        current=current, static=f'{base}/portal/static',
-        version=_static_version(), flash=flash, body=body,
-        body_class=body_class)
-    html = stream.render('html', doctype='html5', encoding=None)
-    response = Response(html, status=status,
-        content_type='text/html; charset=utf-8')
-    _secure_headers(response)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-@functools.lru_cache(maxsize=None)
-def _static_version():
-    """A digest of portal.css and portal.js: a changed file is fetched anew
-    (the files are the installed package's, read once per process)"""
-    digest = hashlib.sha256()
-    for name in ['portal.css', 'portal.js']:
-        digest.update(_static_file(name))
-    return digest.hexdigest()[:12]
-
-
-@functools.lru_cache(maxsize=None)
-def _static_file(name):
-    "portal.css or portal.js, read once per process"
-    return (HERE / name).read_bytes()
-
-
-def _secure_headers(response):
-    response.headers['X-Content-Type-Options'] = 'nosniff'
-    response.headers['X-Frame-Options'] = 'DENY'
-    response.headers['Referrer-Policy'] = 'same-origin'
-    response.headers['Cache-Control'] = 'no-store'
-    response.headers['Content-Security-Policy'] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-    return response
-
-
-def format_date(moment, with_time=True, seconds=False):
-    "A stored (UTC) moment in WIB, in Indonesian"
-    if not moment:
-        return '-'
-    local = to_local(moment)
-    text = f'{local.day} {MONTHS_ID[local.month - 1]} {local.year}'
-    if with_time:
-        text += f', {local:%H.%M.%S} WIB' if seconds else (
-            f', {local:%H.%M} WIB')
-    return text
-
-
-def format_deadline(record):
-    """The deadline of a step (a request's open step or a pass of the
-    history), "(perkiraan)" beside it when it is counted on the provisional
-    calendar of a year whose SKB is not yet entered (provisional.py)"""
-    text = format_date(record.deadline)
-    if record.deadline and record.deadline_provisional:
-        return Markup('{} <span class="estimate" title="{}">(perkiraan)'
-            '</span>').format(text,
-            "Dihitung dengan kalender sementara: kalender hari libur "
-            "(SKB) tahun itu belum ditetapkan; batas waktu dapat berubah.")
-    return text
-
-
-def format_minutes(minutes):
-    "Working minutes in words: 1 jam 30 menit"
-    if minutes is None:
-        return '-'
-    sign = '-' if minutes < 0 else ''
-    minutes = abs(int(minutes))
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f'{hours} jam')
-    if rest or not hours:
-        parts.append(f'{rest} menit')
-    return sign + ' '.join(parts)
-
-
-def kept_timing(record):
-    """Whether the SOP standard is kept: the current step's timing, or the
-    whole process's once done; 'paused' while the OPD completes"""
-    if record.timing:
-        return record.timing
-    if record.state == 'incomplete':
-        return 'paused'
-    if record.state == 'done' and record.total_used is not None:
-        return ('on_time'
-            if record.total_used <= (record.total_standard or 0) else 'late')
-    return None
-
-
-def status_words(request):
-    "The state of a request in plain words"
-    state = request.state
-    word = vocabulary.state(state)
-    if state == 'draft':
-        return f"{word} — belum diajukan"
-    if state == 'incomplete':
-        return f"{word}: lengkapi, lalu ajukan ulang"
-    if state == 'done':
-        decision = vocabulary.decision(request.decision)
-        return f"{word} — {decision}" if decision else word
-    number = STEP_NUMBERS.get(state)
-    if number:
-        return f"Sedang diproses Diskominfo (langkah {number} dari 9)"
-    return state
 
 
 # --- Sessions and CSRF -------------------------------------------------------
@@ -354,23 +152,6 @@ def server_error(database, status=HTTPStatus.INTERNAL_SERVER_ERROR):
     to a visitor who could learn the database's structure from it"""
     body = render('error.html', database=database)
     return page(database, "Terjadi kesalahan", body, status=status)
-
-
-# The routes take ids as strings: whatever the URL holds (a huge or a
-# negative number, a word), a wrong id is the portal's 404, not another
-# route's 405 or a database error.
-# The largest record id: PostgreSQL's integer (SQLite's is larger). A
-# larger number in a URL or a form is no record (404), not a database error.
-MAX_ID = 2 ** 31 - 1
-
-
-def record_id(value):
-    "The id written in `value` (URL or form), or None if it names no record"
-    text = str(value)
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 def _user_info(pool, user_id, key):
@@ -514,12 +295,6 @@ def _forbidden_plain(text, status):
         f'<title>Ditolak</title><p>{escape(text)}</p></html>',
         status=status, content_type='text/html; charset=utf-8')
     return _secure_headers(response)
-
-
-def _read(file):
-    "The content of an uploaded file, again on a retried transaction"
-    file.stream.seek(0)
-    return file.stream.read()
 
 
 def upload_size():
@@ -673,20 +448,12 @@ def portal_reset(request, pool):
 
 # --- The OPD's requests ------------------------------------------------------
 
-def state_filters():
-    "The filters of the list: the states' words, and those in process"
-    return [
-        ('', "Semua"),
-        ('draft', vocabulary.state('draft')),
-        ('process', "Sedang diproses Diskominfo (langkah 1-9)"),
-        ('incomplete', vocabulary.state('incomplete')),
-        ('done', vocabulary.state('done')),
-        ]
-
 
 @portal_route('/<string:database_name>/portal/requests')
 def portal_requests(request, pool, user):
-    "Pengajuan OPD Saya"
+    """Pengajuan OPD Saya, one page at a time, newest first: the page reads
+    its rows (LIMIT/OFFSET) and counts the rest, so that it costs the same
+    to an OPD of a hundred requests as to one of thousands"""
     Request = pool.get('egov.request')
     database = pool.database_name
     state = request.args.get('status', '')
@@ -699,9 +466,15 @@ def portal_requests(request, pool, user):
     if text:
         domain.append(['OR', ('number', 'ilike', f'%{text}%'),
                 ('title', 'ilike', f'%{text}%')])
+    filters = state_filters()
+    pager = list_pager(f'/{database}/portal/requests', {
+            'status': state if state in dict(filters) else '',
+            'cari': text,
+            }, request.args.get('halaman', ''), Request.search_count(domain))
     body = render('list.html', database=database, user=user,
-        requests=Request.search(domain), filters=state_filters(),
-        state=state, text=text)
+        requests=Request.search(domain, offset=pager['offset'],
+            limit=PAGE_SIZE),
+        filters=filters, state=state, text=text, pager=pager)
     return page(database, "Pengajuan OPD Saya", body, user=user,
         current='requests',
         flash=FLASH.get(request.args.get('pesan', '')))
@@ -722,270 +495,6 @@ def portal_applications(request, pool, user):
 
 
 # --- New request and draft -----------------------------------------------
-
-def _eligibility_errors(pool, user, submitting):
-    "The SOP warnings 1 and 2, in the module's words"
-    if user['org_refusal']:
-        return [user['org_refusal']]
-    if submitting and user['position_refusal']:
-        return [user['position_refusal']]
-    return []
-
-
-def _form_values(request):
-    values = {'kind': request.form.get('kind', 'new')}
-    if values['kind'] not in {'new', 'development'}:
-        values['kind'] = 'new'
-    for name in ['title', 'description', 'existing_application'] + [
-            i[0] for i in INPUTS]:
-        values[name] = request.form.get(name, '').strip()
-    values['developed_application'] = record_id(
-        request.form.get('developed_application', ''))
-    if values['kind'] != 'development':
-        values['existing_application'] = ''
-        values['developed_application'] = None
-    values['letter_number'] = request.form.get(
-        'letter_number', '').strip()[:100]
-    values['letter_date'] = _parse_date(request.form.get('letter_date', ''))
-    return values
-
-
-def _parse_date(text):
-    "A date of an <input type=date> (YYYY-MM-DD); empty or invalid: None"
-    import datetime as dt
-    try:
-        return dt.date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-def _upload_values(pool, file, type_):
-    """The values of one uploaded document of `type_`, checked by the module
-    (type by content, size, empty, name) before anything is saved: raises
-    the module's UserError"""
-    Document = pool.get('egov.request.document')
-    # The module cleans the name (upload_check.clean_filename).
-    values = Document._check_upload({
-            'file': _read(file), 'filename': file.filename})
-    values.pop('digest', None)
-    values.pop('size', None)
-    values.update({'type': type_.id, 'description': type_.name})
-    return values
-
-
-def _uploads(pool, request, types):
-    """The files of the form (one field per document type), each checked:
-    (documents values, errors)"""
-    documents, errors = [], []
-    for type_ in types:
-        file = request.files.get(f'doc_{type_.id}')
-        if not file or not file.filename:
-            continue
-        try:
-            documents.append(_upload_values(pool, file, type_))
-        except UserError as exception:
-            errors.append(f"{type_.name}: {exception.message}")
-    return documents, errors
-
-
-def _own_applications(pool):
-    "The catalog applications of the user's OPD (the record rule)"
-    return pool.get('egov.application').search([], order=[('name', 'ASC')])
-
-
-def _stored(record, name):
-    "The value of `name` on `record` as the form gives it (an id for a link)"
-    value = getattr(record, name) or None
-    return value.id if hasattr(value, 'id') else value
-
-
-def _completeness_errors(pool, user, values, type_ids):
-    "SOP step 1 inputs and required documents, in the module's words"
-    Request = pool.get('egov.request')
-    Document = pool.get('egov.request.document')
-    record = Request(opd=user['record'].egov_opd, **{
-            k: v for k, v in values.items()})
-    record.documents = [Document(type=t) for t in type_ids]
-    try:
-        record.check_complete_inputs()
-    except UserError as exception:
-        return [exception.message]
-    return []
-
-
-# The file chooser offers the types the module accepts (its check by
-# content is what counts).
-ACCEPT = ','.join(f'.{e}' for e in ALLOWED_EXTENSIONS)
-# The text answers the OPD gives (and may correct while the request is
-# incomplete); documents are added, never replaced.
-TEXT_FIELDS = ['kind', 'title', 'description', 'existing_application',
-    'letter_number', 'letter_date'] + [i[0] for i in INPUTS]
-
-
-def _files_lost(request, types):
-    """The files of a refused form, named: the browser forgets them when the
-    page comes back (portal.js keeps them when it can)"""
-    names = {str(t.id): t.name for t in types}
-    chosen = []
-    for key, file in request.files.items(multi=True):
-        if file and file.filename:
-            name = display_filename(file.filename)
-            kind = names.get(key[len('doc_'):]) if key.startswith(
-                'doc_') else None
-            chosen.append(f"{name} ({kind})" if kind else name)
-    if not chosen:
-        return None
-    return Markup('<span data-files-lost>Belum ada berkas yang tersimpan; '
-        'pilih kembali berkas berikut sebelum menyimpan: {}.</span>').format(
-        ', '.join(chosen))
-
-
-def _request_form(pool, database, user, action, values, errors, record=None,
-        status=200):
-    DocumentType = pool.get('egov.document.type')
-    types = DocumentType.search([])
-    kind = values.get('kind', 'new')
-    mode = 'new' if record is None else record.state
-    may_submit = user['may_submit'] and mode != 'incomplete'
-    existing = {}
-    if record is not None:
-        for document in record.documents:
-            existing.setdefault(document.type.id, []).append(document)
-    docs = []
-    for type_ in types:
-        needs = []
-        if type_.required_new:
-            needs.append("pembangunan")
-        if type_.required_development:
-            needs.append("pengembangan")
-        docs.append({
-                'type': type_,
-                'required': {
-                    'new': type_.required_new,
-                    'development': type_.required_development}.get(kind),
-                'need': ("Wajib untuk " + " dan ".join(needs) if needs
-                    else "Tidak wajib"),
-                'have': existing.get(type_.id, []),
-                })
-    limit = pool.get('egov.configuration')(1).max_upload_size
-    if record is None:
-        heading = "Permohonan baru"
-    elif mode == 'incomplete':
-        heading = f"Perbaiki isian: {record.title}"
-    else:
-        heading = f"Lanjutkan draf: {record.title}"
-    body = render('form.html', database=database, user=user,
-        record=record, mode=mode, heading=heading, action=action,
-        errors=errors, values=values, kind=kind,
-        kinds=list(vocabulary.selection('egov.request', 'kind').items()),
-        inputs=INPUTS, docs=docs, limit=limit,
-        accept=ACCEPT, may_submit=may_submit,
-        applications=_own_applications(pool))
-    return page(database, heading, body, user=user, current='new'
-        if record is None else None, status=status)
-
-
-def _refused_eligibility(database, user, errors):
-    log_event('access_refused', model='egov.request',
-        detail='portal: not eligible to prepare a request')
-    body = render('refused.html', database=database,
-        heading="Permohonan baru", text=None, errors=errors)
-    return page(database, "Permohonan baru", body, user=user,
-        status=HTTPStatus.FORBIDDEN)
-
-
-def _save_request(pool, request, user, record=None):
-    """Check, then save (and submit) the request form; a refusal rolls back
-    and shows the form again with the reasons"""
-    Request = pool.get('egov.request')
-    Document = pool.get('egov.request.document')
-    DocumentType = pool.get('egov.document.type')
-    Throttle = pool.get('egov.throttle')
-    database = pool.database_name
-    action = request.form.get('action', 'draft')
-    # An incomplete request is corrected here and resubmitted from its page.
-    submitting = action == 'submit' and (
-        record is None or record.state == 'draft')
-    target = (f'/{database}/portal/new' if record is None
-        else f'/{database}/portal/request/{record.id}/edit')
-    values = _form_values(request)
-    types = DocumentType.search([])
-
-    def refuse(errors, status=HTTPStatus.UNPROCESSABLE_ENTITY):
-        lost = _files_lost(request, types)
-        raise Rollback(_request_form(pool, database, user, target, values,
-                errors + [lost] if lost else errors, record=record,
-                status=status))
-
-    errors = _eligibility_errors(pool, user, submitting)
-    if errors:
-        log_event('transition_refused' if submitting else 'access_refused',
-            model='egov.request', record_id=record.id if record else None,
-            detail='portal: not eligible to submit' if submitting
-            else 'portal: not eligible to prepare a request')
-        refuse(errors, HTTPStatus.FORBIDDEN)
-    # Throttled before the files are read and checked; the module counts
-    # what is created (throttle.py).
-    chosen = sum(1 for t in types
-        if (f := request.files.get(f'doc_{t.id}')) and f.filename)
-    try:
-        if record is None:
-            Throttle.check('request', model='egov.request')
-        if chosen:
-            Throttle.check('upload', amount=chosen,
-                model='egov.request.document')
-    except ThrottledError as exception:
-        refuse([exception.message], HTTPStatus.TOO_MANY_REQUESTS)
-    if not values['title']:
-        errors.append("Isi judul aplikasi.")
-    if values['developed_application'] and values['developed_application'] \
-            not in {a.id for a in _own_applications(pool)}:
-        # Only an application of the OPD's own catalog entries.
-        values['developed_application'] = None
-        errors.append("Pilih aplikasi yang dikembangkan dari daftar "
-            "Aplikasi OPD.")
-    if request.form.get('letter_date', '').strip() and not values[
-            'letter_date']:
-        errors.append("Tanggal surat permohonan tidak valid: isi dengan "
-            "format TTTT-BB-HH.")
-    documents, upload_errors = _uploads(pool, request, types)
-    errors += upload_errors
-    if not errors and submitting:
-        type_ids = [d['type'] for d in documents]
-        if record is not None:
-            type_ids += [d.type.id for d in record.documents]
-        errors += _completeness_errors(pool, user, values, type_ids)
-    if errors:
-        refuse(errors)
-    try:
-        if record is None:
-            record, = Request.create([dict(values,
-                        documents=[('create', documents)])])
-        else:
-            # Only what changed: the history (ir.model.log) then tells
-            # which answers the OPD corrected.
-            changed = {name: value for name, value in values.items()
-                if _stored(record, name) != (value or None)}
-            if changed:
-                Request.write([record], changed)
-            if documents:
-                Document.create([dict(d, request=record.id)
-                        for d in documents])
-        if submitting:
-            Request.submit([record])
-    except ThrottledError as exception:
-        refuse([exception.message], HTTPStatus.TOO_MANY_REQUESTS)
-    except (UserError, UserWarning) as exception:
-        if submitting:
-            log_event('transition_refused', model='egov.request',
-                record_id=record.id if record else None,
-                detail=f'portal submit: {type(exception).__name__}')
-        refuse([exception.message])
-    pesan = ('diajukan' if submitting else 'diperbarui'
-        if record.state == 'incomplete' else 'draf')
-    return redirect(f'/{database}/portal/request/{record.id}?pesan={pesan}',
-        code=HTTPStatus.SEE_OTHER)
-
 
 @portal_route('/<string:database_name>/portal/new', methods=('GET', 'POST'),
     max_size=True)
@@ -1033,177 +542,6 @@ def portal_edit(request, pool, user, request_id):
 
 
 # --- The request page --------------------------------------------------------
-
-def _letters(pool, record):
-    "The documents issued for the OPD (egov.request.letter with for_opd)"
-    Letter = pool.get('egov.request.letter')
-    return Letter.search([
-            ('request', '=', record.id), ('for_opd', '=', True)])
-
-
-def _timeline(pool, record):
-    Step = pool.get('egov.step')
-    History = pool.get('egov.request.history')
-    Configuration = pool.get('egov.configuration')
-    config = Configuration(1)
-    history = History.search([('request', '=', record.id)])
-    if record.state == 'done':
-        current_number = 10
-    elif record.state == 'incomplete':
-        current_number = 2
-    else:
-        current_number = STEP_NUMBERS.get(record.state, 0)
-    items = []
-    # The steps of the SOP version the request follows.
-    for step in sorted(Step.by_state(record.sop_version).values(),
-            key=lambda s: s.number):
-        passes = [h for h in history if h.state == step.state]
-        pauses = []
-        if step.state == 'completeness':
-            pauses = [h for h in history if h.state == 'incomplete']
-        standard = (step.duration * config.day_minutes
-            if step.duration_unit == 'day' else step.duration)
-        if passes and passes[0].standard_minutes:
-            standard = passes[0].standard_minutes
-        used = sum(h.time_used or 0 for h in passes) if passes else None
-        timings = {h.timing for h in passes}
-        timing = ('late' if 'late' in timings else 'nearly_late'
-            if 'nearly_late' in timings else 'on_time' if passes else None)
-        if record.state == step.state or (
-                record.state == 'incomplete' and step.state == 'completeness'):
-            css, mark, word = 'current', str(step.number), (
-                "Menunggu OPD melengkapi" if record.state == 'incomplete'
-                else "Sedang berjalan")
-        elif passes:
-            css, mark, word = 'done', '✓', "Selesai"
-        elif step.number < current_number:
-            css, mark, word = 'skipped', '–', "Dilewati"
-        else:
-            css, mark, word = 'waiting', str(step.number), "Menunggu"
-        items.append({
-                'state': step.state, 'name': step.name, 'css': css,
-                'mark': mark, 'word': word, 'passes': passes,
-                'pauses': pauses, 'used': used, 'standard': standard,
-                'timing': timing,
-                'duration_text': (f"{step.duration} hari kerja"
-                    if step.duration_unit == 'day'
-                    else format_minutes(standard)),
-                })
-    return items
-
-
-def _missing_types(record):
-    """The document types of the checklist items found missing at step 2
-    (egov.checklist.item.document_type), in the checklist's order"""
-    types = []
-    try:
-        lines = list(record.checklist)
-    except UserError:
-        return types
-    for line in lines:
-        type_ = line.item.document_type if line.item else None
-        if line.result == 'missing' and type_ and type_ not in types:
-            types.append(type_)
-    return types
-
-
-def _upload(pool, record, missing=()):
-    "The form of one document more; the first missing type preselected"
-    DocumentType = pool.get('egov.document.type')
-    missing_ids = [t.id for t in missing]
-    return {
-        'record': record,
-        'types': DocumentType.search([]),
-        'missing': missing_ids,
-        'selected': missing_ids[0] if missing_ids else None,
-        'limit': pool.get('egov.configuration')(1).max_upload_size,
-        'accept': ACCEPT,
-        }
-
-
-def _changes_since_returned(pool, record):
-    """What the OPD changed since step 2 returned the request: the documents
-    added (not locked yet) and the answers corrected (ir.model.log)"""
-    Log = pool.get('ir.model.log')
-    added = [d for d in record.documents if not d.locked]
-    resource = f'{record.__name__},{record.id}'
-    with without_check_access():
-        returned = Log.search([
-                ('resource', '=', resource),
-                ('event', '=', 'transition'),
-                ('target', '=', 'state:incomplete'),
-                ], order=[('id', 'DESC')], limit=1)
-        domain = [('resource', '=', resource), ('event', '=', 'write')]
-        if returned:
-            domain.append(('id', '>', returned[0].id))
-        names = set()
-        for log in Log.search(domain):
-            names.update((log.target or '').split(','))
-    fields = [f for f in TEXT_FIELDS if f in names]
-    return added, fields
-
-
-def _field_labels(record, names):
-    labels = dict((name, label) for name, label, _ in INPUTS)
-    strings = record.fields_get(list(names))
-    return [labels.get(n) or strings.get(n, {}).get('string', n)
-        for n in names]
-
-
-def _changes(pool, record):
-    "What the OPD did since the request was returned, in words"
-    added, fields = _changes_since_returned(pool, record)
-    done = []
-    if added:
-        done.append(f"{len(added)} dokumen baru "
-            f"({', '.join(d.filename for d in added)})")
-    if fields:
-        done.append(
-            f"isian diperbaiki: {', '.join(_field_labels(record, fields))}")
-    return done
-
-
-def _letters_for_opd(letters):
-    """The documents for the OPD, by kind then newest first, each with
-    whether it is the version that counts"""
-    order = {kind: i for i, kind in enumerate(vocabulary.documents())}
-    latest = {}
-    for letter in letters:
-        latest[letter.kind] = max(latest.get(letter.kind, 0), letter.version)
-    return [(letter, letter.version == latest[letter.kind])
-        for letter in sorted(letters, key=lambda l: (
-                order.get(l.kind, 99), -l.version, -l.id))
-        if letter.filename]
-
-
-def request_page(pool, request, user, record, errors=(), status=200):
-    database = pool.database_name
-    letters = _letters(pool, record)
-    data = {}
-    if record.state == 'incomplete':
-        data['changes'] = _changes(pool, record)
-        data['missing_upload'] = _upload(pool, record,
-            missing=_missing_types(record))
-    if record.state == 'done':
-        data['decision_heading'] = DECISION_HEADINGS.get(
-            record.decision, "Penjelasan")
-        data["decision_lines"] = text_lines(record.decision_text)
-        replies = [l for l in letters if l.kind == 'reply' and l.filename]
-        data['reply'] = (max(replies, key=lambda l: l.version) if replies
-            else None)
-        # The next SOP (handoff.py), read through its OPD rule.
-        data['handoffs'] = pool.get('egov.handoff').search(
-            [('request', '=', record.id)])
-        data['format_date_id'] = format_date_id
-    body = render('request.html', database=database, user=user,
-        record=record, base=f'/{database}/portal/request/{record.id}',
-        errors=list(errors), has_letters=bool(letters),
-        letters=_letters_for_opd(letters),
-        upload=_upload(pool, record), timeline=_timeline(pool, record),
-        **data)
-    return page(database, record.title, body, user=user, status=status,
-        flash=FLASH.get(request.args.get('pesan', '')))
-
 
 @portal_route('/<string:database_name>/portal/request/<request_id>')
 def portal_request(request, pool, user, request_id):
@@ -1262,15 +600,6 @@ def portal_upload(request, pool, user, request_id):
         refuse(exception.message)
     return redirect(f'/{database}/portal/request/{record.id}?pesan=unggah',
         code=HTTPStatus.SEE_OTHER)
-
-
-def _confirm_resubmit(pool, user, record):
-    "Nothing changed since the request was returned: ask before resubmitting"
-    database = pool.database_name
-    base = f'/{database}/portal/request/{record.id}'
-    body = render('confirm.html', base=base, record=record, user=user)
-    return page(database, "Ajukan ulang tanpa perubahan?", body, user=user,
-        status=HTTPStatus.CONFLICT)
 
 
 @portal_route(

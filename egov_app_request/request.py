@@ -3,21 +3,22 @@ through the nine SOP steps.
 
 This is the core of `egov.request`: what the OPD fills in, the state
 machine's machinery (from_state, step_move, the audit trail of
-_record_move), the current step's role, timing and deadline, the queues,
-and the write rules. Each SOP step (or pair of steps) extends the request
-in a file of its own, step_*.py, with its fields, buttons, transitions,
-checks and output, and declares its part of the central tables in its
-__setup__ (_step_fields, _shared_step_fields, _step_outputs, _step_lines,
+_record_move), the current step, the SOP's checks of who may submit and
+what a step requires, and the central tables the steps fill in. Three
+files extend the core by concept: request_timing.py (the current step's
+time standard, deadline and timing, and the queues' order by them),
+request_queue.py (the role of the current step, the "waiting for me"
+queue, the check that only that role moves the request) and
+request_edit.py (the write rules, and how concurrent saves are merged).
+Each SOP step (or pair of steps) extends the request in a file of its
+own, step_*.py, with its fields, buttons, transitions, checks and output,
+and declares its part of the central tables in its __setup__
+(_step_fields, _shared_step_fields, _step_outputs, _step_lines,
 _button_steps, _copy_reset, _opd_notices).
 
 States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
-import datetime as dt
 from functools import wraps
-
-from sql import Null
-from sql.aggregate import Min
-from sql.conditionals import Case
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -27,13 +28,11 @@ from trytond.transaction import Transaction, without_check_access
 
 from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .exceptions import (
-    DeleteSubmittedError, IneligibleOrganizationError,
-    IneligiblePositionError, NotResponsibleError, ProtectedFieldError,
-    StaleClickError, StepRequirementError, WrongStepError)
+    IneligibleOrganizationError, IneligiblePositionError, StaleClickError,
+    StepRequirementError, WrongStepError)
 from .analysis import prepare_step, without_unreadable_fields
 from .feedback import feedback_action, wants_feedback
 from .sop import STATES, STEP_NUMBERS
-from .workcalendar import to_local, to_utc, work_calendar
 from . import clock
 
 # The states in which the OPD holds the file and may edit it.
@@ -210,45 +209,6 @@ class Request(
     state_string = state.translated('state')
     step = fields.Function(
         fields.Many2One('egov.step', "Current Step"), 'get_step')
-    responsible = fields.Function(
-        fields.Char("Responsible"), 'get_responsible')
-    time_standard = fields.Function(
-        fields.Char("Time Standard"), 'get_time_standard')
-    step_started = fields.Function(
-        fields.DateTime("Step Started"), 'get_step_started')
-    deadline = fields.Function(
-        fields.DateTime("Step Deadline"), 'get_timing')
-    time_used = fields.Function(
-        fields.Integer("Step Time Used (minutes)"), 'get_timing')
-    time_left = fields.Function(
-        fields.Integer("Step Time Left (minutes)"), 'get_timing')
-    timing = fields.Function(
-        fields.Selection(TIMINGS, "Timing"),
-        'get_timing', searcher='search_timing')
-    total_standard = fields.Function(
-        fields.Integer("Total Standard (minutes)",
-            help="The nine steps' standards in working minutes."),
-        'get_timing')
-    total_used = fields.Function(
-        fields.Integer("Total Time Used (minutes)",
-            help="Working time of every step so far, pauses excluded."),
-        'get_timing')
-    total_left = fields.Function(
-        fields.Integer("Total Time Left (minutes)"), 'get_timing')
-    overall_deadline = fields.Function(
-        fields.DateTime("Overall Deadline",
-            help="When the whole procedure is due if the time left is "
-            "used from now on (or from the resubmission, while paused)."),
-        'get_timing')
-    awaiting_input = fields.Function(
-        fields.Char("Awaiting Input",
-            states={'invisible': ~Eval('awaiting_input')},
-            help="The parts of this step that another role writes and that "
-            "are still empty, with that role."),
-        'get_awaiting_input')
-    waiting_for_me = fields.Function(
-        fields.Boolean("Waiting for Me"),
-        'get_waiting_for_me', searcher='search_waiting_for_me')
     step_note = fields.Text(
         "Note for This Step",
         states={
@@ -350,10 +310,6 @@ class Request(
         return False
 
     @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [TIMING_VISUAL]
-
-    @classmethod
     def fields_get(cls, fields_names=None, level=0):
         return without_unreadable_fields(
             cls, super().fields_get(fields_names, level=level))
@@ -375,7 +331,8 @@ class Request(
             ('title', operator, operand, *extra),
             ]
 
-    # --- Current step, its role and its standard -------------------------
+    # --- Current step (its role: request_queue.py; its standard and
+    # deadline: request_timing.py) ---------------------------------------
 
     def sop_steps(self):
         """The steps of the SOP version this request follows (before its
@@ -396,278 +353,7 @@ class Request(
             result[request.id] = step.id if step else None
         return result
 
-    def responsible_groups(self):
-        "The groups that act on the current step of this request"
-        step = self.sop_steps().get(self.state)
-        if not step:
-            return []
-        if step.route_by_category and self.category:
-            return [self.category.team_group]
-        return list(step.groups)
-
-    def contributions(self):
-        """The parts of the current step that another role writes and that
-        are still empty: {group: field names}"""
-        pool = Pool()
-        Group = pool.get('res.group')
-        ModelData = pool.get('ir.model.data')
-        pending = {}
-        for fs_id, names in self._shared_step_fields.get(
-                self.state, {}).items():
-            empty = [n for n in sorted(names)
-                if not (getattr(self, n) or '').strip()]
-            if empty:
-                group = Group(ModelData.get_id('egov_app_request', fs_id))
-                pending[group] = empty
-        return pending
-
-    def field_labels(self, names):
-        "The labels of fields `names`, in the user's language"
-        labels = self.fields_get(list(names))
-        return ', '.join(labels[n]['string'] for n in names if n in labels)
-
-    def get_awaiting_input(self, name):
-        return '; '.join(
-            f'{self.field_labels(names)} — {group.name}'
-            for group, names in self.contributions().items()) or None
-
-    @classmethod
-    def get_responsible(cls, requests, name):
-        pool = Pool()
-        Step = pool.get('egov.step')
-        Group = pool.get('res.group')
-        # The steps of each request's SOP version, and the groups of them
-        # all in two reads, not step by step (read as the records'
-        # attributes are: without the user's access check).
-        by_version = {}
-        for request in requests:
-            if request.sop_version not in by_version:
-                by_version[request.sop_version] = Step.by_state(
-                    request.sop_version)
-        step_ids = [s.id for steps in by_version.values()
-            for s in steps.values()]
-        with without_check_access():
-            step_groups = {s['id']: s['groups'] for s in Step.read(
-                    step_ids, ['groups'])}
-            group_names = {g['id']: g['name'] for g in Group.read(
-                    list({g for ids in step_groups.values() for g in ids}),
-                    ['name'])}
-        result = {}
-        for request in requests:
-            step = by_version[request.sop_version].get(request.state)
-            if request.state in OPD_STATES:
-                names = [request.opd.rec_name] if request.opd else []
-            elif not step:
-                names = []
-            elif step.route_by_category and request.category:
-                names = [request.category.team_group.name]
-            else:
-                names = [group_names[g] for g in step_groups[step.id]]
-            result[request.id] = ', '.join(names) or None
-        return result
-
-    def get_time_standard(self, name):
-        return self.step.time_standard if self.step else None
-
-    @classmethod
-    def get_step_started(cls, requests, name):
-        History = Pool().get('egov.request.history')
-        result = {r.id: None for r in requests}
-        for record in History.search([
-                    ('request', 'in', [r.id for r in requests]),
-                    ('finished', '=', None),
-                    ]):
-            result[record.request.id] = record.started
-        return result
-
-    @classmethod
-    def get_timing(cls, requests, names):
-        pool = Pool()
-        History = pool.get('egov.request.history')
-        Step = pool.get('egov.step')
-        Configuration = pool.get('egov.configuration')
-        config = Configuration(1)
-        # The standard of each request's SOP version, once per version.
-        standards = {}
-        for request in requests:
-            version = request.sop_version
-            key = version.id if version else None
-            if key not in standards:
-                standards[key] = sum(
-                    s.duration * (config.day_minutes
-                        if s.duration_unit == 'day' else 1)
-                    for s in Step.by_state(version).values())
-        result = {n: {r.id: None for r in requests} for n in names}
-        records = History.search([('request', 'in', [r.id for r in requests])])
-        by_request = {}
-        for record in records:
-            by_request.setdefault(record.request.id, []).append(record)
-        times = History.get_time(records, ['time_used', 'time_left', 'timing'])
-        now = clock.now()
-        for request in requests:
-            history = by_request.get(request.id, [])
-            current = [h for h in history if not h.finished]
-            current = current[0] if current else None
-            used = sum(times['time_used'][h.id] or 0 for h in history)
-            total_standard = standards[
-                request.sop_version.id if request.sop_version else None]
-            values = {
-                'total_standard': total_standard,
-                'total_used': used if history else None,
-                'total_left': (total_standard - used) if history else None,
-                }
-            if current:
-                values.update({
-                        'deadline': current.deadline,
-                        'time_used': times['time_used'][current.id],
-                        'time_left': times['time_left'][current.id],
-                        'timing': times['timing'][current.id],
-                        })
-                start = now if not current.is_pause else None
-                if start and values['total_left'] is not None:
-                    values['overall_deadline'] = to_utc(work_calendar().add(
-                            to_local(start), max(values['total_left'], 0)))
-            for name in names:
-                result[name][request.id] = values.get(name)
-        return result
-
-    @classmethod
-    def search_timing(cls, name, clause):
-        History = Pool().get('egov.request.history')
-        return [('history', 'where', History.search_timing(name, clause))]
-
-    # --- Queue order: the open step's timing, then its deadline ---------
-    # The staff queues (request.xml) list late steps first, then nearly late
-    # ones, each by deadline, then by submission. The figures live on the
-    # open history record (finished is NULL; one per request, as
-    # _record_move closes a step before it opens the next): one LEFT JOIN
-    # on the open records, served by the partial index of
-    # egov.request.history, and the timing compared with now in SQL.
-
-    @classmethod
-    def _open_step_table(cls, tables):
-        "The open step of each request, joined once per query"
-        History = Pool().get('egov.request.history')
-        table, _ = tables[None]
-        if 'open_step' not in tables:
-            history = History.__table__()
-            # Grouped, so that a request never comes back twice.
-            open_step = history.select(
-                history.request.as_('request'),
-                Min(history.deadline).as_('deadline'),
-                Min(history.nearly_late_at).as_('nearly_late_at'),
-                where=history.finished == Null,
-                group_by=[history.request])
-            tables['open_step'] = {
-                None: (open_step, open_step.request == table.id),
-                }
-        open_step, _ = tables['open_step'][None]
-        return open_step
-
-    @classmethod
-    def order_timing(cls, tables):
-        """Late (0), nearly late (1), on time (2), then the requests
-        without a running step (3): paused, drafts, decided"""
-        open_step = cls._open_step_table(tables)
-        now = clock.now()
-        return [Case(
-                (open_step.deadline < now, 0),
-                (open_step.nearly_late_at <= now, 1),
-                (open_step.deadline != Null, 2),
-                else_=3)]
-
-    @classmethod
-    def order_deadline(cls, tables):
-        return [cls._open_step_table(tables).deadline]
-
-    @classmethod
-    def _my_waiting_domain(cls):
-        pool = Pool()
-        Step = pool.get('egov.step')
-        Version = pool.get('egov.sop.version')
-        Category = pool.get('egov.category')
-        ModelData = pool.get('ir.model.data')
-        groups = cls._queue_groups()
-        domain = ['OR']
-        # Each request waits at the step of its own SOP version; one
-        # without a version (not yet submitted) follows the one in force.
-        current = Version.in_force_at()
-        for step in Step.search([]):
-            versions = [step.version.id]
-            if current and step.version == current:
-                versions.append(None)
-            version = ('sop_version', 'in', versions)
-            if step.route_by_category:
-                categories = Category.search([
-                        ('team_group', 'in', list(groups)),
-                        ])
-                if categories:
-                    domain.append([
-                            ('state', '=', step.state),
-                            ('category', 'in', [c.id for c in categories]),
-                            version,
-                            ])
-            elif groups & {g.id for g in step.groups}:
-                domain.append([version, cls._waiting_domain(
-                            step, groups & {g.id for g in step.groups})])
-        # A contributor waits on a step until its part is written.
-        for state, shared in cls._shared_step_fields.items():
-            for fs_id, names in shared.items():
-                if ModelData.get_id('egov_app_request', fs_id) in groups:
-                    domain.append([('state', '=', state),
-                            ['OR'] + [(n, 'in', [None, '']) for n in names]])
-        if ModelData.get_id('egov_app_request', 'group_opd') in groups:
-            domain.append(('state', 'in', list(OPD_STATES)))
-        return domain if len(domain) > 1 else [('id', '=', -1)]
-
-    @classmethod
-    def _queue_groups(cls):
-        "The groups whose requests wait in the current user's queue"
-        return set(Pool().get('res.user').get_groups())
-
-    @classmethod
-    def _waiting_domain(cls, step, roles):
-        "The requests at `step` that wait for a user of `roles`"
-        return ('state', '=', step.state)
-
-    @classmethod
-    def get_waiting_for_me(cls, requests, name):
-        waiting = cls.search([
-                ('id', 'in', [r.id for r in requests]),
-                cls._my_waiting_domain(),
-                ])
-        return {r.id: r in waiting for r in requests}
-
-    @classmethod
-    def search_waiting_for_me(cls, name, clause):
-        _, operator, value = clause
-        domain = cls._my_waiting_domain()
-        if (operator == '=') != bool(value):
-            domain = ['NOT', domain]
-        return domain
-
     # --- Checks ----------------------------------------------------------
-
-    @classmethod
-    def check_responsible(cls, requests):
-        "Refuse unless the user is in the group responsible for the step"
-        pool = Pool()
-        User = pool.get('res.user')
-        transaction = Transaction()
-        if transaction.user == 0:
-            return
-        groups = set(User.get_groups())
-        for request in requests:
-            if request.state in OPD_STATES:
-                # The record rules keep OPD users to their own OPD.
-                continue
-            responsible = request.responsible_groups()
-            if not groups & {g.id for g in responsible}:
-                raise NotResponsibleError(gettext(
-                        'egov_app_request.msg_not_responsible',
-                        request=request.rec_name,
-                        step=request.state_string,
-                        groups=', '.join(g.name for g in responsible)))
 
     def check_eligible_organization(self):
         "SOP warning 1: only an OPD submits; a unit goes through its parent"
@@ -719,223 +405,7 @@ class Request(
                         request=self.rec_name,
                         field=labels[name]['string']))
 
-    @classmethod
-    def _editable_fields(cls, request, groups):
-        if request.state in OPD_STATES:
-            return OPD_FIELDS
-        ModelData = Pool().get('ir.model.data')
-        shared = set()
-        for fs_id, names in cls._shared_step_fields.get(
-                request.state, {}).items():
-            if ModelData.get_id('egov_app_request', fs_id) in groups:
-                shared |= names
-        if not groups & {g.id for g in request.responsible_groups()}:
-            return shared
-        return (cls._step_fields.get(request.state, set()) | {'step_note'}
-            | shared)
-
-    @classmethod
-    def check_modification(cls, mode, requests, values=None, external=False):
-        """A user writes only what the request's step lets them (the
-        message names who writes the field: CheckModificationFirstMixin runs
-        this before the platform's field access rules); a submitted request
-        is never deleted"""
-        super().check_modification(
-            mode, requests, values=values, external=external)
-        if mode == 'write' and external:
-            cls._check_direct_write(requests, values)
-        elif mode == 'delete':
-            for request in requests:
-                if request.state != 'draft':
-                    raise DeleteSubmittedError(gettext(
-                            'egov_app_request.msg_delete_submitted',
-                            request=request.rec_name))
-
-    @classmethod
-    def _check_direct_create(cls, vlist):
-        """A request is created with what the OPD fills in; the procedure
-        sets the rest (copies and clients send empty or default values
-        too)"""
-        labels = cls.fields_get()
-        for values in vlist:
-            for name, value in values.items():
-                if (name not in OPD_FIELDS | {'opd'}
-                        and value not in {None, False, '', 'draft'}):
-                    raise ProtectedFieldError(gettext(
-                            'egov_app_request.msg_protected_field_create',
-                            field=labels.get(name, {}).get('string', name)))
-
-    @classmethod
-    def _check_direct_write(cls, requests, values):
-        """Users change only what their step lets them; the workflow the
-        rest. A value sent unchanged is no change: clients send the fields
-        of the form they show."""
-        User = Pool().get('res.user')
-        groups = set(User.get_groups())
-        with without_check_access():
-            # Name the field even to those who may not read it.
-            labels = cls.fields_get(list(values))
-        for request in requests:
-            allowed = cls._editable_fields(request, groups)
-            for name, value in values.items():
-                if name in allowed or not request._changes(name, value):
-                    continue
-                raise ProtectedFieldError(gettext(
-                        'egov_app_request.msg_protected_field',
-                        field=labels.get(name, {}).get('string', name),
-                        request=request.rec_name,
-                        step=request.state_string,
-                        owners=request._field_owners(name)))
-
-    def _changes(self, name, value):
-        "Whether writing `value` into the field `name` changes it"
-        field = self._fields.get(name)
-        if field is None:
-            return True
-        if field._type in {'one2many', 'many2many'}:
-            # A list of actions: none is no change.
-            return bool(value)
-        current = getattr(self, name)
-        if isinstance(current, ModelSQL):
-            current = current.id
-        if field._type in {'char', 'text', 'selection', 'boolean'}:
-            # Empty and unset read alike on every screen.
-            current, value = current or None, value or None
-        return current != value
-
-    def _field_owners(self, name):
-        "Who writes the field `name`, and at which step: for the messages"
-        pool = Pool()
-        Group = pool.get('res.group')
-        Category = pool.get('egov.category')
-        ModelData = pool.get('ir.model.data')
-        steps = self.sop_steps()
-        step_names = dict(self.fields_get(['state'])['state']['selection'])
-        owners = []
-        if name in OPD_FIELDS:
-            owners.append(gettext('egov_app_request.msg_owner_opd',
-                    opd=self.opd.rec_name if self.opd else '-'))
-        for state, step in steps.items():
-            # The step note belongs to whoever acts on the current step.
-            note = {'step_note'} if state == self.state else set()
-            if name in self._step_fields.get(state, set()) | note:
-                if state == self.state:
-                    groups = self.responsible_groups()
-                elif step.route_by_category:
-                    groups = [c.team_group for c in Category.search([])]
-                else:
-                    groups = step.groups
-                owners.append(gettext('egov_app_request.msg_owner_step',
-                        groups=' / '.join(g.name for g in groups) or '-',
-                        step=step_names[state]))
-            for fs_id, shared in self._shared_step_fields.get(
-                    state, {}).items():
-                if name in shared:
-                    group = Group(ModelData.get_id('egov_app_request', fs_id))
-                    owners.append(gettext('egov_app_request.msg_owner_step',
-                            groups=group.name, step=step_names[state]))
-        if not owners:
-            owners.append(gettext('egov_app_request.msg_owner_procedure'))
-        return '; '.join(owners)
-
     # --- Storage ---------------------------------------------------------
-
-    @classmethod
-    def create(cls, vlist):
-        # What a user sets by creating a request is checked on the values
-        # sent, here: check_modification('create') sees only the records
-        # once created (with their defaults), after the platform's field
-        # access rules, and could not name the field the user set.
-        if cls._external():
-            cls._check_direct_create(vlist)
-        # Network calls only (portal, JSON-RPC): throttle.py.
-        pool = Pool()
-        pool.get('egov.throttle').check(
-            'request', amount=len(vlist), record=True, model=cls.__name__)
-        requests = super().create(vlist)
-        for request in requests:
-            request.check_eligible_organization()
-        return requests
-
-    @classmethod
-    def on_write(cls, requests, values):
-        """After the write rules, before the platform's check of the
-        versions: a save on a form loaded before another's change is
-        merged; the role of a step is told when a contributor wrote its
-        part"""
-        callbacks = super().on_write(requests, values)
-        cls._merge_concurrent_save(requests, values)
-        awaited = [(r, r.contributions()) for r in requests
-            if cls._shared_step_fields.get(r.state)]
-        if awaited:
-            callbacks.append(lambda: cls._tell_inputs_given(awaited))
-        return callbacks
-
-    @classmethod
-    def _tell_inputs_given(cls, awaited):
-        "The role of a step is told when a contributor wrote its part"
-        Notice = Pool().get('egov.notice')
-        for request, before in awaited:
-            if not before:
-                continue
-            after = cls(request.id).contributions()
-            given = [n for names in before.values() for n in names
-                if n not in {m for ms in after.values() for m in ms}]
-            if given:
-                Notice.input_given(cls(request.id), given,
-                    Transaction().user)
-
-    @classmethod
-    def _merge_concurrent_save(cls, requests, values):
-        """Several people work on one request at once: the contributor of
-        step 7 beside its team, the two Kepala Bidang of step 8. A save
-        made on a form loaded before another's change goes through when
-        none of the fields it writes changed since (the versions are in
-        the history table); otherwise the platform's concurrency check
-        refuses it, and nothing anybody wrote is overwritten unseen."""
-        transaction = Transaction()
-        timestamps = transaction.timestamp
-        if not timestamps:
-            return
-        names = [n for n in values
-            if n in cls._fields
-            and cls._fields[n]._type not in {'one2many', 'many2many'}
-            and not isinstance(cls._fields[n], fields.Function)]
-        loaded = {}
-        for request in requests:
-            key = f'{cls.__name__},{request.id}'
-            if timestamps.get(key) is not None:
-                loaded[request.id] = key
-        if not loaded:
-            return
-        with without_check_access():
-            now = {r['id']: r for r in cls.read(
-                    list(loaded), ['_timestamp', *names])}
-            for id_, key in loaded.items():
-                seen = timestamps[key]
-                if now[id_]['_timestamp'] == seen:
-                    continue  # nobody changed it: nothing to merge
-                # The version the form was loaded from (the timestamp is
-                # that version's write date in seconds since the epoch).
-                at = dt.datetime.fromtimestamp(
-                    float(seen), dt.timezone.utc).replace(tzinfo=None)
-                with transaction.set_context(
-                        _datetime=at + dt.timedelta(milliseconds=1)):
-                    then = cls.read([id_], ['_timestamp', *names])
-                if (then and then[0]['_timestamp'] == seen
-                        and all(then[0][n] == now[id_][n] for n in names)):
-                    del timestamps[key]
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if 'step_note' in values and 'step_note_by' not in values:
-            # Whose note it is: a validation of step 8 takes only its
-            # validator's own note as its reason.
-            values['step_note_by'] = (
-                (Transaction().user or None)
-                if (values['step_note'] or '').strip() else None)
-        return values
 
     @classmethod
     def copy(cls, requests, default=None):

@@ -747,3 +747,83 @@ def test_opd_reads_its_own_applications(site):
     read, = site.admin.call('model.egov.request.read', [new_id],
         ['developed_application'])
     assert read['developed_application'] == puskesmas
+
+
+# --- The OPD's list, page by page -------------------------------------------
+
+LISTED_TITLE = re.compile(
+    r'<td data-label="Judul"><a href="[^"]+">([^<]+)</a></td>')
+
+
+def _titles(page):
+    return LISTED_TITLE.findall(page.text)
+
+
+def _link(page, rel):
+    "The address of the list's link `rel` (prev, next), or None"
+    found = re.search(rf'<a class="btn secondary" rel="{rel}" '
+        rf'href="([^"]+)">', page.text)
+    return found.group(1).replace('&amp;', '&') if found else None
+
+
+def test_opd_list_is_paged(site):
+    """The OPD's list shows 25 requests a page, newest first, with links to
+    the pages before and after that keep the filters; a page number that
+    is no page shows the first (or the last) page and says so"""
+    camat = site.client('camat.cipondoh')
+    # 60 drafts of the Kecamatan, made one after the other: the market's
+    # and the park's, alternately.
+    camat.call('model.egov.request.create', [{'kind': 'new',
+                'title': f"Uji Halaman {'Pasar' if i % 2 else 'Taman'} "
+                f"{i:02d}"} for i in range(1, 61)])
+    visitor = Visitor(site).login('camat.cipondoh')
+    newest_first = [f"Uji Halaman {'Pasar' if i % 2 else 'Taman'} {i:02d}"
+        for i in range(60, 0, -1)]
+
+    first = visitor.get('/portal/requests')
+    assert first.status == 200
+    assert _titles(first) == newest_first[:25]
+    assert 'Halaman 1 dari 3' in first.text
+    assert 'pengajuan 1–25 dari 60' in first.text
+    assert _link(first, 'prev') is None
+    base = f'/{site.name}/portal/requests'
+    assert _link(first, 'next') == f'{base}?halaman=2'
+    second = visitor.get(_link(first, 'next')[len(f'/{site.name}'):])
+    assert _titles(second) == newest_first[25:50]
+    assert 'Halaman 2 dari 3' in second.text
+    assert _link(second, 'prev') == base
+    last = visitor.get('/portal/requests?halaman=3')
+    assert _titles(last) == newest_first[50:]
+    assert 'pengajuan 51–60 dari 60' in last.text
+    assert _link(last, 'next') is None
+    assert 'halaman-tidak-ada' not in first.text + second.text + last.text
+
+    # The filters are kept from page to page.
+    parks = [t for t in newest_first if 'Taman' in t]
+    page = visitor.get('/portal/requests?status=draft&cari=Taman')
+    assert _titles(page) == parks[:25]
+    assert 'Halaman 1 dari 2' in page.text
+    following = _link(page, 'next')
+    assert following == f'{base}?status=draft&cari=Taman&halaman=2'
+    page = visitor.get(following[len(f'/{site.name}'):])
+    assert _titles(page) == parks[25:]
+    assert _link(page, 'prev') == f'{base}?status=draft&cari=Taman'
+    # A filter that leaves less than a page: one page, no links.
+    page = visitor.get('/portal/requests?status=done&cari=Taman')
+    assert _titles(page) == []
+    assert '<nav class="pager"' not in page.text
+    assert 'Tidak ada pengajuan yang cocok.' in page.text
+
+    # A page number that is no page.
+    for asked, shown in [('abc', 1), ('0', 1), ('-1', 1), ('2.5', 1),
+            ('4', 3), ('99999999999999999999', 3)]:
+        page = visitor.get(f'/portal/requests?halaman={asked}')
+        assert page.status == 200, (asked, page.status)
+        assert _titles(page) == newest_first[
+            (shown - 1) * 25:shown * 25], asked
+        assert (f'Halaman yang diminta tidak ada; ditampilkan halaman '
+            f'{shown} dari 3.') in page.text, asked
+    # Beyond the last page of a filter: its last page, the filter kept.
+    page = visitor.get('/portal/requests?status=draft&cari=Taman&halaman=7')
+    assert _titles(page) == parks[25:]
+    assert _link(page, 'prev') == f'{base}?status=draft&cari=Taman'

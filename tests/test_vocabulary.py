@@ -172,7 +172,8 @@ def test_portal_board_letter_and_emails_agree(demo_server, words):
 def test_sources_are_the_translated_selections():
     "No other list of these words is left in the code"
     root = Path(__file__).resolve().parent.parent / 'egov_app_request'
-    for path in [root / 'portal.py', root / 'board.py', root / 'letter.py',
+    for path in [root / 'portal.py', root / 'portal_pages.py',
+            root / 'portal_forms.py', root / 'board.py', root / 'letter.py',
             root / 'notice.py', root / 'request_register.py'] + list(
                 (root / 'report').glob('*.html')):
         text = path.read_text()
@@ -227,7 +228,7 @@ NOT_VOCABULARY = {
     # The position of the signer of each document.
     ('letter.py', 'SIGNER_TITLES'),
     # What the explanation of each decision is called on the portal.
-    ('portal.py', 'DECISION_HEADINGS'),
+    ('portal_pages.py', 'DECISION_HEADINGS'),
     }
 
 

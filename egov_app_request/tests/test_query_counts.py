@@ -1,11 +1,13 @@
 """The number of SQL statements of the OPD's list and of a step transition:
 a list of 80 requests sends as many statements as a list of 10 (no query
-per row), and one transition stays within a bound, so that a query per
+per row), a page of the portal's list as many for a full page as for a
+short one, and one transition stays within a bound, so that a query per
 record cannot come back unseen.
 
 The statements are counted at the database cursor of the backend the tests
 run on (SQLite, or PostgreSQL with TRYTOND_DATABASE_URI), while the calls
 go through proteus as the web client's do (one transaction per call)."""
+import re
 import unittest
 from collections import Counter
 from contextlib import contextmanager
@@ -13,9 +15,15 @@ from unittest import mock
 
 from proteus import Model
 from trytond import backend
+from trytond.pool import Pool
+from trytond.protocols.wrappers import Request as WebRequest
 from trytond.tests.test_tryton import drop_db
 from trytond.tests.tools import activate_modules
+from trytond.transaction import Transaction, check_access
+from werkzeug.test import EnvironBuilder
 
+from .. import portal
+from ..portal_pages import PAGE_SIZE
 from .tools import (
     SMTPSink, create_users, load_indonesian, login, new_request)
 
@@ -107,6 +115,44 @@ class QueryCountsTestCase(unittest.TestCase):
         ten = self.list_statements(10)
         eighty = self.list_statements(80)
         self.assertEqual(len(eighty), len(ten), _most_repeated(eighty))
+
+    def portal_list_statements(self, page):
+        """The statements of page `page` of the portal's list of the OPD
+        (portal.portal_requests, as its route calls it for the session's
+        user), and the titles listed"""
+        config = login('kadis.dinkes')
+        request = WebRequest(EnvironBuilder(
+                path=f'/{config.database_name}/portal/requests',
+                query_string={'halaman': page}).get_environ())
+        with Transaction().start(
+                config.database_name, config.user) as transaction:
+            pool = Pool()
+            preferences = pool.get('res.user').get_preferences(
+                context_only=True)
+            with transaction.set_context(preferences, language='id'), \
+                    check_access():
+                user = portal._user_info(pool, config.user, 'key')
+                # Once before counting, as in list_statements.
+                portal.portal_requests(request, pool, user)
+                with counting_statements() as statements:
+                    response = portal.portal_requests(request, pool, user)
+        self.assertEqual(response.status_code, 200)
+        titles = re.findall(r'<td data-label="Judul"><a [^>]*>([^<]+)</a>',
+            response.get_data(as_text=True))
+        return statements, titles
+
+    def test_portal_list_pages_cost_the_same(self):
+        """A full page of the portal's list (25 of the OPD's 82 requests)
+        sends as many statements as its short last page (7): its rows are
+        read with LIMIT and OFFSET and each row's figures in one batch"""
+        full, full_titles = self.portal_list_statements(1)
+        short, short_titles = self.portal_list_statements(4)
+        self.assertEqual(len(full_titles), PAGE_SIZE)
+        self.assertEqual(len(short_titles), REQUESTS - 3 * PAGE_SIZE)
+        self.assertEqual(len(full), len(short), _most_repeated(full))
+        self.assertTrue(any(
+                'LIMIT' in s and 'OFFSET' in s and 'egov_request' in s
+                for s in short), '\n'.join(s[:200] for s in short))
 
     def test_transition_statements_are_bounded(self):
         "One step transition sends a bounded number of statements"
