@@ -3,14 +3,20 @@ step 7, and the supporting document types.
 
 The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
+import weakref
+
 from trytond.cache import Cache
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
+
+# The configuration as read once in each transaction (Configuration.cached):
+# {transaction: (the transaction's start or last commit, the record)}.
+_configurations = weakref.WeakKeyDictionary()
 
 # The request states that are SOP steps, in order: structure, not data.
 STEP_STATES = [
@@ -157,15 +163,25 @@ class Step(ModelSQL, ModelView):
             version = Pool().get('egov.sop.version').in_force_at()
             if version is None:
                 return {}
-        ids = cls._by_state_cache.get(version.id)
-        if ids is None:
-            # Searched once per version until a step changes (in any
-            # server process), not once per request of a list.
+        cached = cls._by_state_cache.get(version.id)
+        if cached is None:
+            # Searched once per version until a step or its groups change
+            # (in any server process), not once per request of a list; the
+            # groups with them: every check of who may press a button,
+            # every notice and history row asks for them, and every save
+            # empties the record cache, so that `step.groups` was read
+            # again at each use.
             with without_check_access():
                 ids = {s.state: s.id for s in cls.search([
                             ('version', '=', version.id)])}
-            cls._by_state_cache.set(version.id, ids)
-        steps = cls.browse(list(ids.values()))
+                groups = cls.groups.get(list(ids.values()), cls, 'groups')
+            cached = {state: (id_, groups[id_]) for state, id_ in ids.items()}
+            cls._by_state_cache.set(version.id, cached)
+        Group = Pool().get('res.group')
+        steps = cls.browse([id_ for id_, _ in cached.values()])
+        group_ids = dict(cached.values())
+        for step in steps:
+            step.groups = Group.browse(group_ids[step.id])
         return {s.state: s for s in steps}
 
 
@@ -185,6 +201,12 @@ class StepGroup(ModelSQL):
             mode, records, values=values, external=external)
         Pool().get('egov.sop.version').check_not_in_use(
             list({r.step.version for r in records}))
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        # Step.by_state keeps the groups of the steps.
+        Pool().get('egov.step')._by_state_cache.clear()
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):
@@ -383,9 +405,31 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         return 80
 
     @classmethod
+    def cached(cls):
+        """The configuration, read once per transaction, for reading only.
+
+        `Configuration(1)` reads the row again at each use once anything
+        was saved in the transaction (every save empties trytond's record
+        cache): about six times in one step transition. This record holds
+        the stored values as read at its first use in the transaction (or
+        after its last commit); a save of the configuration forgets it.
+        Function fields are read as by `Configuration(1)`."""
+        transaction = Transaction()
+        started, record = _configurations.get(transaction, (None, None))
+        if record is None or started != transaction.started_at:
+            names = [n for n, f in cls._fields.items()
+                if n != 'id' and not isinstance(f, fields.Function)]
+            with without_check_access():
+                values, = cls.read([1], names)
+            record = cls(1, **{n: values[n] for n in names})
+            _configurations[transaction] = (transaction.started_at, record)
+        return record
+
+    @classmethod
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
+        _configurations.pop(Transaction(), None)
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
                 field_names or []):
@@ -469,3 +513,11 @@ class Group(metaclass=PoolMeta):
         help="The role that is told when a step of this role is late: "
         "the Kepala Bidang above a team lead, the Kepala Dinas above a "
         "Kepala Bidang.")
+
+    @classmethod
+    def on_modification(cls, mode, groups, field_names=None):
+        super().on_modification(mode, groups, field_names=field_names)
+        if mode == 'delete':
+            # Its steps lose it (ON DELETE CASCADE): Step.by_state keeps
+            # the groups of the steps.
+            Pool().get('egov.step')._by_state_cache.clear()
