@@ -3,20 +3,14 @@ step 7, and the supporting document types.
 
 The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
-import weakref
-
 from trytond.cache import Cache
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
-
-# The configuration as read once in each transaction (Configuration.cached):
-# {transaction: (the transaction's start or last commit, the record)}.
-_configurations = weakref.WeakKeyDictionary()
 
 # The request states that are SOP steps, in order: structure, not data.
 STEP_STATES = [
@@ -253,6 +247,8 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     "e-Government request configuration"
     __name__ = 'egov.configuration'
     __string__ = "e-Government Configuration"
+    # Its stored values (Configuration.cached).
+    _cached_values = Cache('egov.configuration.cached', context=False)
     request_sequence = fields.Many2One(
         'ir.sequence.strict', "Request Number Sequence", required=True,
         domain=[
@@ -406,30 +402,29 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def cached(cls):
-        """The configuration, read once per transaction, for reading only.
+        """The configuration, for reading only, from a trytond Cache.
 
         `Configuration(1)` reads the row again at each use once anything
         was saved in the transaction (every save empties trytond's record
-        cache): about six times in one step transition. This record holds
-        the stored values as read at its first use in the transaction (or
-        after its last commit); a save of the configuration forgets it.
+        cache): about six times in one step transition. Its stored values
+        are kept here until the configuration is saved (in any server
+        process: a trytond Cache is cleared for all of them at commit).
         Function fields are read as by `Configuration(1)`."""
-        transaction = Transaction()
-        started, record = _configurations.get(transaction, (None, None))
-        if record is None or started != transaction.started_at:
-            names = [n for n, f in cls._fields.items()
-                if n != 'id' and not isinstance(f, fields.Function)]
+        names = [n for n, f in cls._fields.items()
+            if n != 'id' and not isinstance(f, fields.Function)]
+        values = cls._cached_values.get(None)
+        if values is None:
             with without_check_access():
                 values, = cls.read([1], names)
-            record = cls(1, **{n: values[n] for n in names})
-            _configurations[transaction] = (transaction.started_at, record)
-        return record
+            values = {n: values[n] for n in names}
+            cls._cached_values.set(None, values)
+        return cls(1, **values)
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
-        _configurations.pop(Transaction(), None)
+        cls._cached_values.clear()
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
                 field_names or []):
