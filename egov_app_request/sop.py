@@ -8,7 +8,7 @@ from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
 
@@ -247,8 +247,6 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     "e-Government request configuration"
     __name__ = 'egov.configuration'
     __string__ = "e-Government Configuration"
-    # Its stored values (Configuration.cached).
-    _cached_values = Cache('egov.configuration.cached', context=False)
     request_sequence = fields.Many2One(
         'ir.sequence.strict', "Request Number Sequence", required=True,
         domain=[
@@ -402,29 +400,34 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def cached(cls):
-        """The configuration, for reading only, from a trytond Cache.
+        """The configuration, read once per transaction, for reading only.
 
         `Configuration(1)` reads the row again at each use once anything
         was saved in the transaction (every save empties trytond's record
         cache): about six times in one step transition. Its stored values
-        are kept here until the configuration is saved (in any server
-        process: a trytond Cache is cleared for all of them at commit).
+        are kept in the transaction from their first use (or its last
+        commit) until the configuration is saved. Not in a trytond Cache:
+        without a PostgreSQL channel (`[cache] clean_timeout` above 0) the
+        other server processes would see a change only minutes later.
         Function fields are read as by `Configuration(1)`."""
-        names = [n for n, f in cls._fields.items()
-            if n != 'id' and not isinstance(f, fields.Function)]
-        values = cls._cached_values.get(None)
-        if values is None:
+        transaction = Transaction()
+        started, values = getattr(
+            transaction, '_egov_configuration', (None, None))
+        if values is None or started != transaction.started_at:
+            names = [n for n, f in cls._fields.items()
+                if n != 'id' and not isinstance(f, fields.Function)]
             with without_check_access():
                 values, = cls.read([1], names)
             values = {n: values[n] for n in names}
-            cls._cached_values.set(None, values)
+            transaction._egov_configuration = (
+                transaction.started_at, values)
         return cls(1, **values)
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
-        cls._cached_values.clear()
+        Transaction()._egov_configuration = (None, None)
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
                 field_names or []):
