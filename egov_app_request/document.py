@@ -119,7 +119,7 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
             return values
         data = bytes(data)
         filename = values['filename']
-        configuration = Configuration(1)
+        configuration = Configuration.cached()
         limit = configuration.max_upload_size * 1024 * 1024
         if not data:
             cls._refuse_upload('empty', 'msg_upload_empty',
@@ -175,7 +175,7 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         if not additions:
             return
         with without_check_access():
-            configuration = Configuration(1)
+            configuration = Configuration.cached()
             per_request = {}
             for request_id, size, replaced, name in additions:
                 count, total, skip, names = per_request.setdefault(
@@ -225,7 +225,7 @@ class RequestDocument(RelationRuleMixin, ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('egov.configuration')
         Request = pool.get('egov.request')
-        zone = zoneinfo.ZoneInfo(Configuration(1).timezone or 'UTC')
+        zone = zoneinfo.ZoneInfo(Configuration.cached().timezone or 'UTC')
         midnight = dt.datetime.now(zone).replace(
             hour=0, minute=0, second=0, microsecond=0)
         since = midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -88,7 +88,7 @@ class Handoff(RelationRuleMixin, ModelSQL, ModelView):
         the configured number of working days after the day of the
         approval (the Dinas's time zone), and that number"""
         Configuration = Pool().get('egov.configuration')
-        days = (Configuration(1).handoff_start_days
+        days = (Configuration.cached().handoff_start_days
             or Configuration.default_handoff_start_days())
         local = to_local(decided_at)
         day = dt.datetime.combine(local.date(), dt.time())

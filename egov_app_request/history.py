@@ -124,7 +124,7 @@ class RequestHistory(
         left of the pass that paused."""
         pool = Pool()
         Configuration = pool.get('egov.configuration')
-        config = Configuration(1)
+        config = Configuration.cached()
         values = {'standard_minutes': None, 'standard_days': None}
         if resumed:
             paused, = cls.search([
@@ -161,7 +161,7 @@ class RequestHistory(
             values['standard_minutes'] = standard_minutes
         else:
             deadline = calendar.add(local_start, standard_minutes or 0)
-        percent = Configuration(1).warning_percent
+        percent = Configuration.cached().warning_percent
         nearly = calendar.add(local_start, whole_minutes(
                 Fraction((standard_minutes or 0) * percent, 100)))
         values['deadline'] = to_utc(deadline)

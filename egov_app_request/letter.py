@@ -74,7 +74,7 @@ def position_of(user, kind=None):
 def _head():
     "The position of the Kepala Dinas, from the configuration"
     Configuration = Pool().get('egov.configuration')
-    return (Configuration(1).head_position
+    return (Configuration.cached().head_position
         or Configuration.default_head_position())
 
 
@@ -157,7 +157,7 @@ class LetterSequence(ModelSQL, ModelView):
         Sequence = pool.get('ir.sequence.strict')
         ModelData = pool.get('ir.model.data')
         Configuration = pool.get('egov.configuration')
-        config = Configuration(1)
+        config = Configuration.cached()
         with without_check_access():
             records = cls.search([('year', '=', date.year)], limit=1)
             if not records:
@@ -510,7 +510,7 @@ class LetterReport(CheckedReport):
         History = pool.get('egov.request.history')
         Letter = pool.get('egov.request.letter')
         context = super().get_context(records, header, data)
-        config = Configuration(1)
+        config = Configuration.cached()
 
         def setting(name):
             return (getattr(config, name, None)

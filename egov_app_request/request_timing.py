@@ -76,7 +76,7 @@ class Request(metaclass=PoolMeta):
         History = pool.get('egov.request.history')
         Step = pool.get('egov.step')
         Configuration = pool.get('egov.configuration')
-        config = Configuration(1)
+        config = Configuration.cached()
         # The standard of each request's SOP version, once per version.
         standards = {}
         for request in requests:

@@ -8,7 +8,7 @@ from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
 
@@ -157,15 +157,25 @@ class Step(ModelSQL, ModelView):
             version = Pool().get('egov.sop.version').in_force_at()
             if version is None:
                 return {}
-        ids = cls._by_state_cache.get(version.id)
-        if ids is None:
-            # Searched once per version until a step changes (in any
-            # server process), not once per request of a list.
+        cached = cls._by_state_cache.get(version.id)
+        if cached is None:
+            # Searched once per version until a step or its groups change
+            # (in any server process), not once per request of a list; the
+            # groups with them: every check of who may press a button,
+            # every notice and history row asks for them, and every save
+            # empties the record cache, so that `step.groups` was read
+            # again at each use.
             with without_check_access():
                 ids = {s.state: s.id for s in cls.search([
                             ('version', '=', version.id)])}
-            cls._by_state_cache.set(version.id, ids)
-        steps = cls.browse(list(ids.values()))
+                groups = cls.groups.get(list(ids.values()), cls, 'groups')
+            cached = {state: (id_, groups[id_]) for state, id_ in ids.items()}
+            cls._by_state_cache.set(version.id, cached)
+        Group = Pool().get('res.group')
+        steps = cls.browse([id_ for id_, _ in cached.values()])
+        group_ids = dict(cached.values())
+        for step in steps:
+            step.groups = Group.browse(group_ids[step.id])
         return {s.state: s for s in steps}
 
 
@@ -185,6 +195,12 @@ class StepGroup(ModelSQL):
             mode, records, values=values, external=external)
         Pool().get('egov.sop.version').check_not_in_use(
             list({r.step.version for r in records}))
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        # Step.by_state keeps the groups of the steps.
+        Pool().get('egov.step')._by_state_cache.clear()
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):
@@ -383,9 +399,35 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         return 80
 
     @classmethod
+    def cached(cls):
+        """The configuration, read once per transaction, for reading only.
+
+        `Configuration(1)` reads the row again at each use once anything
+        was saved in the transaction (every save empties trytond's record
+        cache): about six times in one step transition. Its stored values
+        are kept in the transaction from their first use (or its last
+        commit) until the configuration is saved. Not in a trytond Cache:
+        without a PostgreSQL channel (`[cache] clean_timeout` above 0) the
+        other server processes would see a change only minutes later.
+        Function fields are read as by `Configuration(1)`."""
+        transaction = Transaction()
+        started, values = getattr(
+            transaction, '_egov_configuration', (None, None))
+        if values is None or started != transaction.started_at:
+            names = [n for n, f in cls._fields.items()
+                if n != 'id' and not isinstance(f, fields.Function)]
+            with without_check_access():
+                values, = cls.read([1], names)
+            values = {n: values[n] for n in names}
+            transaction._egov_configuration = (
+                transaction.started_at, values)
+        return cls(1, **values)
+
+    @classmethod
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
+        Transaction()._egov_configuration = (None, None)
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
                 field_names or []):
@@ -469,3 +511,11 @@ class Group(metaclass=PoolMeta):
         help="The role that is told when a step of this role is late: "
         "the Kepala Bidang above a team lead, the Kepala Dinas above a "
         "Kepala Bidang.")
+
+    @classmethod
+    def on_modification(cls, mode, groups, field_names=None):
+        super().on_modification(mode, groups, field_names=field_names)
+        if mode == 'delete':
+            # Its steps lose it (ON DELETE CASCADE): Step.by_state keeps
+            # the groups of the steps.
+            Pool().get('egov.step')._by_state_cache.clear()

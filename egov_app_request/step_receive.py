@@ -136,7 +136,7 @@ class Request(metaclass=PoolMeta):
         User = pool.get('res.user')
         Version = pool.get('egov.sop.version')
         cls._check_submission(requests)
-        config = Configuration(1)
+        config = Configuration.cached()
         user = User(Transaction().user)
         now = clock.now()
         # The request follows this version of the SOP until it is decided.

@@ -106,7 +106,7 @@ class Throttle(ModelSQL):
         Configuration = Pool().get('egov.configuration')
         user_field, ip_field, message = LIMITS[kind]
         with without_check_access():
-            configuration = Configuration(1)
+            configuration = Configuration.cached()
             user_limit = getattr(configuration, user_field)
             ip_limit = getattr(configuration, ip_field)
             used = cls._used(kind, user, network)

@@ -250,7 +250,7 @@ class Holiday(_CalendarData, ModelSQL, ModelView):
 
 def dinas_timezone():
     Configuration = Pool().get('egov.configuration')
-    name = Configuration(1).timezone or 'Asia/Jakarta'
+    name = Configuration.cached().timezone or 'Asia/Jakarta'
     return zoneinfo.ZoneInfo(name)
 
 

@@ -1,0 +1,72 @@
+"""Fewer statements per save of a request: the fields its user may not read,
+read for trytond's validation in one statement instead of one each.
+
+After each create and write, trytond validates the records (required,
+selection, size, forbidden characters…) by reading each field it checks.
+It reads the fields of a record together, except those the user may not
+read (ir.model.field.access): those are read one at a time, one statement
+each. An OPD user may not read the Diskominfo's fields of its request
+(disposition, feasibility, category, technical analysis…): about twenty
+statements per save. They are read here in one statement, without access
+checks as trytond's validation reads them, into the transaction's record
+cache where the validation finds them."""
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
+
+# The kinds of field read in one statement with the others: values kept
+# as read in the record cache (not the x2many, read one query per field
+# anyway, nor binaries, which trytond does not keep there).
+_PREFETCHED = {'one2many', 'many2many', 'binary'}
+
+
+def unreadable_fields(Model, field_names=None):
+    """The stored fields of `Model` its user may not read, among those
+    trytond validates after a save of `field_names` (None: all)"""
+    FieldAccess = Pool().get('ir.model.field.access')
+    access = FieldAccess.get_access([Model.__name__])[Model.__name__]
+    if field_names is not None:
+        field_names = set(field_names)
+        functions = {n for n, f in Model._fields.items()
+            if isinstance(f, fields.Function)}
+    names = []
+    for name, field_access in access.items():
+        field = Model._fields.get(name)
+        if field is not None and field_names is not None and not (
+                name in field_names
+                or field.validation_depends & field_names
+                or field.validation_depends & functions):
+            continue
+        if (field_access['read'] or field is None
+                or isinstance(field, fields.Function)
+                or field._type in _PREFETCHED
+                or field.context
+                or getattr(field, 'datetime_field', None)):
+            continue
+        names.append(name)
+    return names
+
+
+def prefetch_unreadable(Model, records, field_names=None):
+    """Read the fields of `records` their user may not read that trytond
+    validates after a save of `field_names`, in one statement, into the
+    transaction's record cache"""
+    records = [r for r in records if r.id is not None and r.id >= 0]
+    names = unreadable_fields(Model, field_names) if records else []
+    # One field alone is read in one statement by the validation itself.
+    if len(names) < 2:
+        return
+    by_id = {r.id: r for r in records}
+    with without_check_access():
+        rows = Model.read(list(by_id), names)
+    for row in rows:
+        by_id[row['id']]._cache[row['id']]._update(**row)
+
+
+class Request(metaclass=PoolMeta):
+    __name__ = 'egov.request'
+
+    @classmethod
+    def _validate(cls, records, field_names=None):
+        prefetch_unreadable(cls, records, field_names)
+        super()._validate(records, field_names=field_names)
