@@ -117,8 +117,11 @@ class DeadlineComputer:
         return result
 
     def _nearly(self, standard_minutes):
-        return whole_minutes(
-            Fraction((standard_minutes or 0) * self.percent, 100))
+        "The minutes of the standard after which a step is nearly late"
+        share = (standard_minutes or 0) * self.percent
+        if isinstance(share, int):
+            return share // 100  # whole_minutes of share / 100, exactly
+        return whole_minutes(Fraction(share, 100))
 
     def offsets(self, start, standard_minutes=None, standard_days=None):
         """(standard minutes, deadline, nearly late at), the moments as
@@ -162,7 +165,8 @@ def _typed(table, name, sql_type):
 
 
 def open_steps():
-    "(id, started, standard minutes, standard days) of the open steps"
+    """(id, started, standard minutes, standard days, deadline, nearly late
+    at) of the open steps"""
     History = Pool().get('egov.request.history')
     cursor = Transaction().connection.cursor()
     table = History.__table__()
@@ -171,18 +175,22 @@ def open_steps():
             _typed(table, 'started', 'TIMESTAMP'),
             table.standard_minutes,
             table.standard_days,
+            _typed(table, 'deadline', 'TIMESTAMP'),
+            _typed(table, 'nearly_late_at', 'TIMESTAMP'),
             where=(table.finished == Null)
             & (table.state != 'incomplete')
             & (table.deadline != Null)))
     return cursor.fetchall()
 
 
-def new_values(rows, now, cached=True):
+def new_values(rows, now, cached=True, changed_only=True):
     """The new figures of the rows of open_steps(): (origin, values), each
     value (id, standard minutes, deadline, nearly late at, deadline still
     ahead, nearly-late moment still ahead) with the moments as microseconds
     from `origin` (naive UTC) when the index answers in integers, else
-    (None, values) with datetimes"""
+    (None, values) with datetimes. Only the rows whose figures change
+    (a holiday moves the deadlines that run across it, not the others)
+    unless `changed_only` is False."""
     compute = DeadlineComputer({r[1] for r in rows}, cached=cached)
     values = []
     append = values.append
@@ -190,15 +198,25 @@ def new_values(rows, now, cached=True):
     if origin is not None:
         offsets = compute.offsets
         now = (now - origin) // MICROSECOND
-        for id_, started, standard_minutes, standard_days in rows:
+        for (id_, started, standard_minutes, standard_days, old_deadline,
+                old_nearly) in rows:
             minutes, deadline, nearly = offsets(
                 started, standard_minutes, standard_days)
+            if (changed_only and minutes == standard_minutes
+                    and old_nearly is not None
+                    and deadline == (old_deadline - origin) // MICROSECOND
+                    and nearly == (old_nearly - origin) // MICROSECOND):
+                continue
             append((id_, minutes, deadline, nearly,
                     deadline > now, nearly > now))
         return origin, values
-    for id_, started, standard_minutes, standard_days in rows:
+    for (id_, started, standard_minutes, standard_days, old_deadline,
+            old_nearly) in rows:
         minutes, deadline, nearly = compute(
             started, standard_minutes, standard_days)
+        if (changed_only and minutes == standard_minutes
+                and (deadline, nearly) == (old_deadline, old_nearly)):
+            continue
         append((id_, minutes, deadline, nearly,
                 deadline > now, nearly > now))
     return None, values
@@ -228,6 +246,8 @@ def _write_values(table, origin, values, sql_type):
         with cursor.copy('COPY egov_new_deadline FROM STDIN '
                 "WITH (NULL '')") as copy:
             copy.write(data.getvalue())
+        # Its size and ids known, the planner joins it by hash.
+        cursor.execute('ANALYZE egov_new_deadline')
         new = Table('egov_new_deadline')
         deadline, nearly = new.deadline, new.nearly
         if origin is not None:
@@ -264,16 +284,21 @@ def _write_values(table, origin, values, sql_type):
         cursor.execute('DROP TABLE egov_new_deadline')
 
 
-def recompute_open_deadlines(cached=True):
-    """New deadlines for the steps still open, in a few statements; returns
-    the number of steps recomputed. cached=False reads the calendar from
-    the data rather than from this process's cache (the queued job)."""
+def recompute_open_deadlines(cached=True, changed_only=True):
+    """New deadlines for the steps still open, in a few statements, written
+    to the rows whose figures change (all of them: changed_only=False);
+    returns the number of steps written. cached=False reads the calendar
+    from the data rather than from this process's cache (the queued
+    job)."""
     History = Pool().get('egov.request.history')
     transaction = Transaction()
     rows = open_steps()
     if not rows:
         return 0
-    origin, values = new_values(rows, clock.now(), cached=cached)
+    origin, values = new_values(rows, clock.now(), cached=cached,
+        changed_only=changed_only)
+    if not values:
+        return 0
     _write_values(History.__table__(), origin, values,
         History.standard_minutes.sql_type().base)
 
@@ -282,9 +307,9 @@ def recompute_open_deadlines(cached=True):
     for cache in transaction.cache.values():
         if History.__name__ in cache:
             cache_history = cache[History.__name__]
-            for row in rows:
-                cache_history.pop(row[0], None)
-    return len(rows)
+            for value in values:
+                cache_history.pop(value[0], None)
+    return len(values)
 
 
 def first_open_step():
