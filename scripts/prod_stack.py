@@ -367,6 +367,49 @@ def proxy_checks(proxy, database, opd, staff, security_log):
         ssl._create_default_https_context = default
 
 
+def calendar_check(stack, base, database):
+    """The administrator adds a holiday on the day of an open step's
+    deadline: the save returns at once with the recompute queued
+    (ir.queue), and trytond-worker moves the deadlines after it. Returns
+    the lines of the report; raises AssertionError."""
+    rows = stack.sql('SELECT id, deadline FROM egov_request_history '
+        "WHERE finished IS NULL AND state <> 'incomplete' "
+        'AND deadline IS NOT NULL ORDER BY id LIMIT 1')
+    assert rows, 'no open step to recompute'
+    step, before = rows[0]
+    open_steps = stack.sql('SELECT count(*) FROM egov_request_history '
+        "WHERE finished IS NULL AND state <> 'incomplete' "
+        'AND deadline IS NOT NULL')[0][0]
+    (tasks_before,), = stack.sql("SELECT count(*) FROM ir_queue")
+    # Asia/Jakarta (the configuration's zone): UTC+7 all year.
+    day = (before + dt.timedelta(hours=7)).date()
+    admin = RPC(base, database).login('admin', stack.admin_password)
+    clock = time.perf_counter()
+    admin.call('model.egov.holiday.create', [{'date': day,
+                'name': 'Libur uji prod-check', 'kind': 'local'}])
+    saved = time.perf_counter() - clock
+    (queued,), = stack.sql("SELECT count(*) FROM ir_queue "
+        "WHERE data::text LIKE '%%run_recompute%%'")
+    assert queued and stack.sql("SELECT count(*) FROM ir_queue")[0][0] > (
+        tasks_before), 'the recompute was not queued'
+    deadline = time.monotonic() + 120
+    after = before
+    while after == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+        (after,), = stack.sql(
+            'SELECT deadline FROM egov_request_history WHERE id = %s', step)
+    moved = time.perf_counter() - clock
+    assert after != before, 'the worker did not move the deadline'
+    (done,), = stack.sql("SELECT count(*) FROM ir_queue WHERE data::text "
+        "LIKE '%%run_recompute%%' AND finished_at IS NOT NULL")
+    assert done, 'no recompute task finished'
+    return [f'  ok  holiday {day} added by the administrator: saved in '
+        f'{saved * 1000:.0f} ms, the recompute queued (ir.queue)',
+        f'  ok  trytond-worker ran it: the open step\'s deadline moved from '
+        f'{before:%Y-%m-%d %H:%M} to {after:%Y-%m-%d %H:%M} UTC '
+        f'{moved:.1f} s after the save ({open_steps} open steps)']
+
+
 # --- Mixed load --------------------------------------------------------------
 
 class Recorder:
@@ -864,6 +907,10 @@ def check(seconds=30, clients=4, workers=3, keep=False,
             print(line, flush=True)
         assert not errors, f'{len(errors)} error(s) under load'
         assert created, 'no request created under load'
+
+        log('calendar change: the recompute off the administrator\'s save')
+        for line in calendar_check(stack, base, database):
+            print(line, flush=True)
 
         deadline = time.monotonic() + 90
         runs = stack.cron_runs(since)
