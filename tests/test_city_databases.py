@@ -6,12 +6,16 @@
   reads back in it;
 - one city's daily job that removes unreferenced files (here with
   `[egov] orphan_file_hours = 0`) leaves the other city's files alone;
+- a database whose files an older version stored in the folders shared by
+  every database gets them moved into its folder by `trytond-admin -u`;
 - (PostgreSQL) a backup of one city (scripts/backup.sh) holds only its
   folder, and its restore as a new database into the same path
   (scripts/restore.sh) writes only the new database's folder: the other
   city's files are untouched, every restored document resolves to its file
   with the SHA-256 of its row."""
+import base64
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'scripts'))
 from dbbuild import (  # noqa: E402
     ADMIN_PASSWORD, new_database, pg_connect)
 from prod_stack import RPC, unique_pdf  # noqa: E402
-from server import start_production_server, stop_server  # noqa: E402
+from server import (  # noqa: E402
+    VENV_BIN, clean_env, start_production_server, stop_server)
 
 from egov_app_request.tests.tools import DEMO_PASSWORD  # noqa: E402
 
@@ -187,3 +192,38 @@ def test_backup_and_restore_of_one_city_leave_the_other(cities, tmp_path):
             assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
     finally:
         drop(cities, restored)
+
+
+def test_upgrade_moves_files_from_the_shared_folders(cities):
+    """A database whose files an older version kept under `egov/` and
+    `egov_letter/` (shared by every database on the path): `trytond-admin
+    -u egov_app_request` moves the files its rows reference into its
+    folder, and leaves the others"""
+    path = cities.directory
+    name = cities.second
+    moved = {}
+    for prefix in ['egov', 'egov_letter']:
+        own = path / name / prefix
+        if own.exists():
+            moved[prefix] = tree(own)
+            shutil.move(str(own), str(path / prefix))
+    assert moved.get('egov')
+    stranger = path / 'egov' / 'ab' / 'cd' / 'abcd-not-referenced'
+    stranger.parent.mkdir(parents=True, exist_ok=True)
+    stranger.write_bytes(b'another database\'s file')
+    subprocess.run([str(VENV_BIN / 'trytond-admin'), '-c',
+            str(cities.site_config()), '-d', name, '-u', 'egov_app_request'],
+        check=True, env=clean_env(), capture_output=True, timeout=600)
+    for prefix, files in moved.items():
+        assert tree(path / name / prefix) == files
+    assert stranger.exists()
+    # The documents read back from the server.
+    rpc = RPC(cities.cities[name], name).login('kadis.dinkes',
+        DEMO_PASSWORD)
+    documents = rpc.call('model.egov.request.document.search', [], 0, 5,
+        None)
+    assert documents
+    for document in rpc.call('model.egov.request.document.read',
+            documents, ['file', 'digest']):
+        content = base64.b64decode(document['file']['base64'])
+        assert hashlib.sha256(content).hexdigest() == document['digest']
