@@ -264,11 +264,11 @@ def request_values(title):
 
 # --- Smoke test --------------------------------------------------------------
 
-def smoke(base, database, opd, staff):
+def smoke(base, database, opd, staff, lines=None):
     """The three addresses answer as they should; `opd` and `staff` are
-    (login, password). Returns the lines of the report; raises
-    AssertionError on the first failure."""
-    lines = []
+    (login, password). Returns the lines of the report (also appended to
+    `lines` as they pass); raises AssertionError on the first failure."""
+    lines = [] if lines is None else lines
 
     def ok(text):
         lines.append(f'  ok  {text}')
@@ -956,7 +956,12 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
         types = stack.document_types()
         # Warm both (each worker loads the pool on its first call).
         mixed_load([first, second], database, stack.passwords, 5, 4, types)
-        results = {}
+        results, loads = {}, {}
+        crons = [p for p in stack.processes if p.name == 'trytond-cron']
+        log(f'{len(stack.app_servers)} gunicorn servers ({workers} workers '
+            f'each), {len(crons)} trytond-cron for both, one '
+            'trytond-worker')
+        assert len(crons) == 1
         for label, bases in [('one app server', [first]),
                 ('two app servers', [first, second]),
                 ('one app server (again)', [first])]:
@@ -965,6 +970,9 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
                 stack.passwords, seconds, clients, types)
             for line in lines:
                 print(line, flush=True)
+            loads[label] = os.getloadavg()[0]
+            print(f'  load average (1 min) after it: {loads[label]:.2f}',
+                flush=True)
             assert not errors, errors[:3]
             results[label] = rate
         one = (results['one app server']
@@ -972,7 +980,10 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
         log(f'THROUGHPUT two / one app server: '
             f'{results["two app servers"] / one:.2f}x '
             f'({results["two app servers"]:.1f} vs {one:.1f} calls/s, '
-            f'{os.cpu_count()} cores for everything)')
+            f'{os.cpu_count()} cores for everything: the servers, '
+            'PostgreSQL, the clients and the other work of the machine; '
+            'load average after the runs '
+            + ', '.join(f'{k} {v:.1f}' for k, v in loads.items()) + ')')
         return True
     finally:
         left = stack.stop()
@@ -1013,7 +1024,39 @@ def upgrade(requests=10000, database='egov_upgrade'):
         log(f'smoke test on the upgraded database ({opd[0]}\'s OPD holds '
             f'{own} requests)')
         clock = time.monotonic()
-        for line in smoke(base, database, opd, staff):
+        passed = []
+        try:
+            smoke(base, database, opd, staff, passed)
+        except Exception as error:
+            for line in passed:
+                print(line, flush=True)
+            log(f'smoke test FAILED after {time.monotonic() - clock:.0f} s, '
+                f'at the check after the {len(passed)} above: '
+                f'{type(error).__name__}: {str(error)[:200]}')
+            # What else answers on the upgraded database.
+            rpc = RPC(base, database).login(*opd)
+            for label, call in [
+                    ('JSON-RPC list of the OPD\'s 80 latest', lambda: rpc.call(
+                            'model.egov.request.search_read', [], 0, 80,
+                            [['submitted_at', 'DESC'], ['id', 'DESC']],
+                            ['title', 'state', 'submitted_at'])),
+                    ('JSON-RPC count of the OPD\'s requests', lambda: rpc.call(
+                            'model.egov.request.search_count', [])),
+                    ('board as ' + staff[0], lambda: Browser(base, database)
+                        .login(*staff).open('/board').status)]:
+                started = time.monotonic()
+                try:
+                    result = call()
+                    shown = (f'{len(result)} rows' if isinstance(result, list)
+                        else result)
+                    print(f'  ok  {label}: {shown} in '
+                        f'{(time.monotonic() - started) * 1000:.0f} ms',
+                        flush=True)
+                except Exception as other:
+                    print(f'  FAIL {label}: {type(other).__name__}: '
+                        f'{str(other)[:120]}', flush=True)
+            return False
+        for line in passed:
             print(line, flush=True)
         log(f'smoke test passed in {time.monotonic() - clock:.0f} s')
         return True
