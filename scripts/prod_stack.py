@@ -992,11 +992,13 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
                 else f'LEFT RUNNING: {left}'))
 
 
-def upgrade(requests=10000, database='egov_upgrade'):
+def upgrade(requests=10000, database='egov_upgrade', seeding='bench'):
     """The upgrade drill: a database holding `requests` requests (a few
-    made through the stack, then copied in SQL with their history and
-    documents), `trytond-admin -u egov_app_request` timed, then the smoke
-    test on it."""
+    made through the stack, then, seeding 'bench', the requests of 30 OPDs
+    in all states with their history as benchmarks/bench_scale.py seeds
+    them, or, seeding 'copy', copies of those made by the load with their
+    history and documents), `trytond-admin -u egov_app_request` timed, then
+    the smoke test on it."""
     stack = Stack(database, WORKDIR / 'upgrade', workers=2)
     try:
         base = stack.start()
@@ -1004,8 +1006,20 @@ def upgrade(requests=10000, database='egov_upgrade'):
             stack.document_types())
         stack.stop()
         clock = time.monotonic()
-        with pg_connect(database) as connection:
-            seed(connection, requests)
+        if seeding == 'bench':
+            sys.path.insert(0, str(ROOT / 'benchmarks'))
+            sys.path.insert(0, str(ROOT / 'tests'))
+            from bench_scale import seed as bench_seed
+
+            class Target:
+                name = database
+                pg_uri = (f'postgresql://{PG_USER}:{PG_PASSWORD}@{PG_HOST}'
+                    f':{PG_PORT}/')
+            (have,), = stack.sql('SELECT count(*) FROM egov_request')
+            bench_seed(Target, max(requests - have, 0))
+        else:
+            with pg_connect(database) as connection:
+                seed(connection, requests)
         (count,), = stack.sql('SELECT count(*) FROM egov_request')
         (history,), = stack.sql('SELECT count(*) FROM egov_request_history')
         log(f'seeded to {count} requests ({history} history rows) in '
@@ -1133,6 +1147,9 @@ def main(argv=None):
     upgrade_parser = commands.add_parser('upgrade',
         help="trytond-admin -u on a copy holding many requests")
     upgrade_parser.add_argument('--requests', type=int, default=10000)
+    upgrade_parser.add_argument('--seeding', choices=['bench', 'copy'],
+        default='bench', help="the benchmark's seeding (30 OPDs, all "
+        "states) or copies of the load's requests")
     smoke_parser = commands.add_parser('smoke',
         help="smoke test of an installed stack; accounts from the "
         "environment: EGOV_SMOKE_OPD=login:password, "
@@ -1146,7 +1163,7 @@ def main(argv=None):
     if args.command == 'scale':
         return 0 if scale(args.seconds, args.clients, args.workers) else 1
     if args.command == 'upgrade':
-        return 0 if upgrade(args.requests) else 1
+        return 0 if upgrade(args.requests, seeding=args.seeding) else 1
     opd = os.environ['EGOV_SMOKE_OPD'].split(':', 1)
     staff = os.environ['EGOV_SMOKE_STAFF'].split(':', 1)
     for line in smoke(args.url, args.database, opd, staff):
