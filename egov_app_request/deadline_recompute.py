@@ -17,8 +17,9 @@ change of the calendar only queues the recompute (ir.queue) and the save
 returns; the worker runs it after the commit. The job reads the calendar as
 it is when it runs and recomputes every open step, so running it twice, or
 after a second change, leaves the figures of the current calendar. Without
-a worker (the demo, the tests) the recompute runs in the save, as trytond
-itself would run a queued task without a worker only after its RPC call.
+a worker (the demo, the tests) the recompute runs in the save: trytond
+would run a queued task only after the RPC call, and never in the in-process
+calls of the tests and scenarios.
 
 The figures are those of egov.request.history's `_deadlines` (the same
 working-time arithmetic, worktime.py): finished steps and paused ones keep
@@ -30,8 +31,7 @@ from fractions import Fraction
 from sql import Cast, Column, Literal, Null, Table, Values
 from sql.conditionals import Case
 from sql.functions import CurrentTimestamp
-from trytond import backend
-from trytond import config
+from trytond import backend, config
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
