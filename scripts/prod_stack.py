@@ -1061,6 +1061,9 @@ def upgrade(requests=10000, database='egov_upgrade', seeding='bench'):
                 started = time.monotonic()
                 try:
                     result = call()
+                    if label.startswith('board') and result != 200:
+                        raise AssertionError(f'HTTP {result} after '
+                            f'{(time.monotonic() - started) * 1000:.0f} ms')
                     shown = (f'{len(result)} rows' if isinstance(result, list)
                         else result)
                     print(f'  ok  {label}: {shown} in '
