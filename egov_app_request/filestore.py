@@ -36,7 +36,7 @@ from functools import cache
 
 from sql import Column, Null
 
-from trytond import config
+from trytond import backend, config
 from trytond.filestore import filestore
 from trytond.model import ModelSQL, fields
 from trytond.model.fields.field import SQL_OPERATORS
@@ -99,7 +99,25 @@ class TransactionalBinary(fields.Binary):
     """A Binary field whose files are removed if the transaction rolls
     back. Its set() is trytond 8.0's Binary.set, with each file written
     joined to the transaction's WrittenFiles before the row is updated (a
-    failure of that update, such as a killed connection, rolls back too)."""
+    failure of that update, such as a killed connection, rolls back too).
+
+    Its files are kept in the database's own folder: the store prefix is
+    `<database>/<prefix>` (`egov_kota/egov`), beside trytond's attachments
+    (`<database>/`), so that several databases (cities) served from one
+    `[database] path` never share a file, and the folder of one database
+    is all its files (backup, restore, removal)."""
+
+    @property
+    def store_prefix(self):
+        prefix = self._store_prefix
+        database = Transaction().database
+        if prefix is None or database is None:
+            return prefix
+        return f'{database.name}/{prefix}'
+
+    @store_prefix.setter
+    def store_prefix(self, value):
+        self._store_prefix = value
 
     def set(self, Model, name, ids, value, *args):
         if not self.file_id or not uuid_named_store():
@@ -168,8 +186,75 @@ def referenced_files(prefix, pool=None):
     return found
 
 
+def move_to_database_folders(pool=None):
+    """The files stored before under the prefixes shared by every database
+    (`egov/`, `egov_letter/`) move to this database's folder
+    (`<database>/egov/`): each file a row of this database references, and
+    each one in trytond's removal queue. Run by `trytond-admin -u`; a file
+    no row of this database references stays where it is."""
+    pool = pool or Pool()
+    path = getattr(filestore, 'path', None)
+    if not path or not hasattr(filestore, '_filename'):
+        return 0
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    database = transaction.database.name
+    moved = 0
+    shared = {}
+    for _, Model in pool.iterobject():
+        if not issubclass(Model, ModelSQL) or Model._is_table_query():
+            continue
+        for field in Model._fields.values():
+            if isinstance(field, TransactionalBinary) and field.file_id:
+                shared.setdefault(field._store_prefix, []).append(
+                    (Model, field))
+    Queue = pool.get('ir.filestore.queue')
+    queue = Queue.__table__()
+    for old, users in sorted(shared.items()):
+        new = f'{database}/{old}'
+        if not os.path.isdir(os.path.join(path, old)):
+            continue
+        file_ids = set()
+        for Model, field in users:
+            tables = [(Model._table, Model.__table__())]
+            if Model._history:
+                tables.append(
+                    (Model._table + '__history', Model.__table_history__()))
+            for name, table in tables:
+                if not backend.TableHandler.table_exist(name):
+                    continue
+                column = Column(table, field.file_id)
+                cursor.execute(*table.select(column, where=column != Null,
+                        group_by=[column]))
+                file_ids.update(r[0] for r in cursor)
+        if backend.TableHandler.table_exist(Queue._table):
+            cursor.execute(*queue.select(queue.file_id,
+                    where=queue.prefix == old))
+            file_ids.update(r[0] for r in cursor)
+            cursor.execute(*queue.update([queue.prefix], [new],
+                    where=queue.prefix == old))
+        for file_id in sorted(file_ids):
+            source = filestore._filename(file_id, old)
+            target = filestore._filename(file_id, new)
+            if os.path.exists(source) and not os.path.exists(target):
+                os.makedirs(os.path.dirname(target), mode=0o770,
+                    exist_ok=True)
+                os.replace(source, target)
+                moved += 1
+    if moved:
+        logger.info("moved %s file(s) to the folder of database %s",
+            moved, database)
+    return moved
+
+
 class FileStoreQueue(metaclass=PoolMeta):
     __name__ = 'ir.filestore.queue'
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        if module == 'egov_app_request':
+            move_to_database_folders()
 
     @classmethod
     def egov_remove_orphan_files(cls, hours=None):

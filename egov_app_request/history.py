@@ -12,7 +12,8 @@ from trytond.pool import Pool
 
 from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .analysis import without_unreadable_fields
-from .deadline_recompute import recompute_open_deadlines
+from .deadline_recompute import (
+    first_open_step, queued, recompute_open_deadlines)
 from .exceptions import HistoryImmutableError
 from .notice import check_deadlines
 from .request import TIMING_VISUAL, TIMINGS
@@ -177,8 +178,22 @@ class RequestHistory(
     def recompute_open_deadlines(cls):
         """After a change of the calendar: new deadlines for the steps still
         open; finished steps keep the figures they had (set-based:
-        deadline_recompute.py)."""
-        recompute_open_deadlines()
+        deadline_recompute.py). With a worker ([queue] worker = True) it is
+        queued and the save that changed the calendar does not wait; without
+        one it runs here."""
+        if not queued():
+            recompute_open_deadlines()
+            return
+        anchor = first_open_step()
+        if anchor is not None:
+            cls.__queue__.run_recompute([cls(anchor)])
+
+    @classmethod
+    def run_recompute(cls, records):
+        """The queued recompute (trytond-worker): every open step from the
+        calendar as it is now, whichever change queued it; `records` is only
+        the step the task is attached to"""
+        recompute_open_deadlines(cached=False)
 
     @classmethod
     def get_time(cls, records, names):

@@ -269,9 +269,12 @@ def to_utc(moment):
         dt.timezone.utc).replace(tzinfo=None)
 
 
-def work_calendar():
-    "The WorkCalendar of the data, built once until the data changes"
-    calendar = _CalendarData._calendar_cache.get('calendar')
+def work_calendar(cached=True):
+    """The WorkCalendar of the data, built once until the data changes
+    (cached=False: read from the data now, as the queued recompute does,
+    whatever another process's cache holds)"""
+    calendar = _CalendarData._calendar_cache.get('calendar') if cached \
+        else None
     if calendar is not None:
         return calendar
     pool = Pool()
@@ -293,7 +296,8 @@ def work_calendar():
         [h.date for h in Holiday.search([])])
     if not any(calendar.weekly.values()):
         raise CalendarError(gettext('egov_app_request.msg_calendar_empty'))
-    _CalendarData._calendar_cache.set('calendar', calendar)
+    if cached:
+        _CalendarData._calendar_cache.set('calendar', calendar)
     return calendar
 
 

@@ -8,7 +8,10 @@
 # writes DEST/DATABASE-<UTC time>/ with
 #   db.dump      pg_dump custom format (compressed; pg_restore -j reads it
 #                in parallel, one table or the schema can be taken out)
-#   filestore/   a copy of FILESTORE ([database] path of the site file)
+#   filestore/   a copy of FILESTORE/DATABASE, the database's folder of
+#                FILESTORE ([database] path of the site file): its
+#                documents, letters and attachments, none of another
+#                database (city) served from the same path
 #   MANIFEST     database, snapshot time, sizes, SHA-256 of db.dump
 # and points DEST/DATABASE-latest at it. Connection: libpq's environment
 # (PGHOST, PGPORT, PGUSER, PGPASSWORD or ~/.pgpass), never arguments.
@@ -69,12 +72,19 @@ dumped=$(date +%s.%N)
 PREVIOUS="$DEST/$DATABASE-latest/filestore"
 if command -v rsync >/dev/null 2>&1; then
     link=()
-    if [ -d "$PREVIOUS" ]; then
-        link=(--link-dest="$(cd "$PREVIOUS" && pwd)")
+    if [ -d "$PREVIOUS/$DATABASE" ]; then
+        link=(--link-dest="$(cd "$PREVIOUS/$DATABASE" && pwd)")
     fi
-    rsync -a "${link[@]}" "$FILESTORE/" "$PARTIAL/filestore/"
+    mkdir -p "$PARTIAL/filestore/$DATABASE"
+    if [ -d "$FILESTORE/$DATABASE" ]; then
+        rsync -a "${link[@]}" "$FILESTORE/$DATABASE/" \
+            "$PARTIAL/filestore/$DATABASE/"
+    fi
 else
-    cp -a "$FILESTORE/." "$PARTIAL/filestore/"
+    mkdir -p "$PARTIAL/filestore/$DATABASE"
+    if [ -d "$FILESTORE/$DATABASE" ]; then
+        cp -a "$FILESTORE/$DATABASE/." "$PARTIAL/filestore/$DATABASE/"
+    fi
 fi
 copied=$(date +%s.%N)
 

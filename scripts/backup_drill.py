@@ -37,7 +37,8 @@ from prod_stack import (  # noqa: E402
     OPD_LOGINS, ROOT, STAFF_LOGIN, Stack, clean_env, drop_database, log,
     mixed_load, pg_connect, smoke)
 
-#: Tables with a stored file: (table, filestore prefix, digest column)
+#: Tables with a stored file: (table, filestore prefix under the database's
+#: folder, digest column)
 FILE_TABLES = [
     ('egov_request_document', 'egov', 'digest'),
     ('egov_request_letter', 'egov_letter', 'digest'),
@@ -70,7 +71,7 @@ def check_files(database, filestore):
             checked[table] = len(rows)
             for row in rows:
                 file_id = row[1]
-                path = Path(filestore, prefix or database, file_id[0:2],
+                path = Path(filestore, database, prefix or '', file_id[0:2],
                     file_id[2:4], file_id)
                 if not path.is_file():
                     problems.append(f'{table} {row[0]}: {path} missing')

@@ -264,11 +264,11 @@ def request_values(title):
 
 # --- Smoke test --------------------------------------------------------------
 
-def smoke(base, database, opd, staff):
+def smoke(base, database, opd, staff, lines=None):
     """The three addresses answer as they should; `opd` and `staff` are
-    (login, password). Returns the lines of the report; raises
-    AssertionError on the first failure."""
-    lines = []
+    (login, password). Returns the lines of the report (also appended to
+    `lines` as they pass); raises AssertionError on the first failure."""
+    lines = [] if lines is None else lines
 
     def ok(text):
         lines.append(f'  ok  {text}')
@@ -365,6 +365,49 @@ def proxy_checks(proxy, database, opd, staff, security_log):
         return lines
     finally:
         ssl._create_default_https_context = default
+
+
+def calendar_check(stack, base, database):
+    """The administrator adds a holiday on the day of an open step's
+    deadline: the save returns at once with the recompute queued
+    (ir.queue), and trytond-worker moves the deadlines after it. Returns
+    the lines of the report; raises AssertionError."""
+    rows = stack.sql('SELECT id, deadline FROM egov_request_history '
+        "WHERE finished IS NULL AND state <> 'incomplete' "
+        'AND deadline IS NOT NULL ORDER BY id LIMIT 1')
+    assert rows, 'no open step to recompute'
+    step, before = rows[0]
+    open_steps = stack.sql('SELECT count(*) FROM egov_request_history '
+        "WHERE finished IS NULL AND state <> 'incomplete' "
+        'AND deadline IS NOT NULL')[0][0]
+    (tasks_before,), = stack.sql("SELECT count(*) FROM ir_queue")
+    # Asia/Jakarta (the configuration's zone): UTC+7 all year.
+    day = (before + dt.timedelta(hours=7)).date()
+    admin = RPC(base, database).login('admin', stack.admin_password)
+    clock = time.perf_counter()
+    admin.call('model.egov.holiday.create', [{'date': day,
+                'name': 'Libur uji prod-check', 'kind': 'local'}])
+    saved = time.perf_counter() - clock
+    (queued,), = stack.sql("SELECT count(*) FROM ir_queue "
+        "WHERE data::text LIKE '%%run_recompute%%'")
+    assert queued and stack.sql("SELECT count(*) FROM ir_queue")[0][0] > (
+        tasks_before), 'the recompute was not queued'
+    deadline = time.monotonic() + 120
+    after = before
+    while after == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+        (after,), = stack.sql(
+            'SELECT deadline FROM egov_request_history WHERE id = %s', step)
+    moved = time.perf_counter() - clock
+    assert after != before, 'the worker did not move the deadline'
+    (done,), = stack.sql("SELECT count(*) FROM ir_queue WHERE data::text "
+        "LIKE '%%run_recompute%%' AND finished_at IS NOT NULL")
+    assert done, 'no recompute task finished'
+    return [f'  ok  holiday {day} added by the administrator: saved in '
+        f'{saved * 1000:.0f} ms, the recompute queued (ir.queue)',
+        f'  ok  trytond-worker ran it: the open step\'s deadline moved from '
+        f'{before:%Y-%m-%d %H:%M} to {after:%Y-%m-%d %H:%M} UTC '
+        f'{moved:.1f} s after the save ({open_steps} open steps)']
 
 
 # --- Mixed load --------------------------------------------------------------
@@ -865,6 +908,10 @@ def check(seconds=30, clients=4, workers=3, keep=False,
         assert not errors, f'{len(errors)} error(s) under load'
         assert created, 'no request created under load'
 
+        log('calendar change: the recompute off the administrator\'s save')
+        for line in calendar_check(stack, base, database):
+            print(line, flush=True)
+
         deadline = time.monotonic() + 90
         runs = stack.cron_runs(since)
         while not runs and time.monotonic() < deadline:
@@ -909,7 +956,12 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
         types = stack.document_types()
         # Warm both (each worker loads the pool on its first call).
         mixed_load([first, second], database, stack.passwords, 5, 4, types)
-        results = {}
+        results, loads = {}, {}
+        crons = [p for p in stack.processes if p.name == 'trytond-cron']
+        log(f'{len(stack.app_servers)} gunicorn servers ({workers} workers '
+            f'each), {len(crons)} trytond-cron for both, one '
+            'trytond-worker')
+        assert len(crons) == 1
         for label, bases in [('one app server', [first]),
                 ('two app servers', [first, second]),
                 ('one app server (again)', [first])]:
@@ -918,6 +970,9 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
                 stack.passwords, seconds, clients, types)
             for line in lines:
                 print(line, flush=True)
+            loads[label] = os.getloadavg()[0]
+            print(f'  load average (1 min) after it: {loads[label]:.2f}',
+                flush=True)
             assert not errors, errors[:3]
             results[label] = rate
         one = (results['one app server']
@@ -925,7 +980,10 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
         log(f'THROUGHPUT two / one app server: '
             f'{results["two app servers"] / one:.2f}x '
             f'({results["two app servers"]:.1f} vs {one:.1f} calls/s, '
-            f'{os.cpu_count()} cores for everything)')
+            f'{os.cpu_count()} cores for everything: the servers, '
+            'PostgreSQL, the clients and the other work of the machine; '
+            'load average after the runs '
+            + ', '.join(f'{k} {v:.1f}' for k, v in loads.items()) + ')')
         return True
     finally:
         left = stack.stop()
@@ -934,11 +992,13 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
                 else f'LEFT RUNNING: {left}'))
 
 
-def upgrade(requests=10000, database='egov_upgrade'):
+def upgrade(requests=10000, database='egov_upgrade', seeding='bench'):
     """The upgrade drill: a database holding `requests` requests (a few
-    made through the stack, then copied in SQL with their history and
-    documents), `trytond-admin -u egov_app_request` timed, then the smoke
-    test on it."""
+    made through the stack, then, seeding 'bench', the requests of 30 OPDs
+    in all states with their history as benchmarks/bench_scale.py seeds
+    them, or, seeding 'copy', copies of those made by the load with their
+    history and documents), `trytond-admin -u egov_app_request` timed, then
+    the smoke test on it."""
     stack = Stack(database, WORKDIR / 'upgrade', workers=2)
     try:
         base = stack.start()
@@ -946,8 +1006,20 @@ def upgrade(requests=10000, database='egov_upgrade'):
             stack.document_types())
         stack.stop()
         clock = time.monotonic()
-        with pg_connect(database) as connection:
-            seed(connection, requests)
+        if seeding == 'bench':
+            sys.path.insert(0, str(ROOT / 'benchmarks'))
+            sys.path.insert(0, str(ROOT / 'tests'))
+            from bench_scale import seed as bench_seed
+
+            class Target:
+                name = database
+                pg_uri = (f'postgresql://{PG_USER}:{PG_PASSWORD}@{PG_HOST}'
+                    f':{PG_PORT}/')
+            (have,), = stack.sql('SELECT count(*) FROM egov_request')
+            bench_seed(Target, max(requests - have, 0))
+        else:
+            with pg_connect(database) as connection:
+                seed(connection, requests)
         (count,), = stack.sql('SELECT count(*) FROM egov_request')
         (history,), = stack.sql('SELECT count(*) FROM egov_request_history')
         log(f'seeded to {count} requests ({history} history rows) in '
@@ -966,7 +1038,42 @@ def upgrade(requests=10000, database='egov_upgrade'):
         log(f'smoke test on the upgraded database ({opd[0]}\'s OPD holds '
             f'{own} requests)')
         clock = time.monotonic()
-        for line in smoke(base, database, opd, staff):
+        passed = []
+        try:
+            smoke(base, database, opd, staff, passed)
+        except Exception as error:
+            for line in passed:
+                print(line, flush=True)
+            log(f'smoke test FAILED after {time.monotonic() - clock:.0f} s, '
+                f'at the check after the {len(passed)} above: '
+                f'{type(error).__name__}: {str(error)[:200]}')
+            # What else answers on the upgraded database.
+            rpc = RPC(base, database).login(*opd)
+            for label, call in [
+                    ('JSON-RPC list of the OPD\'s 80 latest', lambda: rpc.call(
+                            'model.egov.request.search_read', [], 0, 80,
+                            [['submitted_at', 'DESC'], ['id', 'DESC']],
+                            ['title', 'state', 'submitted_at'])),
+                    ('JSON-RPC count of the OPD\'s requests', lambda: rpc.call(
+                            'model.egov.request.search_count', [])),
+                    ('board as ' + staff[0], lambda: Browser(base, database)
+                        .login(*staff).open('/board').status)]:
+                started = time.monotonic()
+                try:
+                    result = call()
+                    if label.startswith('board') and result != 200:
+                        raise AssertionError(f'HTTP {result} after '
+                            f'{(time.monotonic() - started) * 1000:.0f} ms')
+                    shown = (f'{len(result)} rows' if isinstance(result, list)
+                        else result)
+                    print(f'  ok  {label}: {shown} in '
+                        f'{(time.monotonic() - started) * 1000:.0f} ms',
+                        flush=True)
+                except Exception as other:
+                    print(f'  FAIL {label}: {type(other).__name__}: '
+                        f'{str(other)[:120]}', flush=True)
+            return False
+        for line in passed:
             print(line, flush=True)
         log(f'smoke test passed in {time.monotonic() - clock:.0f} s')
         return True
@@ -1043,6 +1150,9 @@ def main(argv=None):
     upgrade_parser = commands.add_parser('upgrade',
         help="trytond-admin -u on a copy holding many requests")
     upgrade_parser.add_argument('--requests', type=int, default=10000)
+    upgrade_parser.add_argument('--seeding', choices=['bench', 'copy'],
+        default='bench', help="the benchmark's seeding (30 OPDs, all "
+        "states) or copies of the load's requests")
     smoke_parser = commands.add_parser('smoke',
         help="smoke test of an installed stack; accounts from the "
         "environment: EGOV_SMOKE_OPD=login:password, "
@@ -1056,7 +1166,7 @@ def main(argv=None):
     if args.command == 'scale':
         return 0 if scale(args.seconds, args.clients, args.workers) else 1
     if args.command == 'upgrade':
-        return 0 if upgrade(args.requests) else 1
+        return 0 if upgrade(args.requests, seeding=args.seeding) else 1
     opd = os.environ['EGOV_SMOKE_OPD'].split(':', 1)
     staff = os.environ['EGOV_SMOKE_STAFF'].split(':', 1)
     for line in smoke(args.url, args.database, opd, staff):

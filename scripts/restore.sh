@@ -6,19 +6,18 @@
 #     e.g. scripts/restore.sh /var/backups/egov/egov-latest egov_restored \
 #              /var/lib/trytond-restored
 #
-# Refuses an existing database or a non-empty filestore: a restore never
+# Refuses an existing database or database folder: a restore never
 # overwrites. Connection: libpq's environment (PGHOST, PGPORT, PGUSER,
 # PGPASSWORD), the role must be allowed to create databases.
 #
-# NEW_FILESTORE must not be the live system's [database] path: the module
-# stores documents under the prefixes egov/ and egov_letter/ whatever the
-# database's name, and each database's daily job removes the files of those
-# prefixes that it does not reference. Serve the restored database with a
-# site file of its own whose [database] path is NEW_FILESTORE; to replace the
-# live system, stop it, restore, and point its site file at the new pair.
-#
-# trytond files attachments (ir.attachment) under the database's name: the
-# copy of that folder is renamed to NEW_DATABASE.
+# Each database keeps its files in its own folder of the filestore
+# (NEW_FILESTORE/NEW_DATABASE: documents, letters, attachments), so
+# NEW_FILESTORE may be the [database] path other databases (cities) are
+# served from: the restore writes only the new database's folder, which must
+# not exist, and touches no other. A backup taken before the files moved to
+# the database's folder (module versions that stored them under egov/ and
+# egov_letter/ for every database) is restored whole into an empty
+# NEW_FILESTORE; `trytond-admin -u egov_app_request` then moves them.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -44,8 +43,21 @@ if [ -n "$(psql -X -d postgres -tAc \
     echo "restore: database $NEW exists; choose a new name" >&2
     exit 1
 fi
-if [ -d "$FILESTORE" ] && [ -n "$(ls -A "$FILESTORE")" ]; then
-    echo "restore: $FILESTORE is not empty" >&2
+# A backup of the database's folder only (scripts/backup.sh), or an older
+# one of the whole filestore.
+PER_DATABASE=1
+for entry in "$BACKUP/filestore"/*; do
+    [ -e "$entry" ] || continue
+    [ "$(basename "$entry")" = "$OLD" ] || PER_DATABASE=0
+done
+if [ "$PER_DATABASE" = 1 ]; then
+    if [ -e "$FILESTORE/$NEW" ]; then
+        echo "restore: $FILESTORE/$NEW exists; choose a new name" >&2
+        exit 1
+    fi
+elif [ -d "$FILESTORE" ] && [ -n "$(ls -A "$FILESTORE")" ]; then
+    echo "restore: $FILESTORE is not empty (a backup of the whole" \
+        "filestore)" >&2
     exit 1
 fi
 
@@ -56,9 +68,16 @@ pg_restore --no-owner --exit-on-error --jobs=2 -d "$NEW" "$BACKUP/db.dump"
 restored=$(date +%s.%N)
 
 mkdir -p "$FILESTORE"
-cp -a "$BACKUP/filestore/." "$FILESTORE/"
-if [ "$OLD" != "$NEW" ] && [ -d "$FILESTORE/$OLD" ]; then
-    mv "$FILESTORE/$OLD" "$FILESTORE/$NEW"
+if [ "$PER_DATABASE" = 1 ]; then
+    mkdir "$FILESTORE/$NEW"
+    if [ -d "$BACKUP/filestore/$OLD" ]; then
+        cp -a "$BACKUP/filestore/$OLD/." "$FILESTORE/$NEW/"
+    fi
+else
+    cp -a "$BACKUP/filestore/." "$FILESTORE/"
+    if [ "$OLD" != "$NEW" ] && [ -d "$FILESTORE/$OLD" ]; then
+        mv "$FILESTORE/$OLD" "$FILESTORE/$NEW"
+    fi
 fi
 copied=$(date +%s.%N)
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }

@@ -138,8 +138,12 @@ class TestDatabase:
                 self.directory / f'{self.name}.sqlite',
                 copy.directory / f'{copy.name}.sqlite')
         for entry in self.directory.iterdir():
-            if entry.is_dir():  # the filestore
-                shutil.copytree(entry, copy.directory / entry.name)
+            if entry.is_dir():
+                # The filestore: each database's files are in a folder of
+                # its name (egov_app_request/filestore.py), renamed with it
+                # as scripts/restore.sh does.
+                name = copy.name if entry.name == self.name else entry.name
+                shutil.copytree(entry, copy.directory / name)
         copy.data = json.loads(json.dumps(self.data))
         copy.build_seconds = 0
         return copy

@@ -59,8 +59,9 @@ def child(database, **options):
 
 
 def files(database, prefix):
-    "{file id: path} of the filestore's files under `prefix`"
-    root = database.directory / prefix
+    """{file id: path} of the filestore's files under `prefix`, in the
+    database's own folder"""
+    root = database.directory / database.name / prefix
     return {p.name: p for p in root.rglob('*') if p.is_file()}
 
 
@@ -79,7 +80,8 @@ def state(database):
 def put_file(database, prefix, age_hours):
     "A file the store could have written, unreferenced, `age_hours` old"
     file_id = str(uuid.uuid4())
-    path = database.directory / prefix / file_id[:2] / file_id[2:4] / file_id
+    path = (database.directory / database.name / prefix / file_id[:2]
+        / file_id[2:4] / file_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b'%PDF-1.4 orphan\n')
     moment = time.time() - age_hours * 3600
@@ -177,7 +179,7 @@ def _killed_decide(database, uri, request_id, cleanup):
 
     def set_and_kill(data, prefix=''):
         file_id = original(data, prefix)
-        if prefix == 'egov_letter':
+        if prefix == f'{database}/egov_letter':
             written.append(file_id)
             pid = Transaction().connection.info.backend_pid
             with psycopg.connect(uri, dbname=database,

@@ -10,7 +10,7 @@ import unittest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..worktime import NoWorkingTimeError, WorkCalendar
+from ..worktime import NoWorkingTimeError, WorkCalendar, WorkIndex
 from .tools import shipped_calendar
 
 # Bounded: each property runs at most 150 examples, each example well under
@@ -196,3 +196,58 @@ class WorkTimePropertiesTestCase(unittest.TestCase):
                 exact(calendar, calendar.subtract(deadline, minutes),
                     deadline), dt.timedelta(minutes=minutes))
         self.assertLessEqual(d1, d2)
+
+    def assert_index_agrees(self, calendar, index, start, minutes, days):
+        def answer(method, *args):
+            try:
+                return getattr(calendar, method)(*args)
+            except NoWorkingTimeError:
+                return NoWorkingTimeError
+        for method, args in [('add', (start, minutes)),
+                ('end_of_working_day', (start, days))]:
+            expected = answer(method, *args)
+            if expected is NoWorkingTimeError:
+                with self.assertRaises(NoWorkingTimeError):
+                    getattr(index, method)(*args)
+            else:
+                self.assertEqual(getattr(index, method)(*args), expected,
+                    (method, args))
+                self.assertEqual(index.between(start, expected),
+                    calendar.between(start, expected))
+                self.assertEqual(index.between(expected, start), 0)
+
+    @BOUNDED
+    @given(instants(CALENDAR), MINUTES, st.integers(0, 12))
+    def test_index_agrees_with_the_calendar(self, start, minutes, days):
+        # The index covers 2025-2026: the instants of 2027 and the figures
+        # beyond the range are answered by the calendar.
+        index = INDEX_2025_2026
+        self.assertTrue(index.exact)
+        self.assert_index_agrees(CALENDAR, index, start, minutes, days)
+
+    @BOUNDED
+    @given(random_calendars(), st.datetimes(FIRST, LAST),
+        st.integers(0, 2000), st.integers(0, 5))
+    def test_index_agrees_on_random_calendars(self, calendar, start,
+            minutes, days):
+        index = WorkIndex(calendar, start.date() - dt.timedelta(days=2),
+            start.date() + dt.timedelta(days=40))
+        self.assert_index_agrees(calendar, index, start, minutes, days)
+
+    def test_index_with_overlapping_hours_asks_the_calendar(self):
+        calendar = WorkCalendar({d: [(480, 720), (660, 960)]
+                for d in range(5)})
+        index = WorkIndex(calendar, dt.date(2026, 1, 1),
+            dt.date(2026, 3, 1))
+        self.assertFalse(index.exact)
+        start = dt.datetime(2026, 1, 5, 7)
+        for minutes in [1, 200, 300, 600, 2000]:
+            self.assertEqual(index.add(start, minutes),
+                calendar.add(start, minutes))
+        end = dt.datetime(2026, 1, 9, 17)
+        self.assertEqual(index.between(start, end),
+            calendar.between(start, end))
+
+
+INDEX_2025_2026 = WorkIndex(CALENDAR, dt.date(2025, 1, 1),
+    dt.date(2026, 12, 31))

@@ -1,0 +1,131 @@
+"""The recompute of the open deadlines after a change of the calendar, queued
+for trytond-worker when the site has one ([queue] worker = True,
+deadline_recompute.py): the administrator's save only queues it; the job,
+run later, writes the figures of the calendar as it is when it runs, so a
+job run twice, or run after a second change, leaves no stale deadline.
+Without a worker the save recomputes (the scenarios of the calendar)."""
+import datetime as dt
+import unittest
+
+from proteus import Model
+from proteus import config as pconfig
+from trytond import config
+from trytond.pool import Pool
+from trytond.tests.test_tryton import drop_db
+from trytond.tests.tools import activate_modules
+from trytond.transaction import Transaction
+
+from .tools import create_users, login, new_request
+
+
+def local_day(moment):
+    "The day in Kota Tangerang (WIB, UTC+7) of a moment stored in UTC"
+    return (moment + dt.timedelta(hours=7)).date()
+
+
+def queued_recomputes(database):
+    "The ids of the queued recompute tasks not run yet"
+    with Transaction().start(database, 0, readonly=True):
+        Queue = Pool().get('ir.queue')
+        return [t.id for t in Queue.search([('finished_at', '=', None)])
+            if t.data.get('method') == 'run_recompute']
+
+
+def run_task(database, task_id):
+    "The task as trytond-worker runs it: in a transaction of its own"
+    with Transaction().start(database, 0):
+        Queue = Pool().get('ir.queue')
+        Queue(task_id).run()
+
+
+def figures(database, step_id):
+    """(deadline, nearly late at) stored, and as the current calendar gives
+    them for the step (egov.request.history._deadlines)"""
+    with Transaction().start(database, 0, readonly=True):
+        History = Pool().get('egov.request.history')
+        step = History(step_id)
+        expected = History._deadlines(step.started,
+            standard_minutes=step.standard_minutes,
+            standard_days=step.standard_days)
+        return ((step.deadline, step.nearly_late_at),
+            (expected['deadline'], expected['nearly_late_at']))
+
+
+class QueuedRecomputeTestCase(unittest.TestCase):
+
+    def setUp(self):
+        drop_db()
+        self.database = activate_modules(
+            'egov_app_request', create_users).database_name
+        self.worker = config.get('queue', 'worker', default=None)
+        self.addCleanup(self.restore_worker)
+        self.addCleanup(drop_db)
+
+    def restore_worker(self):
+        if self.worker is None:
+            config.remove_option('queue', 'worker')
+        else:
+            config.set('queue', 'worker', self.worker)
+
+    def add_holiday(self, day, name):
+        login('admin')
+        Holiday = Model.get('egov.holiday')
+        Holiday(date=day, name=name, kind='local').save()
+
+    def test_save_queues_and_the_job_writes_the_current_calendar(self):
+        login('kadis.dinkes')
+        request = new_request("Aplikasi Antrean Puskesmas")
+        request.click('submit')
+        History = Model.get('egov.request.history')
+        step, = History.find([('request', '=', request.id),
+                ('finished', '=', None)])
+        before = (step.deadline, step.nearly_late_at)
+        deadline_day = local_day(step.deadline)
+
+        config.set('queue', 'worker', 'True')
+        # The deadline's day becomes a holiday: the save returns with the
+        # recompute queued, the figures not changed yet.
+        self.add_holiday(deadline_day, "Libur Daerah")
+        first = queued_recomputes(self.database)
+        self.assertEqual(len(first), 1)
+        stored, expected = figures(self.database, step.id)
+        self.assertEqual(stored, before)
+        self.assertNotEqual(expected, before)
+
+        # A second change before the worker runs the first job.
+        self.add_holiday(deadline_day + dt.timedelta(days=1), "Cuti Daerah")
+        second = [t for t in queued_recomputes(self.database)
+            if t not in first]
+        self.assertEqual(len(second), 1)
+
+        # The first job already writes what both holidays give.
+        run_task(self.database, first[0])
+        stored, expected = figures(self.database, step.id)
+        self.assertEqual(stored, expected)
+        self.assertGreater(stored[0], before[0])
+        # The second job, and the first run again, change nothing.
+        run_task(self.database, second[0])
+        run_task(self.database, first[0])
+        self.assertEqual(figures(self.database, step.id)[0], expected)
+        self.assertEqual(queued_recomputes(self.database), [])
+
+        # What the users read: the request's deadline is the new one.
+        pconfig.set_trytond(database=self.database)
+        self.assertEqual(Model.get('egov.request')(request.id).deadline,
+            expected[0])
+
+    def test_without_a_worker_the_save_recomputes(self):
+        login('kadis.dinkes')
+        request = new_request("Aplikasi Antrean Puskesmas")
+        request.click('submit')
+        History = Model.get('egov.request.history')
+        step, = History.find([('request', '=', request.id),
+                ('finished', '=', None)])
+        before = step.deadline
+
+        config.set('queue', 'worker', 'False')
+        self.add_holiday(local_day(step.deadline), "Libur Daerah")
+        self.assertEqual(queued_recomputes(self.database), [])
+        stored, expected = figures(self.database, step.id)
+        self.assertEqual(stored, expected)
+        self.assertGreater(stored[0], before)
