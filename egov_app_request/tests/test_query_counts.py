@@ -22,7 +22,7 @@ from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction, check_access
 from werkzeug.test import EnvironBuilder
 
-from .. import portal
+from .. import board, portal
 from ..portal_pages import PAGE_SIZE
 from .tools import (
     SMTPSink, create_users, load_indonesian, login, new_request)
@@ -160,6 +160,48 @@ class QueryCountsTestCase(unittest.TestCase):
         self.assertTrue(any(
                 'LIMIT' in s and 'OFFSET' in s and 'egov_request' in s
                 for s in short), '\n'.join(s[:200] for s in short))
+
+    def board_statements(self, cards):
+        """The statements of the managers' board (board.board, as its route
+        calls it for the Kepala Dinas) showing `cards` cards a column, and
+        its HTML"""
+        config = login('kadis')
+        request = WebRequest(EnvironBuilder(
+                path=f'/{config.database_name}/board').get_environ())
+        with Transaction().start(
+                config.database_name, config.user) as transaction, \
+                mock.patch.object(board, 'CARDS', cards):
+            pool = Pool()
+            preferences = pool.get('res.user').get_preferences(
+                context_only=True)
+            with transaction.set_context(preferences, language='id'), \
+                    check_access():
+                user = portal._user_info(pool, config.user, 'key')
+                board.board(request, pool, user)
+                with counting_statements() as statements:
+                    response = board.board(request, pool, user)
+        self.assertEqual(response.status_code, 200)
+        return statements, response.get_data(as_text=True)
+
+    def test_board_cost_does_not_grow_with_open_requests(self):
+        """The board shows the longest-waiting requests of each column and
+        counts them all: 20 cards a column cost as many statements as 5,
+        and the finished steps are counted in SQL, not read"""
+        few, few_html = self.board_statements(5)
+        many, many_html = self.board_statements(20)
+        self.assertEqual(len(few), len(many), _most_repeated(many))
+        received = REQUESTS - 2 - REQUESTS // 2
+        column = re.search(r'id="col-received".*?</section>', few_html,
+            re.S).group(0)
+        self.assertIn(f'aria-label="{received} permohonan"', column)
+        self.assertEqual(column.count('class="kcard'), 5)
+        self.assertIn(f'{received - 5} lainnya', column)
+        column = re.search(r'id="col-received".*?</section>', many_html,
+            re.S).group(0)
+        self.assertEqual(column.count('class="kcard'), 20)
+        self.assertIn(f'{received - 20} lainnya', column)
+        self.assertIn(f'<span class="num">{REQUESTS - 2}</span>'
+            'Permohonan berjalan', many_html)
 
     def test_transition_statements_are_bounded(self):
         "One step transition sends a bounded number of statements"
