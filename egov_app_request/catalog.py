@@ -4,9 +4,9 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
-from . import similarity
+from . import similarity, vocabulary
 
 # The fields of the score, as the analyst reads them (similarity.FIELDS).
 FIELD_LABELS = [
@@ -140,7 +140,11 @@ class RequestDuplicate(ModelSQL, ModelView):
         most like it (the procedure writes them, without access check)"""
         pool = Pool()
         Application = pool.get('egov.application')
-        labels = dict(FIELD_LABELS)
+        # Stored once, read on the feasibility sheet (an Indonesian
+        # document) and by every analyst: in Indonesian, whoever started
+        # the step.
+        with Transaction().set_context(language=vocabulary.LANGUAGE):
+            labels = {f: gettext(m) for f, m in FIELD_LABELS}
         with without_check_access():
             applications = Application.search([])
             candidates = [(a.id, similarity.application_fields(
@@ -159,7 +163,7 @@ class RequestDuplicate(ModelSQL, ModelView):
                             'application': app_id,
                             'score': score,
                             'matched': '; '.join(
-                                f"{gettext(labels[f])}: {', '.join(w)}"
+                                f"{labels[f]}: {', '.join(w)}"
                                 for f, w in words.items()),
                             })
             if to_create:
