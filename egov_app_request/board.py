@@ -10,8 +10,8 @@ access checks on; the session is the portal's (portal.py). The page is the
 template portal/board.html."""
 import datetime as dt
 
-from sql import Literal, Null
-from sql.aggregate import Count, Sum
+from sql import Null
+from sql.aggregate import Count
 from sql.conditionals import Case
 
 from trytond.pool import Pool
@@ -99,8 +99,10 @@ def _steps_kept(opd_id, category_id, start):
     cursor = Transaction().connection.cursor()
     cursor.execute(*history.join(
             request, condition=history.request == request.id).select(
-            Count(Literal('*')),
-            Sum(Case((history.finished <= history.deadline, 1), else_=0)),
+            # No literal values: PostgreSQL cannot type a parameter in
+            # SUM(CASE ... THEN $1), so count the ids that qualify.
+            Count(history.id),
+            Count(Case((history.finished <= history.deadline, history.id))),
             where=where))
     total, kept = cursor.fetchone()
     return total or 0, kept or 0
