@@ -43,7 +43,9 @@ import logging
 
 from trytond.exceptions import TrytonException, UserError
 from trytond.model.exceptions import AccessButtonError, AccessError
+from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .security_log import log_event
@@ -105,8 +107,6 @@ def _login(request):
     if not user_id:
         return None
     try:
-        from trytond.pool import Pool
-        from trytond.transaction import Transaction
         with Transaction().start(_database(request), 0, readonly=True):
             return Pool().get('res.user')(user_id).login
     except Exception:
@@ -115,8 +115,6 @@ def _login(request):
 
 def _is_button(request, model, method):
     "Whether `method` is a button of `model` (read in the database's pool)"
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
     try:
         with Transaction().start(_database(request), 0, readonly=True):
             return method in Pool().get(model)._buttons

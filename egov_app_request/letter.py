@@ -14,7 +14,11 @@ frozen.
   replaces one from the web client (Content) without code."""
 import hashlib
 from collections import namedtuple
+from io import BytesIO
 from pathlib import Path
+
+from genshi.core import Markup
+from genshi.template import MarkupTemplate, TemplateLoader
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -545,7 +549,6 @@ class LetterReport(CheckedReport):
 
         def emblem():
             "The emblem's SVG, inline (WeasyPrint fetches no data: URL)"
-            from genshi.core import Markup
             svg = (getattr(config, 'letterhead_logo', None) or '').strip()
             return Markup(svg) if svg.startswith('<') else None
 
@@ -582,9 +585,6 @@ class LetterReport(CheckedReport):
     def render(cls, report, report_context):
         """As Report.render, but serialized as HTML (not XML): WeasyPrint
         reads an empty <div/> of XML as an element left open."""
-        from io import BytesIO
-
-        from genshi.template import MarkupTemplate, TemplateLoader
         template = report.get_template_cached()
         if template is None:
             # The templates include the parts every document shares

@@ -8,6 +8,8 @@ warnings 1 and 2 (who may prepare and who may submit). A refused form
 rolls the whole transaction back (Rollback) and comes back with the
 reasons and the names of the files to choose again. The routes that take
 the form are in portal.py; the pages' rendering in portal_pages.py."""
+import datetime as dt
+
 from markupsafe import Markup
 
 from trytond.exceptions import UserError, UserWarning
@@ -82,7 +84,6 @@ def _form_values(request):
 
 def _parse_date(text):
     "A date of an <input type=date> (YYYY-MM-DD); empty or invalid: None"
-    import datetime as dt
     try:
         return dt.date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:

@@ -8,6 +8,8 @@ see the statistics export it; the record rules of the user apply."""
 import datetime as dt
 import io
 
+import xlsxwriter
+
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -178,7 +180,6 @@ class RegisterExcel(CheckedReport):
 
     @classmethod
     def execute(cls, ids, data):
-        import xlsxwriter
         action = cls._get_action(data)
         cls.check_access(action, 'egov.request', [])
         today = _today()

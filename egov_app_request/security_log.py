@@ -17,6 +17,7 @@ exception's message name, a file's sanitised name and size)."""
 import datetime as dt
 import logging
 
+from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 logger = logging.getLogger('egov_app_request.security')
@@ -49,7 +50,6 @@ def _current_user():
         return None
     user_id = transaction.user
     try:
-        from trytond.pool import Pool
         User = Pool().get('res.user')
         user_id = transaction.user
         with transaction.set_user(0):

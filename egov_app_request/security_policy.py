@@ -45,6 +45,9 @@ import math
 from collections import Counter
 from pathlib import Path
 
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.serving import WSGIRequestHandler
+
 from trytond import config
 
 logger = logging.getLogger(__name__)
@@ -200,7 +203,6 @@ def refuse_large_bodies(app):
     max_size`` (anonymous: the login and reset forms). trytond sets the
     limit on its request too, but its JSON-RPC parser turns werkzeug's 413
     into "400 Unable to get RPC method"."""
-    from werkzeug.exceptions import RequestEntityTooLarge
     wsgi_app = app.wsgi_app
     if getattr(wsgi_app, '_egov_body_limit', False):
         return
@@ -227,9 +229,5 @@ def refuse_large_bodies(app):
 def hide_server_version():
     """Werkzeug's development server (``trytond``, the demo) answers
     ``Server: Werkzeug/3.1.9 Python/3.11.7``: name no version"""
-    try:
-        from werkzeug.serving import WSGIRequestHandler
-    except ImportError:
-        return
     WSGIRequestHandler.version_string = lambda self: _BANNER
 

@@ -3,6 +3,8 @@ step 7, and the supporting document types.
 
 The Dinas may change durations, groups and required documents here without
 code; the states and moves of a request are code (request.py)."""
+import zoneinfo
+
 from trytond.cache import Cache
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
@@ -379,7 +381,6 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def get_timezones(cls):
-        import zoneinfo
         return [(z, z) for z in sorted(zoneinfo.available_timezones())]
 
     @classmethod

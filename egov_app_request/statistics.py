@@ -3,10 +3,14 @@ finished steps, the median and 90th percentile of their working time and the
 share that kept the SOP's standard. Computed in Python (median and
 percentile are not portable SQL), stored for graph and list views, exported
 to Excel."""
+import datetime as dt
 import io
 import math
 import statistics
 from collections import defaultdict
+from decimal import Decimal
+
+import xlsxwriter
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -54,7 +58,6 @@ class StepTime(ModelSQL, ModelView):
     @classmethod
     def rows(cls):
         "The statistics of every finished step, as values"
-        from decimal import Decimal
         History = Pool().get('egov.request.history')
         groups = defaultdict(list)
         with without_check_access():
@@ -119,7 +122,6 @@ class StepTimeExcel(CheckedReport):
 
     @classmethod
     def execute(cls, ids, data):
-        import xlsxwriter
         pool = Pool()
         StepTime = pool.get('egov.report.step_time')
         action = cls._get_action(data)
@@ -168,5 +170,4 @@ class StepTimeExcel(CheckedReport):
 
 
 def _datetime(date):
-    import datetime as dt
     return dt.datetime.combine(date, dt.time())

@@ -11,6 +11,7 @@ The scanner is set in the trytond configuration::
 
 A configured scanner that cannot be reached refuses the upload (fail
 closed)."""
+import io
 import re
 import socket
 import struct
@@ -92,7 +93,6 @@ def inspect_zip(data, max_entries, max_size, wanted=()):
     Returns ({name: content} of the members named in `wanted`, at most 4 KiB
     each, the names of all members). Raises ArchiveLimit over a limit and
     zipfile.BadZipFile (or another error) for a damaged archive."""
-    import io
     found = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()

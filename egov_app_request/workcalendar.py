@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 try:
     import zoneinfo
@@ -112,7 +113,6 @@ class WorkingPeriod(_CalendarData, ModelSQL, ModelView):
         cls._order = [('first_date', 'DESC'), ('id', 'DESC')]
 
     def get_weekly_hours(self, name):
-        from decimal import Decimal
         return Decimal(sum(h.minutes for h in self.hours)) / 60
 
 

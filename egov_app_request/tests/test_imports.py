@@ -51,3 +51,16 @@ class ImportsTestCase(unittest.TestCase):
         for module in modules():
             with self.subTest(module=module):
                 self.assertEqual(relative_imports(module)[1], set())
+
+    def test_no_import_in_functions(self):
+        """No module imports anything inside a function or a class: what a
+        module needs is read at its top"""
+        for module in modules():
+            tree = ast.parse((PACKAGE / f'{module}.py').read_text())
+            scopes = [node for node in ast.walk(tree) if isinstance(node, (
+                        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+            inner = sorted({f'line {node.lineno}' for scope in scopes
+                    for node in ast.walk(scope)
+                    if isinstance(node, (ast.Import, ast.ImportFrom))})
+            with self.subTest(module=module):
+                self.assertEqual(inner, [])
