@@ -17,6 +17,28 @@ def _date(day):
         'day': day.day}
 
 
+def _kadis_away(demo_server, kind, reason):
+    """The Kepala Dinas records an absence from yesterday to in three days
+    with the Kabid E-Government as her substitute: (her RPC client, a
+    request of hers at step 9 to approve, the Kabid's id, the absence)"""
+    kadis = rpc_client(demo_server.url, 'kadis', demo_server.password)
+    request, *_ = kadis.call('model.egov.request.search_read',
+        [('state', '=', 'signing'), ('rejection_concluded', '=', False)],
+        0, None, None, ['number'])
+    kabid, = kadis.call('model.res.user.search',
+        [('login', '=', 'kabid.egov')], 0, None, None)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    absence, = kadis.call('model.egov.absence.create', [{
+                'kind': kind,
+                'date_from': _date(today - dt.timedelta(days=1)),
+                'date_to': _date(today + dt.timedelta(days=3)),
+                'substitute': kabid,
+                'reason': reason,
+                }])
+    kadis.call('model.egov.absence.confirm', [absence])
+    return kadis, request, kabid, absence
+
+
 # sao writes a button's label in capitals (CSS).
 RETURN_EARLY = re.compile(
     r'^\s*(Return Early|Kembali Lebih Awal)\s*$', re.IGNORECASE)
@@ -26,22 +48,8 @@ def test_absent_official_is_refused_and_returns_early(browser, demo_server):
     """The Kepala Dinas on leave presses her step button: refused, with
     the name of her Plh. and the way back; "Kembali Lebih Awal" on her
     absence ends it today, and her queue is hers again"""
-    url, password = demo_server.url, demo_server.password
-    kadis = rpc_client(url, 'kadis', password)
-    request, *_ = kadis.call('model.egov.request.search_read',
-        [('state', '=', 'signing'), ('rejection_concluded', '=', False)],
-        0, None, None, ['number'])
-    kabid, = kadis.call('model.res.user.search',
-        [('login', '=', 'kabid.egov')], 0, None, None)
-    today = dt.datetime.now(dt.timezone.utc).date()
-    absence, = kadis.call('model.egov.absence.create', [{
-                'kind': 'dinas_luar',
-                'date_from': _date(today - dt.timedelta(days=1)),
-                'date_to': _date(today + dt.timedelta(days=3)),
-                'substitute': kabid,
-                'reason': "Rapat koordinasi SPBE di Jakarta.",
-                }])
-    kadis.call('model.egov.absence.confirm', [absence])
+    kadis, request, kabid, absence = _kadis_away(demo_server,
+        'dinas_luar', "Rapat koordinasi SPBE di Jakarta.")
     try:
         session = Session(browser, demo_server, 'absent_kadis')
         try:
@@ -90,22 +98,8 @@ def test_absent_official_is_refused_and_returns_early(browser, demo_server):
 
 
 def test_plh_signs_reply_letter(browser, demo_server):
-    url, password = demo_server.url, demo_server.password
-    kadis = rpc_client(url, 'kadis', password)
-    request, *_ = kadis.call('model.egov.request.search_read',
-        [('state', '=', 'signing'), ('rejection_concluded', '=', False)],
-        0, None, None, ['number'])
-    kabid, = kadis.call('model.res.user.search',
-        [('login', '=', 'kabid.egov')], 0, None, None)
-    today = dt.datetime.now(dt.timezone.utc).date()
-    absence, = kadis.call('model.egov.absence.create', [{
-                'kind': 'cuti',
-                'date_from': _date(today - dt.timedelta(days=1)),
-                'date_to': _date(today + dt.timedelta(days=3)),
-                'substitute': kabid,
-                'reason': "Cuti tahunan.",
-                }])
-    kadis.call('model.egov.absence.confirm', [absence])
+    kadis, request, kabid, absence = _kadis_away(demo_server, 'cuti',
+        "Cuti tahunan.")
     try:
         session = Session(browser, demo_server, 'plh_kadis')
         try:

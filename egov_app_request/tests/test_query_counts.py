@@ -123,14 +123,14 @@ class QueryCountsTestCase(unittest.TestCase):
         eighty = self.list_statements(80)
         self.assertEqual(len(eighty), len(ten), _most_repeated(eighty))
 
-    def portal_list_statements(self, page):
-        """The statements of page `page` of the portal's list of the OPD
-        (portal.portal_requests, as its route calls it for the session's
-        user), and the titles listed"""
-        config = login('kadis.dinkes')
+    def page_statements(self, login_name, path, page, query=None):
+        """The statements of a portal page function `page` (as its route
+        calls it, in the session user's transaction with access checks),
+        called once before counting as in list_statements, and its HTML"""
+        config = login(login_name)
         request = WebRequest(EnvironBuilder(
-                path=f'/{config.database_name}/portal/requests',
-                query_string={'halaman': page}).get_environ())
+                path=f'/{config.database_name}{path}',
+                query_string=query or {}).get_environ())
         with Transaction().start(
                 config.database_name, config.user) as transaction:
             pool = Pool()
@@ -139,13 +139,19 @@ class QueryCountsTestCase(unittest.TestCase):
             with transaction.set_context(preferences, language='id'), \
                     check_access():
                 user = portal._user_info(pool, config.user, 'key')
-                # Once before counting, as in list_statements.
-                portal.portal_requests(request, pool, user)
+                page(request, pool, user)
                 with counting_statements() as statements:
-                    response = portal.portal_requests(request, pool, user)
+                    response = page(request, pool, user)
         self.assertEqual(response.status_code, 200)
+        return statements, response.get_data(as_text=True)
+
+    def portal_list_statements(self, page):
+        """The statements of page `page` of the portal's list of the OPD
+        (portal.portal_requests), and the titles listed"""
+        statements, html = self.page_statements('kadis.dinkes',
+            '/portal/requests', portal.portal_requests, {'halaman': page})
         titles = re.findall(r'<td data-label="Judul"><a [^>]*>([^<]+)</a>',
-            response.get_data(as_text=True))
+            html)
         return statements, titles
 
     def test_portal_list_pages_cost_the_same(self):
@@ -162,26 +168,10 @@ class QueryCountsTestCase(unittest.TestCase):
                 for s in short), '\n'.join(s[:200] for s in short))
 
     def board_statements(self, cards):
-        """The statements of the managers' board (board.board, as its route
-        calls it for the Kepala Dinas) showing `cards` cards a column, and
-        its HTML"""
-        config = login('kadis')
-        request = WebRequest(EnvironBuilder(
-                path=f'/{config.database_name}/board').get_environ())
-        with Transaction().start(
-                config.database_name, config.user) as transaction, \
-                mock.patch.object(board, 'CARDS', cards):
-            pool = Pool()
-            preferences = pool.get('res.user').get_preferences(
-                context_only=True)
-            with transaction.set_context(preferences, language='id'), \
-                    check_access():
-                user = portal._user_info(pool, config.user, 'key')
-                board.board(request, pool, user)
-                with counting_statements() as statements:
-                    response = board.board(request, pool, user)
-        self.assertEqual(response.status_code, 200)
-        return statements, response.get_data(as_text=True)
+        """The statements of the managers' board (board.board) for the
+        Kepala Dinas, showing `cards` cards a column, and its HTML"""
+        with mock.patch.object(board, 'CARDS', cards):
+            return self.page_statements('kadis', '/board', board.board)
 
     def test_board_cost_does_not_grow_with_open_requests(self):
         """The board shows the longest-waiting requests of each column and
