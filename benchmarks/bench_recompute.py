@@ -8,16 +8,19 @@ job against one SQL UPDATE of the same rows.
         [--pairs 5] [--keep] [--database NAME]
 
 It builds a database as the tests do and seeds it in SQL as
-benchmarks/bench_scale.py does (100,000 requests, their step history). Then,
+benchmarks/bench_scale.py does (benchmarks/seeding.py: 100,000 requests,
+their step history). Then,
 in this process, each pair interleaved and rolled back:
 
 - the save with a worker ([queue] worker = True): the holiday is created,
   the recompute only queued (ir.queue);
 - the save without a worker (demo, tests): the holiday and the recompute in
   the same transaction;
-- the queued job alone (egov.request.history.run_recompute, as
-  trytond-worker runs it), with its part spent in the working-time
-  arithmetic;
+- the queued job alone (the ir.queue task the save queued, as
+  trytond-worker runs it: the open steps that run across the holiday);
+- the full recompute, as after a change of the working hours, writing
+  every open step (the same rows as the UPDATE), with its part spent in
+  the working-time arithmetic;
 - one SQL UPDATE writing new values into the same columns of the same
   rows.
 
@@ -36,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tests'))
 sys.path.insert(0, str(ROOT / 'benchmarks'))
 sys.path.insert(0, str(ROOT))
-from bench_scale import seed  # noqa: E402
 from dbbuild import TestDatabase, pg_connect, postgresql_uri  # noqa: E402
+from seeding import seed  # noqa: E402
 
 HOLIDAY = dt.date(2026, 12, 2)
 OPEN = ("finished IS NULL AND state <> 'incomplete' "
@@ -74,11 +77,12 @@ def save(database, worker):
     return seconds, queued
 
 
-def job(database, changed_only=True):
+def job(database, full=False):
     """(seconds of the queued job, as trytond-worker runs it, with the
     holiday in the calendar; seconds of its working-time arithmetic; rows
-    written). changed_only=False writes every open step, as the SQL UPDATE
-    it is compared with does."""
+    written). full: the recompute of every open step after a change of the
+    working hours (no date bounds it), writing every open step as the SQL
+    UPDATE it is compared with does."""
     from trytond import config
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -86,16 +90,23 @@ def job(database, changed_only=True):
     from egov_app_request import deadline_recompute
     pool = Pool(database.name)
     Holiday = pool.get('egov.holiday')
-    spent = []
-    original = deadline_recompute.new_values
+    Queue = pool.get('ir.queue')
+    spent, written = [], []
+    original_values = deadline_recompute.new_values
+    original_write = deadline_recompute._write_values
 
     def timed_values(*args, **kwargs):
         start = time.perf_counter()
         try:
-            return original(*args, **kwargs)
+            return original_values(*args, **kwargs)
         finally:
             spent.append(time.perf_counter() - start)
+
+    def counted_write(table, values, *args):
+        written.append(len(values))
+        return original_write(table, values, *args)
     deadline_recompute.new_values = timed_values
+    deadline_recompute._write_values = counted_write
     try:
         with Transaction().start(database.name, 0) as transaction:
             # With a worker, the save only queues the recompute.
@@ -105,15 +116,22 @@ def job(database, changed_only=True):
                             'kind': 'local'}])
             finally:
                 config.set('queue', 'worker', 'False')
+            task, = Queue.search([('finished_at', '=', None)],
+                order=[('id', 'DESC')], limit=1)
             start = time.perf_counter()
-            # What History.run_recompute, the queued task, runs.
-            written = deadline_recompute.recompute_open_deadlines(
-                cached=False, changed_only=changed_only)
+            if full:
+                deadline_recompute.recompute_open_deadlines(
+                    cached=False, changed_only=False)
+            else:
+                # What trytond-worker runs: History.run_recompute with the
+                # holiday's date.
+                task.run()
             seconds = time.perf_counter() - start
             transaction.rollback()
     finally:
-        deadline_recompute.new_values = original
-    return seconds, sum(spent), written
+        deadline_recompute.new_values = original_values
+        deadline_recompute._write_values = original_write
+    return seconds, sum(spent), sum(written)
 
 
 def settle(database):
@@ -196,7 +214,7 @@ def main():
             sync_save.append(seconds)
             seconds, _, written = job(database)
             jobs.append(seconds)
-            seconds, spent, _ = job(database, changed_only=False)
+            seconds, spent, _ = job(database, full=True)
             all_jobs.append(seconds)
             arithmetic.append(spent)
             updates.append(sql_update(database))
@@ -204,13 +222,15 @@ def main():
                 f"{queued} task)", queued_save))
         print(summary("save of a holiday, without a worker (recompute in "
                 "the save)", sync_save))
-        print(summary(f"the queued job: {steps} open steps recomputed, "
-                f"the {written} whose figures change written", jobs))
-        print(summary(f"the job writing all {steps} open steps", all_jobs))
+        print(summary("the queued job: the open steps that run across the "
+                f"holiday recomputed, the {written} whose figures change "
+                "written", jobs))
+        print(summary(f"the full recompute (a change of the hours) writing "
+                f"all {steps} open steps", all_jobs))
         print(summary("  of which the working-time arithmetic", arithmetic))
         print(summary("one SQL UPDATE of the same columns of all "
                 f"{steps} rows", updates))
-        print(summary("job writing all / UPDATE",
+        print(summary("full recompute writing all / UPDATE",
                 [j / u for j, u in zip(all_jobs, updates)], unit='×'))
         print(summary("queued job / UPDATE",
                 [j / u for j, u in zip(jobs, updates)], unit='×'))

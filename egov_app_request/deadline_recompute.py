@@ -25,12 +25,12 @@ The figures are those of egov.request.history's `_deadlines` (the same
 working-time arithmetic, worktime.py): finished steps and paused ones keep
 theirs; a notice whose condition no longer holds may be sent again."""
 import datetime as dt
-import io
+from bisect import bisect_left, bisect_right
 from fractions import Fraction
 
 from sql import Cast, Column, Literal, Null, Table, Values
 from sql.conditionals import Case
-from sql.functions import CurrentTimestamp
+from sql.functions import CurrentTimestamp, Extract
 from trytond import backend, config
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
@@ -43,6 +43,8 @@ from .worktime import DAY, MICROSECOND, MINUTE, WorkIndex, whole_minutes
 # Rows per UPDATE … FROM (VALUES …) (SQLite): large enough to be few
 # statements, small enough for the parameters' limits of the drivers.
 BATCH = 5000
+# The moments of the recompute: microseconds since it (naive UTC).
+EPOCH = dt.datetime(1970, 1, 1)
 # Days of the index beyond the latest start: the longest standard fits in
 # it; a figure beyond it is computed by walking the calendar.
 HORIZON_DAYS = 400
@@ -54,19 +56,25 @@ def queued():
 
 
 class DeadlineComputer:
-    """`_deadlines` of egov.request.history with the configuration, the
+    """The deadline arithmetic of a pass of a step (`_deadlines` of
+    egov.request.history is a call of it) with the configuration, the
     timezone and the calendar read once; `starts` (naive UTC) bound the
-    index of the calendar"""
+    index of the calendar that answers many figures at once (`figures`)"""
 
-    def __init__(self, starts=(), cached=True):
-        Configuration = Pool().get('egov.configuration')
-        self.calendar = work_calendar(cached=cached)
-        self.percent = Configuration(1).warning_percent
-        self.timezone = dinas_timezone()
-        self._results = {}
+    def __init__(self, starts=(), cached=True, calendar=None, percent=None,
+            timezone=None):
+        if calendar is None:
+            calendar = work_calendar(cached=cached)
+        if percent is None:
+            Configuration = Pool().get('egov.configuration')
+            percent = Configuration.cached().warning_percent
+        self.calendar = calendar
+        self.percent = percent
+        self.timezone = timezone or dinas_timezone()
+        self._nearly_of = {}
         self.offset = None
         self.index = self.calendar
-        self.origin = None  # the index's origin in UTC, for `offsets`
+        self.origin = None  # the index's origin in UTC, for `figures`
         if starts:
             first = min(starts) - dt.timedelta(days=1)
             last = max(starts) + dt.timedelta(days=HORIZON_DAYS)
@@ -98,12 +106,12 @@ class DeadlineComputer:
             dt.timezone.utc).replace(tzinfo=None)
 
     def __call__(self, start, standard_minutes=None, standard_days=None):
-        "(standard minutes, deadline, nearly late at), all in UTC"
-        key = (start, standard_minutes, standard_days)
-        try:
-            return self._results[key]
-        except KeyError:
-            pass
+        """(standard minutes, deadline, nearly late at) of a pass starting
+        at `start`, all in UTC: working moments, so a pass starting or
+        resuming outside working time is due no earlier than the next
+        opening, also with nothing left of its standard. With
+        `standard_days` the deadline is the end of the days-th working day
+        and the standard the working minutes until it."""
         index = self.index
         local_start = self._local(start)
         if standard_days:
@@ -112,47 +120,100 @@ class DeadlineComputer:
         else:
             deadline = index.add(local_start, standard_minutes or 0)
         nearly = index.add(local_start, self._nearly(standard_minutes))
-        result = self._results[key] = (
-            standard_minutes, self._utc(deadline), self._utc(nearly))
-        return result
+        return standard_minutes, self._utc(deadline), self._utc(nearly)
 
     def _nearly(self, standard_minutes):
         "The minutes of the standard after which a step is nearly late"
+        try:
+            return self._nearly_of[standard_minutes]
+        except KeyError:
+            pass
         share = (standard_minutes or 0) * self.percent
         if isinstance(share, int):
-            return share // 100  # whole_minutes of share / 100, exactly
-        return whole_minutes(Fraction(share, 100))
+            nearly = share // 100  # whole_minutes of share / 100, exactly
+        else:
+            nearly = whole_minutes(Fraction(share, 100))
+        self._nearly_of[standard_minutes] = nearly
+        return nearly
 
-    def offsets(self, start, standard_minutes=None, standard_days=None):
-        """(standard minutes, deadline, nearly late at), the moments as
-        microseconds from `origin` (UTC): the same figures as __call__,
-        in integers from the index where it answers"""
+    def figures(self, steps):
+        """[(standard minutes, deadline, nearly late at)] of `steps`,
+        (start, standard minutes, standard days) each, the moments in
+        microseconds since EPOCH (naive UTC): the figures of __call__, from
+        the index in integers where it answers (one loop, no call per
+        figure: at 100,000 open steps the calls cost more than the
+        arithmetic)"""
+        result = []
+        append = result.append
+        call = self._epoch_call
         index, origin = self.index, self.origin
-        if origin is not None:
-            # The zone's offset is fixed: local and UTC offsets are equal.
-            offset = (start - origin) // MICROSECOND
-            if 0 <= offset < index.days * DAY:
-                worked = index.worked(offset)
-                if standard_days:
-                    deadline = index.day_end(offset, standard_days)
-                    if deadline is not None:
-                        standard_minutes = (
-                            index.worked(deadline) - worked) // MINUTE
-                elif standard_minutes and standard_minutes > 0:
-                    deadline = index.at(worked + standard_minutes * MINUTE)
-                else:
-                    deadline = None
-                if deadline is not None:
-                    nearly = self._nearly(standard_minutes)
-                    if nearly > 0:
-                        nearly = index.at(worked + nearly * MINUTE)
-                        if nearly is not None:
-                            return standard_minutes, deadline, nearly
-            standard_minutes, deadline, nearly = self(
-                start, standard_minutes, standard_days)
-            return (standard_minutes, (deadline - origin) // MICROSECOND,
-                (nearly - origin) // MICROSECOND)
-        raise ValueError("no index with a fixed offset")
+        if origin is None:
+            for start, standard_minutes, standard_days in steps:
+                append(call(start, standard_minutes, standard_days))
+            return result
+        base = (origin - EPOCH) // MICROSECOND
+        # The zone's offset is fixed: local and UTC offsets are equal.
+        limit = index.days * DAY
+        starts, ends, before, upto = (
+            index.starts, index.ends, index.before, index.upto)
+        work_days, day_ends = index.work_days, index.day_ends
+        intervals, working_days = len(upto), len(work_days)
+        nearly_of = self._nearly
+        for start, standard_minutes, standard_days in steps:
+            offset = start - base
+            if not 0 <= offset < limit:
+                append(call(start, standard_minutes, standard_days))
+                continue
+            i = bisect_right(starts, offset) - 1
+            worked = (before[i] + min(offset, ends[i]) - starts[i]
+                if i >= 0 else 0)
+            minutes = standard_minutes
+            if standard_days:
+                k = (bisect_right(work_days, offset // DAY)
+                    + max(standard_days, 1) - 1)
+                if k >= working_days:
+                    append(call(start, standard_minutes, standard_days))
+                    continue
+                deadline = day_ends[k]
+                j = bisect_right(starts, deadline) - 1
+                minutes = (before[j] + min(deadline, ends[j]) - starts[j]
+                    - worked) // MINUTE
+            elif minutes and minutes > 0:
+                target = worked + minutes * MINUTE
+                j = bisect_left(upto, target)
+                if j >= intervals:
+                    append(call(start, standard_minutes, standard_days))
+                    continue
+                deadline = starts[j] + target - before[j]
+            else:
+                append(call(start, standard_minutes, standard_days))
+                continue
+            nearly = nearly_of(minutes)
+            if nearly <= 0:
+                append(call(start, standard_minutes, standard_days))
+                continue
+            target = worked + nearly * MINUTE
+            j = bisect_left(upto, target)
+            if j >= intervals:
+                append(call(start, standard_minutes, standard_days))
+                continue
+            append((minutes, base + deadline,
+                    base + starts[j] + target - before[j]))
+        return result
+
+    def _epoch_call(self, start, standard_minutes, standard_days):
+        "__call__ with the moments in microseconds since EPOCH"
+        minutes, deadline, nearly = self(
+            EPOCH + dt.timedelta(microseconds=start), standard_minutes,
+            standard_days)
+        return (minutes, (deadline - EPOCH) // MICROSECOND,
+            (nearly - EPOCH) // MICROSECOND)
+
+
+def _micros(table, name):
+    "A timestamp column read as microseconds since EPOCH (PostgreSQL)"
+    return Cast(Extract('EPOCH', Column(table, name)) * Literal(10 ** 6),
+        'BIGINT')
 
 
 def _typed(table, name, sql_type):
@@ -164,104 +225,120 @@ def _typed(table, name, sql_type):
     return column
 
 
-def open_steps():
+def _open(table):
+    "The open steps (with a deadline, not a pause) of egov.request.history"
+    return ((table.finished == Null) & (table.state != 'incomplete')
+        & (table.deadline != Null))
+
+
+def _bound(table, days):
+    """The open steps whose figures a change of the working time of the
+    local `days` can move: started before the end of the last day, and due
+    (or nearly late) at or after the start of the first. A step due before
+    the day never reaches it (the arithmetic walks forward from the start
+    and stops at the deadline); one started after it never looks back. The
+    stored figures are those of the calendar before the change: added or
+    removed, the day moves only these."""
+    timezone = dinas_timezone()
+
+    def utc(day):
+        return dt.datetime.combine(day, dt.time()).replace(
+            tzinfo=timezone).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    low = utc(min(days))
+    high = utc(max(days) + dt.timedelta(days=1))
+    return ((table.started < high)
+        & ((table.deadline >= low) | (table.nearly_late_at >= low)))
+
+
+def open_steps(days=None, old=True):
     """(id, started, standard minutes, standard days, deadline, nearly late
-    at) of the open steps"""
+    at) of the open steps, the moments in microseconds since EPOCH (naive
+    UTC); with `days` (dates) only the steps whose figures a change of
+    those days' working time can move (`_bound`); without `old`, the
+    deadline and nearly late at are not read (None)"""
     History = Pool().get('egov.request.history')
     cursor = Transaction().connection.cursor()
     table = History.__table__()
-    cursor.execute(*table.select(
-            table.id,
-            _typed(table, 'started', 'TIMESTAMP'),
-            table.standard_minutes,
-            table.standard_days,
-            _typed(table, 'deadline', 'TIMESTAMP'),
-            _typed(table, 'nearly_late_at', 'TIMESTAMP'),
-            where=(table.finished == Null)
-            & (table.state != 'incomplete')
-            & (table.deadline != Null)))
-    return cursor.fetchall()
+    where = _open(table)
+    if days:
+        where &= _bound(table, days)
+    names = ['started', 'deadline', 'nearly_late_at']
+    if backend.name == 'postgresql':
+        started, deadline, nearly = (_micros(table, n) for n in names)
+    else:
+        started, deadline, nearly = (
+            _typed(table, n, 'TIMESTAMP') for n in names)
+    if not old:
+        deadline = nearly = Literal(None)
+    cursor.execute(*table.select(table.id, started, table.standard_minutes,
+            table.standard_days, deadline, nearly, where=where))
+    rows = cursor.fetchall()
+    if backend.name != 'postgresql':
+        def micros(moment):
+            return None if moment is None else (
+                (moment - EPOCH) // MICROSECOND)
+        rows = [(i, micros(s), m, d, micros(e), micros(n))
+            for i, s, m, d, e, n in rows]
+    return rows
 
 
 def new_values(rows, now, cached=True, changed_only=True):
-    """The new figures of the rows of open_steps(): (origin, values), each
-    value (id, standard minutes, deadline, nearly late at, deadline still
-    ahead, nearly-late moment still ahead) with the moments as microseconds
-    from `origin` (naive UTC) when the index answers in integers, else
-    (None, values) with datetimes. Only the rows whose figures change
-    (a holiday moves the deadlines that run across it, not the others)
-    unless `changed_only` is False."""
-    compute = DeadlineComputer({r[1] for r in rows}, cached=cached)
+    """The new figures of the rows of open_steps(): (id, standard minutes,
+    deadline, nearly late at, deadline still ahead, nearly-late moment
+    still ahead), the moments in microseconds since EPOCH. Only the rows
+    whose figures change unless `changed_only` is False."""
+    if not rows:
+        return []
+    starts = [r[1] for r in rows]
+    compute = DeadlineComputer(
+        (EPOCH + dt.timedelta(microseconds=min(starts)),
+            EPOCH + dt.timedelta(microseconds=max(starts))),
+        cached=cached)
+    figures = compute.figures([(r[1], r[2], r[3]) for r in rows])
+    now = (now - EPOCH) // MICROSECOND
     values = []
     append = values.append
-    origin = compute.origin
-    if origin is not None:
-        offsets = compute.offsets
-        now = (now - origin) // MICROSECOND
-        for (id_, started, standard_minutes, standard_days, old_deadline,
-                old_nearly) in rows:
-            minutes, deadline, nearly = offsets(
-                started, standard_minutes, standard_days)
-            if (changed_only and minutes == standard_minutes
-                    and old_nearly is not None
-                    and deadline == (old_deadline - origin) // MICROSECOND
-                    and nearly == (old_nearly - origin) // MICROSECOND):
-                continue
-            append((id_, minutes, deadline, nearly,
-                    deadline > now, nearly > now))
-        return origin, values
-    for (id_, started, standard_minutes, standard_days, old_deadline,
-            old_nearly) in rows:
-        minutes, deadline, nearly = compute(
-            started, standard_minutes, standard_days)
-        if (changed_only and minutes == standard_minutes
-                and (deadline, nearly) == (old_deadline, old_nearly)):
+    for (id_, _, standard_minutes, _, old_deadline, old_nearly), (
+            minutes, deadline, nearly) in zip(rows, figures):
+        if (changed_only and deadline == old_deadline
+                and nearly == old_nearly and minutes == standard_minutes):
             continue
         append((id_, minutes, deadline, nearly,
                 deadline > now, nearly > now))
-    return None, values
+    return values
 
 
-def _write_values(table, origin, values, sql_type):
-    "The figures of new_values() into the rows of egov.request.history"
+def _write_values(table, values, sql_type):
+    "The figures of new_values() into the open steps of egov.request.history"
     transaction = Transaction()
     cursor = transaction.connection.cursor()
+    epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
+    unit = Literal(MICROSECOND)
     if backend.name == 'postgresql':
         # One COPY into a temporary table, one UPDATE from it: binding the
-        # parameters of 100,000 rows costs more than the arithmetic. The
-        # moments travel as microseconds from `origin` when they are
-        # integers, PostgreSQL turns them back into timestamps.
-        moment = 'BIGINT' if origin is not None else 'TIMESTAMP'
+        # parameters of 100,000 rows costs more than the arithmetic (and
+        # arrays through unnest() more than COPY). The moments travel as
+        # microseconds since EPOCH, PostgreSQL turns them back into
+        # timestamps.
         cursor.execute('CREATE TEMPORARY TABLE egov_new_deadline ('
-            f'id INTEGER, minutes INTEGER, deadline {moment}, '
-            f'nearly {moment}, not_late BOOLEAN, not_nearly BOOLEAN) '
-            'ON COMMIT DROP')
-        text = str if origin is not None else dt.datetime.isoformat
-        data = io.StringIO()
-        for id_, minutes, deadline, nearly, not_late, not_nearly in values:
-            data.write(f'{id_}\t{"" if minutes is None else minutes}\t'
-                f'{text(deadline)}\t{text(nearly)}\t'
-                f'{"t" if not_late else "f"}\t'
-                f'{"t" if not_nearly else "f"}\n')
+            'id INTEGER, minutes INTEGER, deadline BIGINT, nearly BIGINT, '
+            'not_late BOOLEAN, not_nearly BOOLEAN) ON COMMIT DROP')
         with cursor.copy('COPY egov_new_deadline FROM STDIN '
                 "WITH (NULL '')") as copy:
-            copy.write(data.getvalue())
-        # Its size and ids known, the planner joins it by hash.
-        cursor.execute('ANALYZE egov_new_deadline')
+            copy.write(''.join([
+                        f'{i}\t{"" if m is None else m}\t{d}\t{n}\t'
+                        f'{"t" if a else "f"}\t{"t" if b else "f"}\n'
+                        for i, m, d, n, a, b in values]))
         new = Table('egov_new_deadline')
-        deadline, nearly = new.deadline, new.nearly
-        if origin is not None:
-            start = Cast(Literal(origin), 'TIMESTAMP')
-            unit = Literal(MICROSECOND)
-            deadline, nearly = start + deadline * unit, start + nearly * unit
-        sources = [(new, [new.id, new.minutes, deadline, nearly,
-                    new.not_late, new.not_nearly])]
+        sources = [(new, [new.id, new.minutes,
+                        epoch + new.deadline * unit,
+                        epoch + new.nearly * unit,
+                        new.not_late, new.not_nearly])]
     else:
-        if origin is not None:
-            def moment(offset):
-                return origin + dt.timedelta(microseconds=offset)
-            values = [(i, m, moment(d), moment(n), a, b)
-                for i, m, d, n, a, b in values]
+        def moment(micros):
+            return EPOCH + dt.timedelta(microseconds=micros)
+        values = [(i, m, moment(d), moment(n), a, b)
+            for i, m, d, n, a, b in values]
         sources = []
         for sub_values in grouped_slice(values, BATCH):
             new = Values(list(sub_values))
@@ -279,27 +356,32 @@ def _write_values(table, origin, values, sql_type):
                     Case((not_nearly, Null), else_=table.warned_nearly_late),
                     transaction.user, CurrentTimestamp()],
                 from_=[new],
-                where=table.id == id_))
+                # The open steps' condition too: PostgreSQL then reads
+                # only them (the partial index of the open steps) to join,
+                # not the whole history.
+                where=(table.id == id_) & _open(table)))
     if backend.name == 'postgresql':
         cursor.execute('DROP TABLE egov_new_deadline')
 
 
-def recompute_open_deadlines(cached=True, changed_only=True):
+def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     """New deadlines for the steps still open, in a few statements, written
     to the rows whose figures change (all of them: changed_only=False);
     returns the number of steps written. cached=False reads the calendar
     from the data rather than from this process's cache (the queued
-    job)."""
+    job). `days` (dates): only the working time of these days changed (a
+    holiday added or removed), only the steps that run across them are
+    computed (open_steps)."""
     History = Pool().get('egov.request.history')
     transaction = Transaction()
-    rows = open_steps()
+    rows = open_steps(days, old=changed_only)
     if not rows:
         return 0
-    origin, values = new_values(rows, clock.now(), cached=cached,
+    values = new_values(rows, clock.now(), cached=cached,
         changed_only=changed_only)
     if not values:
         return 0
-    _write_values(History.__table__(), origin, values,
+    _write_values(History.__table__(), values,
         History.standard_minutes.sql_type().base)
 
     # What the records of this transaction read before is stale now.

@@ -2,7 +2,7 @@
 pass of a step, opened when the step starts with its standard and deadline
 in working time, closed when it ends with who, when, the outcome, the note
 and the step's output. Written by the procedure only."""
-from fractions import Fraction
+import datetime as dt
 
 from sql import Null
 
@@ -13,13 +13,12 @@ from trytond.pool import Pool
 from .access import CheckModificationFirstMixin, RelationRuleMixin
 from .analysis import without_unreadable_fields
 from .deadline_recompute import (
-    first_open_step, queued, recompute_open_deadlines)
+    DeadlineComputer, first_open_step, queued, recompute_open_deadlines)
 from .exceptions import HistoryImmutableError
 from .notice import check_deadlines
 from .request import TIMING_VISUAL, TIMINGS
 from .sop import STATES
-from .workcalendar import to_local, to_utc, work_calendar
-from .worktime import whole_minutes
+from .workcalendar import to_local, work_calendar
 from . import clock
 
 class RequestHistory(
@@ -148,25 +147,14 @@ class RequestHistory(
     @classmethod
     def _deadlines(cls, start, standard_minutes=None, standard_days=None):
         """The deadline and nearly-late moment of a pass starting at `start`
-        (UTC): working moments, so a pass starting or resuming outside
-        working time is due no earlier than the next opening, also with
-        nothing left of its standard."""
-        pool = Pool()
-        Configuration = pool.get('egov.configuration')
-        calendar = work_calendar()
-        local_start = to_local(start)
-        values = {}
+        (UTC), and its standard in minutes when it counts in days: the
+        arithmetic of the recompute after a calendar change
+        (deadline_recompute.DeadlineComputer), one figure at a time."""
+        minutes, deadline, nearly = DeadlineComputer()(
+            start, standard_minutes, standard_days)
+        values = {'deadline': deadline, 'nearly_late_at': nearly}
         if standard_days:
-            deadline = calendar.end_of_working_day(local_start, standard_days)
-            standard_minutes = calendar.between(local_start, deadline)
-            values['standard_minutes'] = standard_minutes
-        else:
-            deadline = calendar.add(local_start, standard_minutes or 0)
-        percent = Configuration.cached().warning_percent
-        nearly = calendar.add(local_start, whole_minutes(
-                Fraction((standard_minutes or 0) * percent, 100)))
-        values['deadline'] = to_utc(deadline)
-        values['nearly_late_at'] = to_utc(nearly)
+            values['standard_minutes'] = minutes
         return values
 
     @classmethod
@@ -175,25 +163,30 @@ class RequestHistory(
         return check_deadlines()
 
     @classmethod
-    def recompute_open_deadlines(cls):
+    def recompute_open_deadlines(cls, days=None):
         """After a change of the calendar: new deadlines for the steps still
         open; finished steps keep the figures they had (set-based:
-        deadline_recompute.py). With a worker ([queue] worker = True) it is
-        queued and the save that changed the calendar does not wait; without
-        one it runs here."""
+        deadline_recompute.py). `days`: only the working time of these
+        dates changed (a holiday), only the steps that run across them
+        can move. With a worker ([queue] worker = True) it is queued and
+        the save that changed the calendar does not wait; without one it
+        runs here."""
         if not queued():
-            recompute_open_deadlines()
+            recompute_open_deadlines(days=days)
             return
         anchor = first_open_step()
         if anchor is not None:
-            cls.__queue__.run_recompute([cls(anchor)])
+            cls.__queue__.run_recompute([cls(anchor)],
+                sorted(d.isoformat() for d in days) if days else None)
 
     @classmethod
-    def run_recompute(cls, records):
-        """The queued recompute (trytond-worker): every open step from the
-        calendar as it is now, whichever change queued it; `records` is only
-        the step the task is attached to"""
-        recompute_open_deadlines(cached=False)
+    def run_recompute(cls, records, days=None):
+        """The queued recompute (trytond-worker): the open steps from the
+        calendar as it is now, whichever change queued it (`days`, ISO
+        dates: the steps that run across them); `records` is only the step
+        the task is attached to"""
+        recompute_open_deadlines(cached=False, days=[
+                dt.date.fromisoformat(d) for d in days] if days else None)
 
     @classmethod
     def get_time(cls, records, names):

@@ -57,16 +57,26 @@ class _CalendarData:
         # Tryton calls it before a deletion: the deleted days would still
         # count, so a deletion recomputes after it (on_delete).
         if mode != 'delete':
-            _calendar_changed()
+            _calendar_changed(cls._changed_days(mode, records, field_names))
 
     @classmethod
     def on_delete(cls, records):
-        return super().on_delete(records) + [_calendar_changed]
+        days = cls._changed_days('delete', records)
+        return super().on_delete(records) + [
+            lambda: _calendar_changed(days)]
+
+    @classmethod
+    def _changed_days(cls, mode, records, field_names=None):
+        """The dates whose working time the change alters (only the open
+        steps that run across them are recomputed), or None: any date"""
+        return None
 
 
-def _calendar_changed():
+def _calendar_changed(days=None):
     _CalendarData._calendar_cache.clear()
-    Pool().get('egov.request.history').recompute_open_deadlines()
+    if days is not None and not days:
+        return
+    Pool().get('egov.request.history').recompute_open_deadlines(days=days)
 
 
 class WorkingHours(_CalendarData, ModelSQL, ModelView):
@@ -236,6 +246,14 @@ class Holiday(_CalendarData, ModelSQL, ModelView):
                         date=holiday.date.isoformat(),
                         decree=holiday.decree.rec_name,
                         year=holiday.decree.year))
+
+    @classmethod
+    def _changed_days(cls, mode, records, field_names=None):
+        """A day added or removed: its date; a day moved: any date (its
+        former date is gone); its name, kind or decree: no date"""
+        if mode == 'write':
+            return None if 'date' in (field_names or ()) else set()
+        return {h.date for h in records}
 
     @classmethod
     def __setup__(cls):
