@@ -6,11 +6,13 @@ random calendars. The figures are checked against an independent count of
 working time in timedelta arithmetic (`exact`)."""
 import datetime as dt
 import unittest
+import zoneinfo
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ..worktime import NoWorkingTimeError, WorkCalendar, WorkIndex
+from ..deadline_recompute import EPOCH, DeadlineComputer
+from ..worktime import MICROSECOND, NoWorkingTimeError, WorkCalendar, WorkIndex
 from .tools import shipped_calendar
 
 # Bounded: each property runs at most 150 examples, each example well under
@@ -247,6 +249,46 @@ class WorkTimePropertiesTestCase(unittest.TestCase):
         end = dt.datetime(2026, 1, 9, 17)
         self.assertEqual(index.between(start, end),
             calendar.between(start, end))
+
+    def assert_figures_agree(self, calendar, steps, percent):
+        """The recompute's figures of many steps at once (integers from
+        the index, DeadlineComputer.figures) are those of one step at a
+        time (the calendar's walk, DeadlineComputer.__call__, which
+        egov.request.history._deadlines calls)"""
+        zone = zoneinfo.ZoneInfo('Asia/Jakarta')
+        one = DeadlineComputer(calendar=calendar, percent=percent,
+            timezone=zone)
+        expected = []
+        for start, minutes, days in steps:
+            try:
+                minutes, deadline, nearly = one(start, minutes, days)
+            except NoWorkingTimeError:
+                assume(False)
+            expected.append((minutes, (deadline - EPOCH) // MICROSECOND,
+                    (nearly - EPOCH) // MICROSECOND))
+        many = DeadlineComputer([s for s, _, _ in steps], calendar=calendar,
+            percent=percent, timezone=zone)
+        self.assertIsNotNone(many.origin)
+        self.assertEqual(many.figures([((s - EPOCH) // MICROSECOND, m, d)
+                    for s, m, d in steps]), expected)
+
+    @BOUNDED
+    @given(st.lists(st.tuples(instants(CALENDAR), MINUTES,
+                st.sampled_from([None, None, 1, 2, 5])),
+            min_size=1, max_size=30),
+        st.sampled_from([0, 50, 80, 100]))
+    def test_recompute_figures_agree(self, steps, percent):
+        self.assert_figures_agree(CALENDAR, steps, percent)
+
+    @BOUNDED
+    @given(random_calendars(), st.lists(st.tuples(
+                st.datetimes(FIRST, LAST), st.integers(0, 2000),
+                st.sampled_from([None, None, 1, 3])),
+            min_size=1, max_size=10),
+        st.sampled_from([0, 80, 100]))
+    def test_recompute_figures_agree_on_random_calendars(self, calendar,
+            steps, percent):
+        self.assert_figures_agree(calendar, steps, percent)
 
 
 INDEX_2025_2026 = WorkIndex(CALENDAR, dt.date(2025, 1, 1),
