@@ -103,7 +103,7 @@ def job(database, full=False):
             spent.append(time.perf_counter() - start)
 
     def counted_write(table, values, *args):
-        written.append(len(values))
+        written.append(len(values[0]))
         return original_write(table, values, *args)
     deadline_recompute.new_values = timed_values
     deadline_recompute._write_values = counted_write

@@ -27,6 +27,8 @@ theirs; a notice whose condition no longer holds may be sent again."""
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
+from itertools import compress
+from operator import ne, or_
 
 from sql import Cast, Column, Literal, Null, Table, Values
 from sql.conditionals import Case
@@ -136,70 +138,83 @@ class DeadlineComputer:
         self._nearly_of[standard_minutes] = nearly
         return nearly
 
-    def figures(self, steps):
-        """[(standard minutes, deadline, nearly late at)] of `steps`,
-        (start, standard minutes, standard days) each, the moments in
-        microseconds since EPOCH (naive UTC): the figures of __call__, from
-        the index in integers where it answers (one loop, no call per
-        figure: at 100,000 open steps the calls cost more than the
-        arithmetic)"""
-        result = []
-        append = result.append
+    def figures(self, starts, standard_minutes, standard_days):
+        """(standard minutes, deadlines, nearly late moments): three lists,
+        the figures of the steps of `starts` (microseconds since EPOCH,
+        naive UTC), `standard_minutes` and `standard_days`, the moments in
+        microseconds since EPOCH: the figures of __call__, from the index
+        in integers where it answers (one loop, no call per figure: at
+        100,000 open steps the calls cost more than the arithmetic)"""
+        minutes_list, deadlines, nearlies = [], [], []
+        add_minutes = minutes_list.append
+        add_deadline = deadlines.append
+        add_nearly = nearlies.append
         call = self._epoch_call
+
+        def slow(start, minutes, days):
+            minutes, deadline, nearly = call(start, minutes, days)
+            add_minutes(minutes)
+            add_deadline(deadline)
+            add_nearly(nearly)
+        steps = zip(starts, standard_minutes, standard_days)
         index, origin = self.index, self.origin
         if origin is None:
-            for start, standard_minutes, standard_days in steps:
-                append(call(start, standard_minutes, standard_days))
-            return result
+            for start, minutes, days in steps:
+                slow(start, minutes, days)
+            return minutes_list, deadlines, nearlies
         base = (origin - EPOCH) // MICROSECOND
         # The zone's offset is fixed: local and UTC offsets are equal.
         limit = index.days * DAY
-        starts, ends, before, upto = (
+        starts_, ends, before, upto = (
             index.starts, index.ends, index.before, index.upto)
         work_days, day_ends = index.work_days, index.day_ends
         intervals, working_days = len(upto), len(work_days)
+        percent = self.percent
+        integral = isinstance(percent, int)
         nearly_of = self._nearly
-        for start, standard_minutes, standard_days in steps:
+        for start, minutes, days in steps:
             offset = start - base
             if not 0 <= offset < limit:
-                append(call(start, standard_minutes, standard_days))
+                slow(start, minutes, days)
                 continue
-            i = bisect_right(starts, offset) - 1
-            worked = (before[i] + min(offset, ends[i]) - starts[i]
+            i = bisect_right(starts_, offset) - 1
+            worked = (before[i] + min(offset, ends[i]) - starts_[i]
                 if i >= 0 else 0)
-            minutes = standard_minutes
-            if standard_days:
-                k = (bisect_right(work_days, offset // DAY)
-                    + max(standard_days, 1) - 1)
+            if days:
+                k = bisect_right(work_days, offset // DAY) + max(days, 1) - 1
                 if k >= working_days:
-                    append(call(start, standard_minutes, standard_days))
+                    slow(start, minutes, days)
                     continue
                 deadline = day_ends[k]
-                j = bisect_right(starts, deadline) - 1
-                minutes = (before[j] + min(deadline, ends[j]) - starts[j]
-                    - worked) // MINUTE
+                j = bisect_right(starts_, deadline) - 1
+                new_minutes = (before[j] + min(deadline, ends[j])
+                    - starts_[j] - worked) // MINUTE
             elif minutes and minutes > 0:
+                new_minutes = minutes
                 target = worked + minutes * MINUTE
                 j = bisect_left(upto, target)
                 if j >= intervals:
-                    append(call(start, standard_minutes, standard_days))
+                    slow(start, minutes, days)
                     continue
-                deadline = starts[j] + target - before[j]
+                deadline = starts_[j] + target - before[j]
             else:
-                append(call(start, standard_minutes, standard_days))
+                slow(start, minutes, days)
                 continue
-            nearly = nearly_of(minutes)
+            # _nearly: whole minutes of the share, exactly.
+            nearly = (new_minutes * percent // 100 if integral
+                else nearly_of(new_minutes))
             if nearly <= 0:
-                append(call(start, standard_minutes, standard_days))
+                slow(start, minutes, days)
                 continue
             target = worked + nearly * MINUTE
             j = bisect_left(upto, target)
             if j >= intervals:
-                append(call(start, standard_minutes, standard_days))
+                slow(start, minutes, days)
                 continue
-            append((minutes, base + deadline,
-                    base + starts[j] + target - before[j]))
-        return result
+            add_minutes(new_minutes)
+            add_deadline(base + deadline)
+            add_nearly(base + starts_[j] + target - before[j])
+        return minutes_list, deadlines, nearlies
 
     def _epoch_call(self, start, standard_minutes, standard_days):
         "__call__ with the moments in microseconds since EPOCH"
@@ -282,70 +297,71 @@ def open_steps(days=None, old=True):
     return rows
 
 
-def new_values(rows, now, cached=True, changed_only=True):
-    """The new figures of the rows of open_steps(): (id, standard minutes,
-    deadline, nearly late at, deadline still ahead, nearly-late moment
-    still ahead), the moments in microseconds since EPOCH. Only the rows
-    whose figures change unless `changed_only` is False."""
+def new_values(rows, cached=True, changed_only=True):
+    """The new figures of the rows of open_steps(): (ids, standard
+    minutes, deadlines, nearly late moments), four lists, the moments in
+    microseconds since EPOCH. Only the rows whose figures change unless
+    `changed_only` is False."""
     if not rows:
-        return []
-    starts = [r[1] for r in rows]
+        return [], [], [], []
+    ids, starts, minutes, days, old_deadlines, old_nearlies = zip(*rows)
     compute = DeadlineComputer(
         (EPOCH + dt.timedelta(microseconds=min(starts)),
             EPOCH + dt.timedelta(microseconds=max(starts))),
         cached=cached)
-    figures = compute.figures([(r[1], r[2], r[3]) for r in rows])
-    now = (now - EPOCH) // MICROSECOND
-    values = []
-    append = values.append
-    for (id_, _, standard_minutes, _, old_deadline, old_nearly), (
-            minutes, deadline, nearly) in zip(rows, figures):
-        if (changed_only and deadline == old_deadline
-                and nearly == old_nearly and minutes == standard_minutes):
-            continue
-        append((id_, minutes, deadline, nearly,
-                deadline > now, nearly > now))
-    return values
+    new_minutes, deadlines, nearlies = compute.figures(starts, minutes, days)
+    if not changed_only:
+        return list(ids), new_minutes, deadlines, nearlies
+    # Compared column by column in C (map), the rows picked by compress.
+    changed = list(compress(range(len(ids)), map(or_,
+                map(or_, map(ne, deadlines, old_deadlines),
+                    map(ne, nearlies, old_nearlies)),
+                map(ne, new_minutes, minutes))))
+    return tuple([column[k] for k in changed] for column in (
+            ids, new_minutes, deadlines, nearlies))
 
 
-def _write_values(table, values, sql_type):
-    "The figures of new_values() into the open steps of egov.request.history"
+def _write_values(table, values, now, sql_type):
+    """The figures of new_values() into the open steps of
+    egov.request.history; a notice sent for a moment now ahead again may be
+    sent again"""
     transaction = Transaction()
     cursor = transaction.connection.cursor()
-    epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
-    unit = Literal(MICROSECOND)
+    ids, minutes, deadlines, nearlies = values
     if backend.name == 'postgresql':
         # One COPY into a temporary table, one UPDATE from it: binding the
         # parameters of 100,000 rows costs more than the arithmetic (and
-        # arrays through unnest() more than COPY). The moments travel as
-        # microseconds since EPOCH, PostgreSQL turns them back into
-        # timestamps.
+        # arrays through unnest() or a VALUES list more than COPY). The
+        # moments travel as microseconds since EPOCH, PostgreSQL turns them
+        # back into timestamps.
         cursor.execute('CREATE TEMPORARY TABLE egov_new_deadline ('
-            'id INTEGER, minutes INTEGER, deadline BIGINT, nearly BIGINT, '
-            'not_late BOOLEAN, not_nearly BOOLEAN) ON COMMIT DROP')
+            'id INTEGER, minutes INTEGER, deadline BIGINT, nearly BIGINT) '
+            'ON COMMIT DROP')
         with cursor.copy('COPY egov_new_deadline FROM STDIN '
                 "WITH (NULL '')") as copy:
             copy.write(''.join([
-                        f'{i}\t{"" if m is None else m}\t{d}\t{n}\t'
-                        f'{"t" if a else "f"}\t{"t" if b else "f"}\n'
-                        for i, m, d, n, a, b in values]))
+                        f'{i}\t{"" if m is None else m}\t{d}\t{n}\n'
+                        for i, m, d, n in zip(
+                            ids, minutes, deadlines, nearlies)]))
         new = Table('egov_new_deadline')
-        sources = [(new, [new.id, new.minutes,
-                        epoch + new.deadline * unit,
-                        epoch + new.nearly * unit,
-                        new.not_late, new.not_nearly])]
+        epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
+        unit = Literal(MICROSECOND)
+        deadline = epoch + new.deadline * unit
+        nearly = epoch + new.nearly * unit
+        sources = [(new, new.id, new.minutes, deadline, nearly,
+                deadline > now, nearly > now)]
     else:
         def moment(micros):
             return EPOCH + dt.timedelta(microseconds=micros)
-        values = [(i, m, moment(d), moment(n), a, b)
-            for i, m, d, n, a, b in values]
+        now = (now - EPOCH) // MICROSECOND
+        rows = [(i, m, moment(d), moment(n), d > now, n > now)
+            for i, m, d, n in zip(ids, minutes, deadlines, nearlies)]
         sources = []
-        for sub_values in grouped_slice(values, BATCH):
-            new = Values(list(sub_values))
+        for sub_rows in grouped_slice(rows, BATCH):
+            new = Values(list(sub_rows))
             sources.append((new,
-                    [Column(new, f'column{i}') for i in range(1, 7)]))
-    for new, columns in sources:
-        id_, minutes, deadline, nearly, not_late, not_nearly = columns
+                    *[Column(new, f'column{i}') for i in range(1, 7)]))
+    for new, id_, minutes, deadline, nearly, not_late, not_nearly in sources:
         cursor.execute(*table.update(
                 [table.standard_minutes, table.deadline,
                     table.nearly_late_at, table.warned_late,
@@ -377,11 +393,12 @@ def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     rows = open_steps(days, old=changed_only)
     if not rows:
         return 0
-    values = new_values(rows, clock.now(), cached=cached,
-        changed_only=changed_only)
-    if not values:
+    now = clock.now()
+    values = new_values(rows, cached=cached, changed_only=changed_only)
+    ids = values[0]
+    if not ids:
         return 0
-    _write_values(History.__table__(), values,
+    _write_values(History.__table__(), values, now,
         History.standard_minutes.sql_type().base)
 
     # What the records of this transaction read before is stale now.
@@ -389,9 +406,9 @@ def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     for cache in transaction.cache.values():
         if History.__name__ in cache:
             cache_history = cache[History.__name__]
-            for value in values:
-                cache_history.pop(value[0], None)
-    return len(values)
+            for id_ in ids:
+                cache_history.pop(id_, None)
+    return len(ids)
 
 
 def first_open_step():

@@ -269,8 +269,10 @@ class WorkTimePropertiesTestCase(unittest.TestCase):
         many = DeadlineComputer([s for s, _, _ in steps], calendar=calendar,
             percent=percent, timezone=zone)
         self.assertIsNotNone(many.origin)
-        self.assertEqual(many.figures([((s - EPOCH) // MICROSECOND, m, d)
-                    for s, m, d in steps]), expected)
+        self.assertEqual(list(zip(*many.figures(
+                        [(s - EPOCH) // MICROSECOND for s, _, _ in steps],
+                        [m for _, m, _ in steps], [d for _, _, d in steps]))),
+            expected)
 
     @BOUNDED
     @given(st.lists(st.tuples(instants(CALENDAR), MINUTES,
