@@ -102,9 +102,10 @@ def job(database, full=False):
         finally:
             spent.append(time.perf_counter() - start)
 
-    def counted_write(table, values, *args):
-        written.append(len(values[0]))
-        return original_write(table, values, *args)
+    def counted_write(*args):
+        ids = original_write(*args)
+        written.append(len(ids))
+        return ids
     deadline_recompute.new_values = timed_values
     deadline_recompute._write_values = counted_write
     try:

@@ -27,7 +27,7 @@ theirs; a notice whose condition no longer holds may be sent again."""
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
-from itertools import compress
+from itertools import chain, compress
 from operator import ne, or_
 
 from sql import Cast, Column, Literal, Null, Table, Values
@@ -42,6 +42,9 @@ from . import clock
 from .workcalendar import dinas_timezone, work_calendar
 from .worktime import DAY, MICROSECOND, MINUTE, WorkIndex, whole_minutes
 
+# Open steps computed at a time: PostgreSQL takes in one chunk (COPY) while
+# the next is computed.
+CHUNK = 4096
 # Rows per UPDATE … FROM (VALUES …) (SQLite): large enough to be few
 # statements, small enough for the parameters' limits of the drivers.
 BATCH = 5000
@@ -172,27 +175,30 @@ class DeadlineComputer:
         percent = self.percent
         integral = isinstance(percent, int)
         nearly_of = self._nearly
+        # Names bound here are read faster in the loop than globals.
+        right, left, least = bisect_right, bisect_left, min
+        day_us, minute_us = DAY, MINUTE
         for start, minutes, days in steps:
             offset = start - base
             if not 0 <= offset < limit:
                 slow(start, minutes, days)
                 continue
-            i = bisect_right(starts_, offset) - 1
-            worked = (before[i] + min(offset, ends[i]) - starts_[i]
+            i = right(starts_, offset) - 1
+            worked = (before[i] + least(offset, ends[i]) - starts_[i]
                 if i >= 0 else 0)
             if days:
-                k = bisect_right(work_days, offset // DAY) + max(days, 1) - 1
+                k = right(work_days, offset // day_us) + max(days, 1) - 1
                 if k >= working_days:
                     slow(start, minutes, days)
                     continue
                 deadline = day_ends[k]
-                j = bisect_right(starts_, deadline) - 1
-                new_minutes = (before[j] + min(deadline, ends[j])
-                    - starts_[j] - worked) // MINUTE
+                j = right(starts_, deadline) - 1
+                new_minutes = (before[j] + least(deadline, ends[j])
+                    - starts_[j] - worked) // minute_us
             elif minutes and minutes > 0:
                 new_minutes = minutes
-                target = worked + minutes * MINUTE
-                j = bisect_left(upto, target)
+                target = worked + minutes * minute_us
+                j = left(upto, target)
                 if j >= intervals:
                     slow(start, minutes, days)
                     continue
@@ -206,8 +212,8 @@ class DeadlineComputer:
             if nearly <= 0:
                 slow(start, minutes, days)
                 continue
-            target = worked + nearly * MINUTE
-            j = bisect_left(upto, target)
+            target = worked + nearly * minute_us
+            j = left(upto, target)
             if j >= intervals:
                 slow(start, minutes, days)
                 continue
@@ -297,18 +303,23 @@ def open_steps(days=None, old=True):
     return rows
 
 
-def new_values(rows, cached=True, changed_only=True):
-    """The new figures of the rows of open_steps(): (ids, standard
-    minutes, deadlines, nearly late moments), four lists, the moments in
+def computer(rows, cached=True):
+    "The DeadlineComputer of the rows of open_steps()"
+    starts = [r[1] for r in rows]
+    return DeadlineComputer(
+        (EPOCH + dt.timedelta(microseconds=min(starts)),
+            EPOCH + dt.timedelta(microseconds=max(starts))),
+        cached=cached)
+
+
+def new_values(rows, compute, changed_only=True):
+    """The new figures of rows of open_steps(): (ids, standard minutes,
+    deadlines, nearly late moments), four lists, the moments in
     microseconds since EPOCH. Only the rows whose figures change unless
     `changed_only` is False."""
     if not rows:
         return [], [], [], []
     ids, starts, minutes, days, old_deadlines, old_nearlies = zip(*rows)
-    compute = DeadlineComputer(
-        (EPOCH + dt.timedelta(microseconds=min(starts)),
-            EPOCH + dt.timedelta(microseconds=max(starts))),
-        cached=cached)
     new_minutes, deadlines, nearlies = compute.figures(starts, minutes, days)
     if not changed_only:
         return list(ids), new_minutes, deadlines, nearlies
@@ -321,41 +332,54 @@ def new_values(rows, cached=True, changed_only=True):
             ids, new_minutes, deadlines, nearlies))
 
 
-def _write_values(table, values, now, sql_type):
-    """The figures of new_values() into the open steps of
-    egov.request.history; a notice sent for a moment now ahead again may be
-    sent again"""
+def _write_values(table, chunks, now, sql_type):
+    """The figures of new_values() (`chunks`, an iterable of them) into the
+    open steps of egov.request.history; returns the ids written. A notice
+    sent for a moment now ahead again may be sent again."""
     transaction = Transaction()
     cursor = transaction.connection.cursor()
-    ids, minutes, deadlines, nearlies = values
+    chunks = iter(chunks)
+    # The table is created for a first chunk with rows to write.
+    first = next((c for c in chunks if c[0]), None)
+    if first is None:
+        return []
+    written = []
     if backend.name == 'postgresql':
         # One COPY into a temporary table, one UPDATE from it: binding the
         # parameters of 100,000 rows costs more than the arithmetic (and
         # arrays through unnest() or a VALUES list more than COPY). The
-        # moments travel as microseconds since EPOCH, PostgreSQL turns them
-        # back into timestamps.
+        # chunks are sent as they are computed: PostgreSQL takes in one
+        # while the next is computed. The moments travel as microseconds
+        # since EPOCH, PostgreSQL turns them back into timestamps.
         cursor.execute('CREATE TEMPORARY TABLE egov_new_deadline ('
             'id INTEGER, minutes INTEGER, deadline BIGINT, nearly BIGINT) '
             'ON COMMIT DROP')
         with cursor.copy('COPY egov_new_deadline FROM STDIN '
                 "WITH (NULL '')") as copy:
-            copy.write(''.join([
-                        f'{i}\t{"" if m is None else m}\t{d}\t{n}\n'
-                        for i, m, d, n in zip(
-                            ids, minutes, deadlines, nearlies)]))
+            for ids, minutes, deadlines, nearlies in chain([first], chunks):
+                if not ids:
+                    continue
+                written.extend(ids)
+                copy.write(''.join([
+                            f'{i}\t{"" if m is None else m}\t{d}\t{n}\n'
+                            for i, m, d, n in zip(
+                                ids, minutes, deadlines, nearlies)]))
         new = Table('egov_new_deadline')
         epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
         unit = Literal(MICROSECOND)
         deadline = epoch + new.deadline * unit
         nearly = epoch + new.nearly * unit
         sources = [(new, new.id, new.minutes, deadline, nearly,
-                deadline > now, nearly > now)]
+                deadline > now, nearly > now)] if written else []
     else:
         def moment(micros):
             return EPOCH + dt.timedelta(microseconds=micros)
         now = (now - EPOCH) // MICROSECOND
-        rows = [(i, m, moment(d), moment(n), d > now, n > now)
-            for i, m, d, n in zip(ids, minutes, deadlines, nearlies)]
+        rows = []
+        for ids, minutes, deadlines, nearlies in chain([first], chunks):
+            written.extend(ids)
+            rows.extend((i, m, moment(d), moment(n), d > now, n > now)
+                for i, m, d, n in zip(ids, minutes, deadlines, nearlies))
         sources = []
         for sub_rows in grouped_slice(rows, BATCH):
             new = Values(list(sub_rows))
@@ -378,6 +402,7 @@ def _write_values(table, values, now, sql_type):
                 where=(table.id == id_) & _open(table)))
     if backend.name == 'postgresql':
         cursor.execute('DROP TABLE egov_new_deadline')
+    return written
 
 
 def recompute_open_deadlines(cached=True, changed_only=True, days=None):
@@ -393,13 +418,13 @@ def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     rows = open_steps(days, old=changed_only)
     if not rows:
         return 0
-    now = clock.now()
-    values = new_values(rows, cached=cached, changed_only=changed_only)
-    ids = values[0]
+    compute = computer(rows, cached=cached)
+    ids = _write_values(History.__table__(),
+        (new_values(rows[i:i + CHUNK], compute, changed_only)
+            for i in range(0, len(rows), CHUNK)),
+        clock.now(), History.standard_minutes.sql_type().base)
     if not ids:
         return 0
-    _write_values(History.__table__(), values, now,
-        History.standard_minutes.sql_type().base)
 
     # What the records of this transaction read before is stale now.
     transaction.counter += 1
