@@ -51,7 +51,8 @@ def figures(database, step_id):
             (expected['deadline'], expected['nearly_late_at']))
 
 
-class QueuedRecomputeTestCase(unittest.TestCase):
+class RecomputeTestCase(unittest.TestCase):
+    "A database with the module and its users; `[queue] worker` restored"
 
     def setUp(self):
         drop_db()
@@ -66,6 +67,9 @@ class QueuedRecomputeTestCase(unittest.TestCase):
             config.remove_option('queue', 'worker')
         else:
             config.set('queue', 'worker', self.worker)
+
+
+class QueuedRecomputeTestCase(RecomputeTestCase):
 
     def add_holiday(self, day, name):
         login('admin')

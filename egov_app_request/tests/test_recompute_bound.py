@@ -1,24 +1,22 @@
 """A holiday added or removed moves only the open deadlines that run across
 it (deadline_recompute._bound): the recompute reads, computes and writes
-those steps only (the steps it computes are recorded); a step due before the day or started after it keeps its
-row untouched (its write_date stays as it was). Checked without a worker
-(the save recomputes) and with one (the queued task carries the day), and
-against the full recompute: the steps left alone are those the full
-recompute would not change either."""
+those steps only (the steps it computes are recorded); a step due before
+the day or started after it keeps its row untouched (its write_date stays
+as it was). Checked without a worker (the save recomputes) and with one
+(the queued task carries the day), and against the full recompute: the
+steps left alone are those the full recompute would not change either."""
 import datetime as dt
-import unittest
 from unittest.mock import patch
 
 from proteus import Model
 from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import drop_db
-from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 
 from .. import deadline_recompute
 from ..deadline_recompute import recompute_open_deadlines
-from .tools import create_users, login, new_request
+from .test_queued_recompute import RecomputeTestCase
+from .tools import login, new_request
 
 WIB = dt.timedelta(hours=7)  # Kota Tangerang, UTC+7
 HOLIDAY = dt.date(2026, 12, 2)  # a Wednesday
@@ -40,25 +38,14 @@ STEPS = [
     ]
 
 
-class RecomputeBoundTestCase(unittest.TestCase):
+class RecomputeBoundTestCase(RecomputeTestCase):
 
     def setUp(self):
-        drop_db()
-        self.database = activate_modules(
-            'egov_app_request', create_users).database_name
-        self.worker = config.get('queue', 'worker', default=None)
-        self.addCleanup(self.restore_worker)
-        self.addCleanup(drop_db)
+        super().setUp()
         login('kadis.dinkes')
         for i in range(len(STEPS)):
             new_request(f"Aplikasi Batas {i}").click('submit')
         self.steps = self.place_steps()
-
-    def restore_worker(self):
-        if self.worker is None:
-            config.remove_option('queue', 'worker')
-        else:
-            config.set('queue', 'worker', self.worker)
 
     def place_steps(self):
         """The open steps moved to the starts of STEPS with the figures of
@@ -103,25 +90,24 @@ class RecomputeBoundTestCase(unittest.TestCase):
             transaction.rollback()
         return result
 
-    def computed(self):
-        """A context in which the ids of the steps the recompute computes
-        are added to the returned set"""
-        ids = set()
+    def assert_computes_the_moving_steps(self, action):
+        """`action` (a change of the calendar, a queued task run) makes the
+        recompute compute exactly the steps that run across the holiday"""
+        computed = set()
         original = deadline_recompute.new_values
 
         def new_values(rows, *args, **kwargs):
-            ids.update(r[0] for r in rows)
+            computed.update(r[0] for r in rows)
             return original(rows, *args, **kwargs)
-        return ids, patch.object(deadline_recompute, 'new_values',
-            new_values)
+        with patch.object(deadline_recompute, 'new_values', new_values):
+            action()
+        self.assertEqual(computed,
+            {i for i, step in zip(self.steps, STEPS) if step[3]})
 
     def add_holiday(self):
         login('admin')
         Holiday = Model.get('egov.holiday')
         Holiday(date=HOLIDAY, name="Libur Daerah", kind='local').save()
-
-    def moving(self):
-        return {i for i, step in zip(self.steps, STEPS) if step[3]}
 
     def assert_only_the_steps_across_the_holiday_moved(self, before):
         after = self.rows()
@@ -139,10 +125,7 @@ class RecomputeBoundTestCase(unittest.TestCase):
     def test_without_a_worker(self):
         config.set('queue', 'worker', 'False')
         before = self.rows()
-        computed, spy = self.computed()
-        with spy:
-            self.add_holiday()
-        self.assertEqual(computed, self.moving())
+        self.assert_computes_the_moving_steps(self.add_holiday)
         self.assert_only_the_steps_across_the_holiday_moved(before)
 
     def test_the_queued_task_carries_the_day(self):
@@ -153,11 +136,9 @@ class RecomputeBoundTestCase(unittest.TestCase):
             Queue = Pool().get('ir.queue')
             task, = Queue.search([('finished_at', '=', None)])
             self.assertEqual(task.data['method'], 'run_recompute')
-            self.assertEqual(list(task.data['args']), [[HOLIDAY.isoformat()]])
-            computed, spy = self.computed()
-            with spy:
-                task.run()
-        self.assertEqual(computed, self.moving())
+            self.assertEqual(list(task.data['args']),
+                [[HOLIDAY.isoformat()]])
+            self.assert_computes_the_moving_steps(task.run)
         self.assert_only_the_steps_across_the_holiday_moved(before)
 
     def test_removing_the_day_moves_the_same_steps_back(self):
@@ -167,10 +148,7 @@ class RecomputeBoundTestCase(unittest.TestCase):
         moved = self.rows()
         Holiday = Model.get('egov.holiday')
         holiday, = Holiday.find([('date', '=', HOLIDAY)])
-        computed, spy = self.computed()
-        with spy:
-            holiday.delete()
-        self.assertEqual(computed, self.moving())
+        self.assert_computes_the_moving_steps(holiday.delete)
         after = self.rows()
         for step_id, (_, _, _, moves) in zip(self.steps, STEPS):
             self.assertEqual(after[step_id][:3], before[step_id][:3])
