@@ -2,28 +2,32 @@
 and off the administrator's save when trytond has a worker.
 
 A holiday added, or working hours changed, moves the deadline and the
-nearly-late moment of every step still open. At 100,000 open steps a
+nearly-late moment of the steps still open. At 100,000 open steps a
 per-record loop (reading the configuration and the calendar for each record,
 then one UPDATE per record) kept the administrator's save waiting for
 minutes. Here the configuration, the timezone and the calendar are read
 once, the working-time arithmetic answers from an index of the calendar's
-intervals (worktime.WorkIndex: two binary searches per figure), each
-distinct (start, standard) is computed once, and the new values go to the
+intervals (worktime.WorkIndex: binary searches, in integers: microseconds
+since 1970, one loop for all the steps), and the new values go to the
 database in one UPDATE … FROM a temporary table filled by COPY (PostgreSQL)
-or a few UPDATE … FROM (VALUES …) (SQLite).
+or a few UPDATE … FROM (VALUES …) (SQLite). A day added or removed (a
+holiday) can only move the steps that run across it: only those are read
+and computed (`_bound`); hours, periods and the settings recompute every
+open step.
 
 When: with a worker (`[queue] worker = True`, `trytond-worker` running), a
-change of the calendar only queues the recompute (ir.queue) and the save
-returns; the worker runs it after the commit. The job reads the calendar as
-it is when it runs and recomputes every open step, so running it twice, or
-after a second change, leaves the figures of the current calendar. Without
-a worker (the demo, the tests) the recompute runs in the save: trytond
-would run a queued task only after the RPC call, and never in the in-process
-calls of the tests and scenarios.
+change of the calendar only queues the recompute (ir.queue, with the days
+of a holiday) and the save returns; the worker runs it after the commit.
+The job reads the calendar as it is when it runs and recomputes the open
+steps, so running it twice, or after a second change, leaves the figures of
+the current calendar. Without a worker (the demo, the tests) the recompute
+runs in the save: trytond would run a queued task only after the RPC call,
+and never in the in-process calls of the tests and scenarios.
 
 The figures are those of egov.request.history's `_deadlines` (the same
-working-time arithmetic, worktime.py): finished steps and paused ones keep
-theirs; a notice whose condition no longer holds may be sent again."""
+class, DeadlineComputer, one step at a time): finished steps and paused
+ones keep theirs; a notice whose condition no longer holds may be sent
+again."""
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
@@ -347,7 +351,7 @@ def _write_values(table, chunks, now, sql_type):
     if backend.name == 'postgresql':
         # One COPY into a temporary table, one UPDATE from it: binding the
         # parameters of 100,000 rows costs more than the arithmetic (and
-        # arrays through unnest() or a VALUES list more than COPY). The
+        # arrays through unnest() cost more than COPY, by measure). The
         # chunks are sent as they are computed: PostgreSQL takes in one
         # while the next is computed. The moments travel as microseconds
         # since EPOCH, PostgreSQL turns them back into timestamps.
@@ -370,7 +374,7 @@ def _write_values(table, chunks, now, sql_type):
         deadline = epoch + new.deadline * unit
         nearly = epoch + new.nearly * unit
         sources = [(new, new.id, new.minutes, deadline, nearly,
-                deadline > now, nearly > now)] if written else []
+                deadline > now, nearly > now)]
     else:
         def moment(micros):
             return EPOCH + dt.timedelta(microseconds=micros)
