@@ -995,7 +995,7 @@ def scale(seconds=30, clients=6, workers=2, database='egov_scale'):
 def upgrade(requests=10000, database='egov_upgrade', seeding='bench'):
     """The upgrade drill: a database holding `requests` requests (a few
     made through the stack, then, seeding 'bench', the requests of 30 OPDs
-    in all states with their history as benchmarks/bench_scale.py seeds
+    in all states with their history as benchmarks/seeding.py seeds
     them, or, seeding 'copy', copies of those made by the load with their
     history and documents), `trytond-admin -u egov_app_request` timed, then
     the smoke test on it."""
@@ -1009,7 +1009,7 @@ def upgrade(requests=10000, database='egov_upgrade', seeding='bench'):
         if seeding == 'bench':
             sys.path.insert(0, str(ROOT / 'benchmarks'))
             sys.path.insert(0, str(ROOT / 'tests'))
-            from bench_scale import seed as bench_seed
+            from seeding import seed as bench_seed
 
             class Target:
                 name = database
