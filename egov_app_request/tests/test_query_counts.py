@@ -218,3 +218,20 @@ class QueryCountsTestCase(unittest.TestCase):
         self.assertEqual(Request(waiting[1].id).state, 'completeness')
         self.assertLessEqual(
             len(statements), REGISTER_BOUND, _most_repeated(statements))
+
+    def test_press_writes_the_request_once(self):
+        """A press writes the request once: the state, the step note cleared
+        and what the button sets in one UPDATE and one row of its history
+        table (it was one write each)"""
+        config = login('tatakelola')
+        Request = Model.get('egov.request')
+        waiting = Request.find([('state', '=', 'received')], limit=1)
+        with counting_statements() as statements:
+            Request._proxy.register([waiting[0].id], config.context)
+        self.assertEqual(Request(waiting[0].id).state, 'completeness')
+        updates = [s for s in statements
+            if s.startswith('UPDATE "egov_request" ')]
+        versions = [s for s in statements
+            if s.startswith('INSERT INTO "egov_request__history" ')]
+        self.assertEqual(len(updates), 1, '\n'.join(updates))
+        self.assertEqual(len(versions), 1, '\n'.join(versions))
