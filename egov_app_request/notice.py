@@ -90,14 +90,20 @@ class Notice(Model):
         pool = Pool()
         Template = pool.get('egov.email.template')
         Request = pool.get('egov.request')
+        # The request's figures once per language, not once per recipient.
+        by_language = {}
         for user in users:
             # Texts in the recipient's language (step names, decisions).
             language = user.language.code if user.language else None
             with without_check_access(), Transaction().set_context(
                     language=language):
-                localized = Request(request.id)
-                values = cls._values(localized, user, record,
-                    extra(localized) if callable(extra) else extra)
+                if language not in by_language:
+                    localized = Request(request.id)
+                    by_language[language] = (localized, cls._values(
+                            localized, None, record,
+                            extra(localized) if callable(extra) else extra))
+                localized, values = by_language[language]
+                values = dict(values, recipient=user.name)
                 rendered = Template.render(code, values)
                 if rendered is None:
                     continue
@@ -124,10 +130,12 @@ class Notice(Model):
         send_message_transactional(message, sender, [user.email])
 
     @classmethod
-    def request_moved(cls, request, outcome, ended=None):
+    def request_moved(cls, request, outcome, ended=None, opened=None):
         """After a move: the notices of the step that ended stop asking;
         the role of the new step, its contributors, and the OPD are told
-        what concerns them"""
+        what concerns them. `opened`: the history record of the step that
+        starts, whose deadline and timing the notices give (instead of
+        the request's figures, computed from its whole history)."""
         if ended:
             cls.step_ended(request, ended)
         state = request.state
@@ -135,10 +143,11 @@ class Notice(Model):
             pass
         else:
             cls.send(request, 'step_started',
-                cls._users_of(request.responsible_groups()), act_on=state)
+                cls._users_of(request.responsible_groups()), act_on=state,
+                record=opened)
             for group, names in request.contributions().items():
                 cls.send(request, 'input_requested', cls._users_of([group]),
-                    act_on=state, extra=lambda r: {
+                    act_on=state, record=opened, extra=lambda r: {
                         'field': r.field_labels(names)})
         submitter = [request.submitter] if request.submitter else []
         # What the OPD is told is declared by the step files.
@@ -147,7 +156,7 @@ class Notice(Model):
         if notice:
             code, asks = notice
             cls.send(request, code, submitter,
-                act_on=state if asks else None)
+                act_on=state if asks else None, record=opened)
 
     @classmethod
     def step_ended(cls, request, state):

@@ -111,10 +111,10 @@ def step_move(target, outcome):
     """Move requests to `target` and write the audit trail.
 
     `outcome` is the outcome of the step that ends, or a function of the
-    request that returns it. Only the step's responsible groups may move."""
+    request that returns it. Only the step's responsible groups may move.
+    The button sets its values on the records without saving them: the
+    move writes each request once (Request._move)."""
     def decorator(func):
-        moved = Workflow.transition(target)(func)
-
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
             cls.check_responsible(requests)
@@ -122,8 +122,9 @@ def step_move(target, outcome):
                 r.id: outcome(r) if callable(outcome) else outcome
                 for r in requests}
             left = {r.id: r.state for r in requests}
-            result = moved(cls, requests, *args, **kwargs)
-            cls._record_move(cls.browse(requests), outcomes, left=left)
+            result, notes = cls._move(target, func, requests, *args, **kwargs)
+            cls._record_move(
+                cls.browse(requests), outcomes, left=left, notes=notes)
             return result
         return wrapper
     return decorator
@@ -441,13 +442,45 @@ class Request(
                 state=self.state_string))
 
     @classmethod
-    def _record_move(cls, requests, outcomes, left=None):
+    def _move(cls, target, func, requests, *args, **kwargs):
+        """Run the button `func` and move `requests` to `target` in one
+        write of each request: what the button set on the records, the new
+        state and the step note cleared for the next step.
+
+        As Workflow.transition: only the requests allowed to go to `target`
+        (cls._transitions) are passed to the button and moved, a request the
+        button moved elsewhere stays there, and the move is logged
+        (ir.model.log). Returns the button's result and the step notes of
+        the step that ends, {id: note}, for its history record."""
+        assert len(requests) == len(set(requests)), "Duplicate records"
+        allowed = [r for r in requests
+            if (r.state, target) in cls._transitions]
+        to_update = {r: r.state for r in allowed if r.state != target}
+        result = func(cls, allowed, *args, **kwargs)
+        moved = [r for r, state in to_update.items() if r.state == state]
+        notes = {r.id: r.step_note for r in requests}
+        for request in requests:
+            request.step_note = None
+        for request in moved:
+            request.state = target
+            for name, value in cls._start_values(request, target).items():
+                setattr(request, name, value)
+        cls.save(requests)
+        if moved:
+            cls.log(moved, 'transition', f'{cls._transition_state}:{target}')
+        return result, notes
+
+    @classmethod
+    def _record_move(cls, requests, outcomes, left=None, notes=None):
         """Close the history record of the step that ended and open one for
         the step that starts, with its deadline in working time.
 
         Every state change leaves a finished record naming who made it and
         when (actor, finished): a state that had no open record (the draft,
-        which the OPD's submit ends) gets one, from its start to now."""
+        which the OPD's submit ends) gets one, from its start to now.
+        `notes`: the step notes of the step that ended, {id: note} (the
+        move cleared them on the requests, _move)."""
+        notes = notes or {}
         pool = Pool()
         History = pool.get('egov.request.history')
         transaction = Transaction()
@@ -466,7 +499,7 @@ class Request(
                             'finished': now,
                             'actor': transaction.user or None,
                             'outcome': outcomes.get(request.id),
-                            'notes': request.step_note,
+                            'notes': notes.get(request.id),
                             'output': (request._step_output(record.state)
                                 or record.output),
                             'used_minutes': record.working_minutes(now),
@@ -488,7 +521,7 @@ class Request(
                         'actor': transaction.user or None,
                         'outcome': outcomes.get(request.id) or (
                             'submitted' if state == 'draft' else None),
-                        'notes': request.step_note,
+                        'notes': notes.get(request.id),
                         })
             steps = request.sop_steps()
             if request.state in steps or request.state == 'incomplete':
@@ -512,24 +545,35 @@ class Request(
                 to_open.append(values)
         if to_close:
             History.write(*to_close)
+        opened = {}
         if to_create_closed or to_open:
-            History.create(to_create_closed + to_open)
-        super().write(list(requests), {'step_note': None})
+            created = History.create(to_create_closed + to_open)
+            opened = {r.request.id: r
+                for r in created[len(to_create_closed):]}
         cls._prepare_steps(requests)
         # The document of the step that ended (receipt, checklist, sheets,
         # reply letter) is issued in this same transaction: a move and its
         # document stand or fall together.
         pool.get('egov.request.letter').issue_for_move(requests, outcomes)
-        cls._notify_moves(requests, outcomes, ended)
+        cls._notify_moves(requests, outcomes, ended, opened)
 
     @classmethod
-    def _notify_moves(cls, requests, outcomes, ended):
+    def _notify_moves(cls, requests, outcomes, ended, opened=None):
         """Tell the role whose step starts, and the OPD what concerns it;
-        the notices of the step that ended stop asking"""
+        the notices of the step that ended stop asking. `opened`: the
+        history records of the steps that start, {request id: record}
+        (their deadline and timing are the notices'.)"""
         Notice = Pool().get('egov.notice')
+        opened = opened or {}
         for request in requests:
             Notice.request_moved(request, outcomes.get(request.id),
-                ended=ended.get(request.id))
+                ended=ended.get(request.id), opened=opened.get(request.id))
+
+    @classmethod
+    def _start_values(cls, request, state):
+        """What the procedure fills on `request` as it starts the step
+        `state`, written with the move (_move): {field: value}"""
+        return {}
 
     @classmethod
     def _prepare_steps(cls, requests):

@@ -60,11 +60,14 @@ class Request(metaclass=PoolMeta):
         """A request is created with what the OPD fills in; the procedure
         sets the rest (copies and clients send empty or default values
         too)"""
-        labels = cls.fields_get()
+        allowed = OPD_FIELDS | {'opd'}
         for values in vlist:
             for name, value in values.items():
-                if (name not in OPD_FIELDS | {'opd'}
+                if (name not in allowed
                         and value not in {None, False, '', 'draft'}):
+                    # The label only for the message: fields_get of every
+                    # field costs more than the rest of a create.
+                    labels = cls.fields_get([name])
                     raise ProtectedFieldError(gettext(
                             'egov_app_request.msg_protected_field_create',
                             field=labels.get(name, {}).get('string', name)))

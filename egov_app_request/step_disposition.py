@@ -66,14 +66,11 @@ class Request(metaclass=PoolMeta):
             ]
 
     @classmethod
-    def _prepare_steps(cls, requests):
+    def _start_values(cls, request, state):
         "The disposition sheet starts filled from the request"
-        super()._prepare_steps(requests)
-        for request in requests:
-            if request.state != 'disposition':
-                continue
+        values = super()._start_values(request, state)
+        if state == 'disposition':
             steps = request.sop_steps()
-            values = {}
             if not request.agenda_number:
                 values['agenda_number'] = request.number
             if not request.disposition_subject:
@@ -89,8 +86,7 @@ class Request(metaclass=PoolMeta):
                 values['disposition_instruction'] = gettext(
                     'egov_app_request.msg_disposition_instruction',
                     vocabulary.LANGUAGE)
-            if values:
-                cls._procedure_write([request], values)
+        return values
 
     @classmethod
     @from_state('disposition')
@@ -110,7 +106,7 @@ class Request(metaclass=PoolMeta):
                 'letter_number', 'letter_date', 'agenda_number',
                 'disposition_nature', 'disposition_subject',
                 'disposition_to', 'disposition_instruction')
-        cls.save(requests)
+        # The initials are written with the move (step_move).
 
 
 class Letter(metaclass=PoolMeta):

@@ -115,9 +115,13 @@ class Request(metaclass=PoolMeta):
         catalog's applications most like it"""
         super()._prepare_steps(requests)
         Duplicate = Pool().get('egov.request.duplicate')
-        Duplicate.fill([r for r in requests
-                if r.state == 'feasibility' and r.kind == 'new'
-                and not r.duplicate_lines])
+        to_fill = [r for r in requests
+            if r.state == 'feasibility' and r.kind == 'new'
+            and not r.duplicate_lines]
+        # The catalog is read and its words stemmed only for a request
+        # that starts step 4.
+        if to_fill:
+            Duplicate.fill(to_fill)
 
     @classmethod
     @from_state('feasibility')

@@ -147,7 +147,7 @@ class Request(metaclass=PoolMeta):
                 request.number = config.request_sequence.get()
             request.submitter = user
             request.submitted_at = now
-        cls.save(requests)
+        # Written with the move (step_move).
         cls._lock_documents(requests)
 
     @classmethod
@@ -200,7 +200,7 @@ class Request(metaclass=PoolMeta):
                 request.missing_items = '\n'.join(
                     f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
                     for l in missing)
-        cls.save(requests)
+        # Written with the move (step_move).
 
 
 class Letter(metaclass=PoolMeta):

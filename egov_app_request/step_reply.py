@@ -75,7 +75,8 @@ class Request(metaclass=PoolMeta):
                         request=request.rec_name))
             request.decided_by = User(Transaction().user)
             request.decided_at = clock.now()
-        cls.save(requests)
+        # Written with the move (step_move); the follow-up reads them from
+        # the records.
         # The next SOP: the follow-up and the catalog entry (handoff.py).
         pool.get('egov.handoff').create_for(requests)
 
