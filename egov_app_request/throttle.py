@@ -16,8 +16,10 @@ in the context) are throttled; the scripts an administrator runs
 in-process (proteus, trytond-admin, the demo build) are not."""
 import datetime as dt
 
+from sql import Literal
 from sql.aggregate import Sum
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
@@ -75,23 +77,20 @@ class Throttle(ModelSQL):
 
     @classmethod
     def _used(cls, kind, user, network):
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
+        "What `user` and `network` used of `kind` in the window: one query"
+        cursor = Transaction().connection.cursor()
         table = cls.__table__()
         since = dt.datetime.now() - WINDOW
-        used = {}
-        for key, where in [
-                ('user', table.user == user),
-                ('ip', table.ip_network == network if network else None),
-                ]:
-            if where is None:
-                used[key] = 0
-                continue
-            cursor.execute(*table.select(Coalesce(Sum(table.amount), 0),
-                    where=(table.kind == kind) & where
-                    & (table.create_date >= since)))
-            used[key] = cursor.fetchone()[0] or 0
-        return used
+        by_network = (table.ip_network == network) if network else Literal(
+            False)
+        cursor.execute(*table.select(
+                Coalesce(Sum(Case(
+                            (table.user == user, table.amount), else_=0)), 0),
+                Coalesce(Sum(Case(
+                            (by_network, table.amount), else_=0)), 0),
+                where=(table.kind == kind) & (table.create_date >= since)))
+        used_user, used_ip = cursor.fetchone()
+        return {'user': used_user or 0, 'ip': used_ip or 0}
 
     @classmethod
     def check(cls, kind, amount=1, record=False, model=None,
@@ -127,5 +126,12 @@ class Throttle(ModelSQL):
                 cursor = Transaction().connection.cursor()
                 cursor.execute(*table.delete(
                         where=table.create_date < dt.datetime.now() - KEEP))
-                cls.create([{'kind': kind, 'user': user,
-                            'ip_network': network, 'amount': amount}])
+                # A counter row, written as the ORM would (create_uid,
+                # create_date) without its validation: nothing of it is
+                # user input, and it is written on every counted call.
+                cursor.execute(*table.insert(
+                        [table.kind, table.user, table.ip_network,
+                            table.amount, table.create_uid,
+                            table.create_date],
+                        [[kind, user, network, amount,
+                                Transaction().user, CurrentTimestamp()]]))
