@@ -73,19 +73,18 @@ class Request(metaclass=PoolMeta):
         pool = Pool()
         Step = pool.get('egov.step')
         Group = pool.get('res.group')
-        # The steps of each request's SOP version, and the groups of them
-        # all in two reads, not step by step (read as the records'
-        # attributes are: without the user's access check).
+        # The steps of each request's SOP version with their groups, and
+        # the names of the groups in one read, not step by step (read as
+        # the records' attributes are: without the user's access check).
         by_version = {}
         for request in requests:
             if request.sop_version not in by_version:
                 by_version[request.sop_version] = Step.by_state(
                     request.sop_version)
-        step_ids = [s.id for steps in by_version.values()
-            for s in steps.values()]
+        # by_state() carries each step's groups (from its cache).
+        step_groups = {s.id: [g.id for g in s.groups]
+            for steps in by_version.values() for s in steps.values()}
         with without_check_access():
-            step_groups = {s['id']: s['groups'] for s in Step.read(
-                    step_ids, ['groups'])}
             group_names = {g['id']: g['name'] for g in Group.read(
                     list({g for ids in step_groups.values() for g in ids}),
                     ['name'])}
