@@ -30,7 +30,7 @@ from genshi.template import MarkupTemplate, TemplateLoader
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -60,6 +60,9 @@ STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 # (None: the Kepala Dinas, from the configuration), whether the OPD reads
 # it (the analyses stay inside Diskominfo) and whether it takes a number
 # from the letter register (outgoing letters).
+# The notices that tell the OPD a document may be downloaded, by the kind
+# of that document: with a worker they leave when its PDF is made.
+DOCUMENT_NOTICES = {'decided': 'reply'}
 StepDocument = namedtuple('StepDocument', [
         'state', 'outcomes', 'slug', 'title', 'report', 'signer',
         'for_opd', 'numbered'], defaults=[None, False, False])
@@ -477,6 +480,21 @@ class Letter(
                     continue
                 cls._store_pdf(
                     letter, letter.html, cls._report(letter.kind))
+                cls._notify_ready(letter)
+
+    @classmethod
+    def _notify_ready(cls, letter):
+        """The notice held back while the first version of `letter` was
+        being prepared (Notice.send below), sent now that the OPD can
+        download it, to whom the move would have sent it"""
+        Notice = Pool().get('egov.notice')
+        if letter.replaces:
+            # A correction: its move sent no notice.
+            return
+        request = letter.request
+        for code, kind in DOCUMENT_NOTICES.items():
+            if kind == letter.kind and request.submitter:
+                Notice.send(request, code, [request.submitter])
 
     @classmethod
     def _signature_values(cls, request, kind):
@@ -520,6 +538,27 @@ class Letter(
         cls.check_may_correct(letters)
         return [cls.issue(l.request, l.kind, reason=reason, replaces=l)
             for l in letters]
+
+
+class Notice(metaclass=PoolMeta):
+    "A notice of a document the OPD may download waits for its PDF"
+    __name__ = 'egov.notice'
+
+    @classmethod
+    def send(cls, request, code, users, *args, **kwargs):
+        kind = DOCUMENT_NOTICES.get(code)
+        if kind and queued():
+            Letter = Pool().get('egov.request.letter')
+            with without_check_access():
+                preparing = Letter.search([
+                        ('request', '=', request.id),
+                        ('kind', '=', kind),
+                        ('digest', '=', None),
+                        ], limit=1)
+            if preparing:
+                # Sent by the task that makes the PDF (render_pdf).
+                return
+        return super().send(request, code, users, *args, **kwargs)
 
 
 class LetterCorrectStart(ModelView):

@@ -98,6 +98,11 @@ class QueuedLettersTestCase(unittest.TestCase):
                 return response.status_code, response.get_data(
                     as_text=as_text)
 
+    def decided_mails(self):
+        "The e-mails received that tell the OPD of the decision"
+        return [m for _, m in self.mail.pop()
+            if m['Subject'].startswith('[e-Gov] Keputusan')]
+
     def retitle(self, request_id, title):
         "The request's title changed behind everything (SQL)"
         with Transaction().start(self.database, 0) as transaction:
@@ -206,6 +211,7 @@ class QueuedLettersTestCase(unittest.TestCase):
         self.assertEqual(render_tasks(self.database), [])
 
         config.set('queue', 'worker', 'True')
+        self.mail.pop()
         r = self.as_('kadis', request)
         r.decision = 'approved'
         r.decision_text = "Disetujui."
@@ -222,8 +228,14 @@ class QueuedLettersTestCase(unittest.TestCase):
         self.assertIn("sedang disiapkan", html)
         self.assertNotIn("Unduh surat jawaban", html)
 
+        # The OPD's e-mail that the reply letter may be downloaded waits
+        # for its PDF; the other notices of the move leave as before.
+        self.assertEqual(self.decided_mails(), [])
+
         task, = render_tasks(self.database)
         run_task(self.database, task)
+        mail, = self.decided_mails()
+        self.assertIn("dapat diunduh", mail.get_content())
         after = stored(self.database, reply.id)
         self.assertEqual(after['number'], reply.number)
         self.assertIn(reply.number, pdf_text(after['file']))
