@@ -36,8 +36,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import clock, vocabulary
-from .deadline_recompute import queued
 from .access import CheckModificationFirstMixin, RelationRuleMixin
+from .deadline_recompute import queued
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
@@ -60,12 +60,12 @@ STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 # (None: the Kepala Dinas, from the configuration), whether the OPD reads
 # it (the analyses stay inside Diskominfo) and whether it takes a number
 # from the letter register (outgoing letters).
-# The notices that tell the OPD a document may be downloaded, by the kind
-# of that document: with a worker they leave when its PDF is made.
-DOCUMENT_NOTICES = {'decided': 'reply'}
 StepDocument = namedtuple('StepDocument', [
         'state', 'outcomes', 'slug', 'title', 'report', 'signer',
         'for_opd', 'numbered'], defaults=[None, False, False])
+# The notices that tell the OPD a document may be downloaded, by the kind
+# of that document: with a worker they leave when its PDF is made.
+DOCUMENT_NOTICES = {'decided': 'reply'}
 # The position printed under a signature, by the signer's role (group).
 GROUP_TITLES = [
     ('group_kadis', None),  # the configured position of the head
