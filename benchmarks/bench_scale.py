@@ -23,6 +23,8 @@ process against the database. The databases are dropped at the end.
 A benchmark, not a test: the figures depend on the machine (README)."""
 import argparse
 import datetime as dt
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -390,11 +392,12 @@ def main():
         report(args, small, big, open_steps)
     finally:
         for worker in workers:
-            worker.terminate()
+            # trytond-worker's processes are in its own process group.
+            os.killpg(worker.pid, signal.SIGTERM)
             try:
                 worker.wait(10)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                os.killpg(worker.pid, signal.SIGKILL)
         for database in databases:
             database.destroy()
 
@@ -412,7 +415,7 @@ def start_with_worker(database):
     return subprocess.Popen([str(VENV_BIN / 'trytond-worker'), '-c',
             str(site), '-d', database.name, '-n', '1'],
         env=clean_env(**WORKER_ENV), stdout=log, stderr=subprocess.STDOUT,
-        cwd=str(database.directory))
+        cwd=str(database.directory), start_new_session=True)
 
 
 def pdf_ready(database, request_id, kind, started, seconds=60):
