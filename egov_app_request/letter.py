@@ -10,6 +10,14 @@ frozen.
   sequence of its year. The registration receipt and the completeness
   checklist are referenced by the request number (PA/…); the internal
   sheets by the request number and their version.
+- With a worker (`[queue] worker = True`, trytond-worker running) the
+  click that ends a step creates the letter (version, number, signatory)
+  and renders its template to HTML, kept in the letter (`html`): what the
+  document says is frozen at the click. WeasyPrint (HTML → PDF, most of the
+  time of an issue) runs in the worker after the commit (`render_pdf`),
+  which stores the file and its digest once; meanwhile the letter's status
+  is "being prepared". Without a worker (the demo, the tests) the PDF is
+  made in the click.
 - The templates are report actions (`ir.action.report`): an administrator
   replaces one from the web client (Content) without code."""
 import hashlib
@@ -22,13 +30,14 @@ from genshi.template import MarkupTemplate, TemplateLoader
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import clock, vocabulary
 from .access import CheckModificationFirstMixin, RelationRuleMixin
+from .deadline_recompute import queued
 from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
@@ -54,6 +63,9 @@ STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 StepDocument = namedtuple('StepDocument', [
         'state', 'outcomes', 'slug', 'title', 'report', 'signer',
         'for_opd', 'numbered'], defaults=[None, False, False])
+# The notices that tell the OPD a document may be downloaded, by the kind
+# of that document: with a worker they leave when its PDF is made.
+DOCUMENT_NOTICES = {'decided': 'reply'}
 # The position printed under a signature, by the signer's role (group).
 GROUP_TITLES = [
     ('group_kadis', None),  # the configured position of the head
@@ -238,6 +250,17 @@ class Letter(
     filename = fields.Char("File Name", readonly=True)
     digest = fields.Char("SHA-256", readonly=True)
     size = fields.Integer("Size (bytes)", readonly=True)
+    # The document's HTML as the template rendered it at the click, until
+    # trytond-worker made the PDF of it (then cleared: the PDF is the
+    # document).
+    html = fields.Text("Content at Issue", readonly=True)
+    status = fields.Function(fields.Selection([
+                ('preparing', "Being Prepared"),
+                ('ready', "Ready"),
+                ], "Status",
+            help="Being prepared: the PDF is made in the background a few "
+            "seconds after the document was issued."),
+        'get_status', searcher='search_status')
 
     @classmethod
     def __setup__(cls):
@@ -266,6 +289,32 @@ class Letter(
     def title_id(self):
         return self._documents[self.kind].title
 
+    @property
+    def ready(self):
+        "Whether the PDF is made and stored"
+        return bool(self.digest)
+
+    def get_status(self, name):
+        return 'ready' if self.digest else 'preparing'
+
+    @classmethod
+    def search_status(cls, name, clause):
+        "The status is whether the digest is stored"
+        _, operator, value = clause[:3]
+        values = ({value} if isinstance(value, str) or value is None
+            else set(value))
+        if operator in {'!=', 'not in'}:
+            values = {'ready', 'preparing'} - values
+        elif operator not in {'=', 'in'}:
+            return [('id', '=', None)]
+        if {'ready', 'preparing'} <= values:
+            return []
+        elif 'ready' in values:
+            return [('digest', '!=', None)]
+        elif 'preparing' in values:
+            return [('digest', '=', None)]
+        return [('id', '=', None)]
+
     # --- Frozen ------------------------------------------------------------
 
     @classmethod
@@ -278,10 +327,11 @@ class Letter(
                     'egov_app_request.msg_letter_create'))
         elif mode == 'write':
             for letter in letters:
-                # Only the issuing code stores the PDF, once.
+                # Only the issuing code stores the PDF (or, with a worker,
+                # the HTML frozen at the click, then the PDF), once.
                 if (external or letter.digest
                         or set(values) - {
-                            'file', 'filename', 'digest', 'size'}):
+                            'file', 'filename', 'digest', 'size', 'html'}):
                     raise LetterFrozenError(gettext(
                             'egov_app_request.msg_letter_frozen',
                             letter=letter.rec_name))
@@ -326,10 +376,10 @@ class Letter(
 
     @classmethod
     def issue(cls, request, kind, reason=None, replaces=None):
-        """Render, number, store and freeze a new version of the document
-        `kind` of `request`. All in the caller's transaction."""
+        """Number, render, store and freeze a new version of the document
+        `kind` of `request`. All in the caller's transaction; with a worker
+        the PDF of the HTML rendered here is made after the commit."""
         pool = Pool()
-        ActionReport = pool.get('ir.action.report')
         transaction = Transaction()
         document = cls._documents[kind]
         # The demo replays its requests on its own clock: a document is
@@ -358,32 +408,93 @@ class Letter(
                     previous[0].id if previous else None),
                 }
             values.update(cls._signature_values(request, kind))
+            slug_number = (request.number or str(request.id)).replace(
+                '/', '-')
+            values['filename'] = (
+                f'{document.slug}-{slug_number}-v{version}.pdf')
             letter, = cls.create([values])
-            report_name = document.report
-            Report = pool.get(report_name, type='report')
+            report = cls._report(kind)
+            html = cls._render_html(letter, report)
+            if queued():
+                # What the document says is frozen now; trytond-worker makes
+                # its PDF after the commit (render_pdf).
+                cls.write([letter], {'html': html})
+                cls.__queue__.render_pdf([letter])
+            else:
+                cls._store_pdf(letter, html, report)
+        return letter
+
+    @classmethod
+    def _report(cls, kind):
+        "The report (template) of the document `kind` and its action"
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        report_name = cls._documents[kind].report
+        with without_check_access():
             action, = ActionReport.search(
                 [('report_name', '=', report_name)], limit=1)
-            # The documents are Indonesian whatever the language of the
-            # user who issues them (document types, positions…). Issuing is
-            # the module's own act, not a print by the user who ended the
-            # step: rendered as the root user, the report's checks (groups of
-            # its action, kinds readable by the user) apply to printing only.
-            with transaction.set_user(0), \
-                    transaction.set_context(language='id'):
-                _, content, _, _ = Report.execute([letter.id], {
-                        'model': cls.__name__,
-                        'action_id': action.id,
-                        })
-            content = bytes(content)
-            slug_number = (request.number or str(request.id)).replace('/', '-')
+        return pool.get(report_name, type='report'), action
+
+    @classmethod
+    def _render_html(cls, letter, report):
+        """The HTML of the document `letter` from its template and the data
+        as they are now (the report's context and Genshi; no PDF)"""
+        Report, action = report
+        transaction = Transaction()
+        # The documents are Indonesian whatever the language of the user
+        # who issues them (document types, positions…). Issuing is the
+        # module's own act, not a print by the user who ended the step:
+        # rendered as the root user, the report's checks (groups of its
+        # action, kinds readable by the user) apply to printing only.
+        with transaction.set_user(0), transaction.set_context(
+                language='id', _egov_letter_html=True):
+            _, content, _, _ = Report.execute([letter.id], {
+                    'model': cls.__name__,
+                    'action_id': action.id,
+                    })
+        return content
+
+    @classmethod
+    def _store_pdf(cls, letter, html, report):
+        "Make the PDF of `html` (WeasyPrint), store it with its digest"
+        Report, action = report
+        _, content = Report.convert(action, html)
+        content = bytes(content)
+        with without_check_access():
             cls.write([letter], {
                     'file': content,
-                    'filename': (
-                        f'{document.slug}-{slug_number}-v{version}.pdf'),
                     'digest': hashlib.sha256(content).hexdigest(),
                     'size': len(content),
+                    'html': None,
                     })
-        return letter
+
+    @classmethod
+    def render_pdf(cls, letters):
+        """The queued task (trytond-worker): the PDF of each letter still
+        being prepared, from the HTML frozen when it was issued. A letter
+        that has its PDF is left as it is: running the task again changes
+        nothing."""
+        with without_check_access():
+            for letter in cls.browse([l.id for l in letters]):
+                if letter.digest or not letter.html:
+                    continue
+                cls._store_pdf(
+                    letter, letter.html, cls._report(letter.kind))
+                cls._notify_ready(letter)
+
+    @classmethod
+    def _notify_ready(cls, letter):
+        """The notice held back while the first version of `letter` was
+        being prepared (Notice.send below), sent now that the OPD can
+        download it, to whom the move would have sent it"""
+        Notice = Pool().get('egov.notice')
+        if letter.replaces:
+            # A correction: its move sent no notice.
+            return
+        request = letter.request
+        for code, kind in DOCUMENT_NOTICES.items():
+            if kind == letter.kind and request.submitter:
+                Notice.send(request, code, [request.submitter])
 
     @classmethod
     def _signature_values(cls, request, kind):
@@ -427,6 +538,27 @@ class Letter(
         cls.check_may_correct(letters)
         return [cls.issue(l.request, l.kind, reason=reason, replaces=l)
             for l in letters]
+
+
+class Notice(metaclass=PoolMeta):
+    "A notice of a document the OPD may download waits for its PDF"
+    __name__ = 'egov.notice'
+
+    @classmethod
+    def send(cls, request, code, users, *args, **kwargs):
+        kind = DOCUMENT_NOTICES.get(code)
+        if kind and queued():
+            Letter = Pool().get('egov.request.letter')
+            with without_check_access():
+                preparing = Letter.search([
+                        ('request', '=', request.id),
+                        ('kind', '=', kind),
+                        ('digest', '=', None),
+                        ], limit=1)
+            if preparing:
+                # Sent by the task that makes the PDF (render_pdf).
+                return
+        return super().send(request, code, users, *args, **kwargs)
 
 
 class LetterCorrectStart(ModelView):
@@ -580,6 +712,17 @@ class LetterReport(CheckedReport):
                 })
         return context
 
+
+    @classmethod
+    def convert(cls, report, data, timeout=5 * 60, retry=5):
+        """The HTML itself when the issuing code (as the root user) asks
+        for it: the PDF is made from it now or by the worker
+        (Letter._store_pdf)"""
+        transaction = Transaction()
+        if (not transaction.user
+                and transaction.context.get('_egov_letter_html')):
+            return 'html', data
+        return super().convert(report, data, timeout=timeout, retry=retry)
 
     @classmethod
     def render(cls, report, report_context):

@@ -660,11 +660,18 @@ def portal_document(request, pool, user, request_id, document_id):
 def portal_letter(request, pool, user, request_id, letter_id):
     record = _visible_request(pool, request_id)
     letters = ([l for l in _letters(pool, record)
-            if l.id == record_id(letter_id) and l.file]
+            if l.id == record_id(letter_id)]
         if record is not None else [])
     if not letters:
         return not_found(pool.database_name, user,
             model='egov.request.letter', record_id=letter_id)
     letter, = letters
+    if not letter.ready:
+        # Issued seconds ago: trytond-worker is making its PDF.
+        database = pool.database_name
+        body = render('preparing.html', letter=letter,
+            base=f'/{database}/portal/request/{record.id}')
+        return page(database, "Dokumen sedang disiapkan", body, user=user,
+            status=HTTPStatus.ACCEPTED, headers={'Retry-After': '5'})
     return _download(letter.file, letter.filename)
 

@@ -24,7 +24,9 @@ Then the smoke test of the three addresses (the web client /, the portal
 /<db>/portal/, the board /<db>/board), a short mixed load (JSON-RPC and
 portal clients logging in, listing, creating and submitting requests,
 Diskominfo registering them: throughput, latency percentiles, errors), a
-check that the cron ran and that e-mail reached the sink; then everything
+press that issues a document (the receipt) with its PDF made by
+trytond-worker seconds later (polled: the time from the press to the PDF),
+a check that the cron ran and that e-mail reached the sink; then everything
 is stopped (process groups, also on Ctrl-C or an error) and the database
 dropped (--keep leaves it and the work directory .prod/ for a look).
 
@@ -34,6 +36,7 @@ import argparse
 import base64
 import configparser
 import datetime as dt
+import hashlib
 import http.cookiejar
 import json
 import mailbox
@@ -408,6 +411,54 @@ def calendar_check(stack, base, database):
         f'  ok  trytond-worker ran it: the open step\'s deadline moved from '
         f'{before:%Y-%m-%d %H:%M} to {after:%Y-%m-%d %H:%M} UTC '
         f'{moved:.1f} s after the save ({open_steps} open steps)']
+
+
+def document_check(stack, base, database, passwords, seconds=60):
+    """A press that issues a document (`register`: the receipt) returns
+    with the letter issued and its PDF queued (ir.queue); trytond-worker
+    makes the PDF after the commit: polled until its digest is stored, its
+    file's SHA-256 checked, and the OPD downloads it from the portal.
+    Returns (lines of the report, seconds from the press to the PDF);
+    raises AssertionError."""
+    opd = (OPD_LOGINS[0], passwords[OPD_LOGINS[0]])
+    types = stack.document_types()
+    rpc = RPC(base, database).login(*opd)
+    values = request_values('Aplikasi Uji Dokumen')
+    values['documents'] = [('create', [
+        {'type': t, 'filename': f'dok{t}.pdf', 'file': unique_pdf()}
+        for t in types])]
+    request_id, = rpc.call('model.egov.request.create', [values])
+    rpc.call('model.egov.request.submit', [request_id])
+    staff = RPC(base, database).login(
+        STAFF_LOGIN, passwords[STAFF_LOGIN])
+    clock = time.perf_counter()
+    staff.call('model.egov.request.register', [request_id])
+    pressed = time.perf_counter() - clock
+    (letter, filename, digest), = stack.sql('SELECT id, filename, digest '
+        'FROM egov_request_letter WHERE request = %s', request_id)
+    preparing = digest is None
+    deadline = time.monotonic() + seconds
+    while digest is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        (digest,), = stack.sql('SELECT digest FROM egov_request_letter '
+            'WHERE id = %s', letter)
+    ready = time.perf_counter() - clock
+    assert digest, f'no PDF of {filename} {seconds} s after the press'
+    (file_id, size), = stack.sql('SELECT file_id, size FROM '
+        'egov_request_letter WHERE id = %s', letter)
+    path = Path(stack.filestore, database, 'egov_letter', file_id[0:2],
+        file_id[2:4], file_id)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, path
+    download = Browser(base, database).login(*opd).open(
+        f'/portal/request/{request_id}/letter/{letter}')
+    assert download.status == 200 and download.text.startswith('%PDF'), (
+        download.status, download.text[:200])
+    return [f'  ok  register (the receipt issued) returned in '
+        f'{pressed * 1000:.0f} ms, its PDF '
+        + ('being prepared' if preparing else 'already made'),
+        f'  ok  trytond-worker made {filename} ({size} bytes, SHA-256 '
+        f'{digest[:12]}…) {ready:.1f} s after the press; the OPD '
+        'downloads it from the portal'], ready
 
 
 # --- Mixed load --------------------------------------------------------------
@@ -907,6 +958,11 @@ def check(seconds=30, clients=4, workers=3, keep=False,
             print(line, flush=True)
         assert not errors, f'{len(errors)} error(s) under load'
         assert created, 'no request created under load'
+
+        log('a document: the press issues it, trytond-worker its PDF')
+        lines, _ = document_check(stack, base, database, stack.passwords)
+        for line in lines:
+            print(line, flush=True)
 
         log('calendar change: the recompute off the administrator\'s save')
         for line in calendar_check(stack, base, database):

@@ -128,5 +128,6 @@ def test_prod_check(tmp_path):
     assert 'errors: 0' in output
     assert 'no process left' in output
     assert 'PASSED' in output
+    assert 'trytond-worker made' in output  # a document's PDF after a press
     for address in ['/portal/login 200', '/board', 'web client']:
         assert address in output, address
