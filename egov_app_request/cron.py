@@ -19,6 +19,9 @@ class Cron(metaclass=PoolMeta):
             # provisional.py
             ('egov.holiday|fill_provisional',
                 "Fill the Provisional Calendar"),
+            # letter.py
+            ('egov.request.letter|render_late',
+                "Make the PDFs of Documents Still Being Prepared"),
             # calendar_notice.py
             ('egov.holiday|notify_next_year',
                 "Tell the Administrators about Next Year's Calendar"),

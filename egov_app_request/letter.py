@@ -20,7 +20,9 @@ frozen.
   made in the click.
 - The templates are report actions (`ir.action.report`): an administrator
   replaces one from the web client (Content) without code."""
+import datetime as dt
 import hashlib
+import logging
 from collections import namedtuple
 from io import BytesIO
 from pathlib import Path
@@ -63,6 +65,10 @@ STAFF_GROUPS = ('group_diskominfo', 'group_egov_admin')
 StepDocument = namedtuple('StepDocument', [
         'state', 'outcomes', 'slug', 'title', 'report', 'signer',
         'for_opd', 'numbered'], defaults=[None, False, False])
+# A letter still being prepared this long after its issue is made by the
+# cron (Letter.render_late): its queued task did not run or failed.
+LATE_PDF = dt.timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 # The notices that tell the OPD a document may be downloaded, by the kind
 # of that document: with a worker they leave when its PDF is made.
 DOCUMENT_NOTICES = {'decided': 'reply'}
@@ -459,7 +465,11 @@ class Letter(
         "Make the PDF of `html` (WeasyPrint), store it with its digest"
         Report, action = report
         _, content = Report.convert(action, html)
-        content = bytes(content)
+        cls._store(letter, bytes(content))
+
+    @classmethod
+    def _store(cls, letter, content):
+        "Store the PDF `content` of `letter` with its digest, once"
         with without_check_access():
             cls.write([letter], {
                     'file': content,
@@ -480,6 +490,29 @@ class Letter(
                     continue
                 cls._store_pdf(
                     letter, letter.html, cls._report(letter.kind))
+                cls._notify_ready(letter)
+
+    @classmethod
+    def render_late(cls):
+        """The cron's safety net (ir.cron): the letters still being
+        prepared LATE_PDF after their issue (the worker was down, or its
+        task failed) get their PDF now. A letter whose PDF fails again is
+        logged and left for the next run; the others go on."""
+        with without_check_access():
+            letters = cls.search([
+                    ('digest', '=', None),
+                    ('html', '!=', None),
+                    ('issued_at', '<', clock.now() - LATE_PDF),
+                    ], order=[('issued_at', 'ASC'), ('id', 'ASC')])
+            for letter in letters:
+                Report, action = cls._report(letter.kind)
+                try:
+                    _, content = Report.convert(action, letter.html)
+                except Exception:
+                    logger.exception(
+                        'the PDF of letter %s failed again', letter.id)
+                    continue
+                cls._store(letter, bytes(content))
                 cls._notify_ready(letter)
 
     @classmethod

@@ -5,9 +5,11 @@ says) with no file and queues its PDF; the web client and the portal say
 "being prepared"; the queued task, run later, stores the PDF of the HTML of
 the click (not of the request as it is then) with its digest, once.
 Without a worker the PDF is made in the click (the other tests)."""
+import datetime as dt
 import hashlib
 import subprocess
 import unittest
+from unittest import mock
 
 from proteus import Model
 from sql import Table
@@ -19,7 +21,7 @@ from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction, check_access
 from werkzeug.test import EnvironBuilder
 
-from .. import portal
+from .. import letter, portal
 from .tools import (
     SMTPSink, create_users, fill_step, load_indonesian, login, new_request)
 
@@ -244,3 +246,69 @@ class QueuedLettersTestCase(unittest.TestCase):
         status, html = self.portal_page(f'/portal/request/{request.id}',
             portal.portal_request, str(request.id))
         self.assertIn("Unduh surat jawaban", html)
+
+    def test_cron_makes_the_pdfs_the_worker_did_not(self):
+        """A letter whose queued task never ran (the worker down) or failed
+        gets its PDF from the cron five minutes after its issue; one whose
+        PDF fails again is left for the next run, the others go on"""
+        config.set('queue', 'worker', 'True')
+        login('kadis.dinkes')
+        first = new_request("Aplikasi Antrean Puskesmas")
+        first.click('submit')
+        second = new_request("Aplikasi Rujukan Pasien")
+        second.click('submit')
+        self.as_('tatakelola', first).click('register')
+        self.as_('tatakelola', second).click('register')
+        login('tatakelola')
+        Letter = Model.get('egov.request.letter')
+        receipts = {l.request.id: l.id for l in Letter.find([])}
+        self.assertEqual(len(receipts), 2)
+
+        def render_late():
+            with Transaction().start(self.database, 0):
+                Pool().get('egov.request.letter').render_late()
+
+        # Just issued: the worker's turn, the cron leaves them.
+        render_late()
+        for letter_id in receipts.values():
+            self.assertIsNone(stored(self.database, letter_id)['digest'])
+
+        # Six minutes later, with the second's PDF failing: the first is
+        # made, the second stays being prepared with its HTML.
+        with Transaction().start(self.database, 0) as transaction:
+            table = Table('egov_request_letter')
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(table.id, table.issued_at))
+            for letter_id, issued_at in cursor.fetchall():
+                cursor.execute(*table.update([table.issued_at],
+                        [issued_at - dt.timedelta(minutes=6)],
+                        where=table.id == letter_id))
+        failing = receipts[second.id]
+        with Transaction().start(self.database, 0, readonly=True):
+            Report = Pool().get('egov.request.letter.receipt',
+                type='report')
+        convert = Report.convert.__func__
+
+        def convert_or_fail(cls, report, data, *args, **kwargs):
+            if "Aplikasi Rujukan Pasien" in data:
+                raise RuntimeError("WeasyPrint failed")
+            return convert(cls, report, data, *args, **kwargs)
+        with mock.patch.object(Report, 'convert',
+                classmethod(convert_or_fail)), \
+                self.assertLogs(letter.logger, 'ERROR') as logged:
+            render_late()
+        self.assertIn(f'letter {failing} failed again', logged.output[0])
+        made = stored(self.database, receipts[first.id])
+        self.assertEqual(made['digest'],
+            hashlib.sha256(made['file']).hexdigest())
+        self.assertIn("Aplikasi Antrean Puskesmas", pdf_text(made['file']))
+        left = stored(self.database, failing)
+        self.assertIsNone(left['digest'])
+        self.assertIn("Aplikasi Rujukan Pasien", left['html'])
+
+        # The next run makes it; the made one is not made again.
+        render_late()
+        again = stored(self.database, failing)
+        self.assertEqual(again['digest'],
+            hashlib.sha256(again['file']).hexdigest())
+        self.assertEqual(stored(self.database, receipts[first.id]), made)
