@@ -9,7 +9,6 @@ technical sections, the reply letter's number and decision). Decided
 requests, approved and rejected, hold the complete set of documents.
 """
 import base64
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,17 +19,11 @@ from server import Client  # noqa: E402
 from server import DEMO_DATABASE as DATABASE  # noqa: E402
 
 from egov_app_request.letter import addressee_title, format_date_id
+from egov_app_request.tests.tools import pdf_text
 
 ALL_KINDS = {'receipt', 'checklist', 'disposition', 'feasibility', 'category',
     'technical', 'reply'}
 ID = {'language': 'id'}
-
-
-def pdf_text(data):
-    "The text of a PDF, whitespace folded"
-    out = subprocess.run(['pdftotext', '-', '-'], input=data,
-        capture_output=True, check=True)
-    return ' '.join(out.stdout.decode().split())
 
 
 def _bytes(value):

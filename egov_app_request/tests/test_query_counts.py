@@ -15,15 +15,12 @@ from unittest import mock
 
 from proteus import Model
 from trytond import backend
-from trytond.pool import Pool
-from trytond.protocols.wrappers import Request as WebRequest
 from trytond.tests.test_tryton import drop_db
 from trytond.tests.tools import activate_modules
-from trytond.transaction import Transaction, check_access
-from werkzeug.test import EnvironBuilder
 
 from .. import board, portal
 from ..portal_pages import PAGE_SIZE
+from .portal_tools import portal_session
 from .tools import (
     SMTPSink, create_users, load_indonesian, login, new_request)
 
@@ -128,20 +125,11 @@ class QueryCountsTestCase(unittest.TestCase):
         calls it, in the session user's transaction with access checks),
         called once before counting as in list_statements, and its HTML"""
         config = login(login_name)
-        request = WebRequest(EnvironBuilder(
-                path=f'/{config.database_name}{path}',
-                query_string=query or {}).get_environ())
-        with Transaction().start(
-                config.database_name, config.user) as transaction:
-            pool = Pool()
-            preferences = pool.get('res.user').get_preferences(
-                context_only=True)
-            with transaction.set_context(preferences, language='id'), \
-                    check_access():
-                user = portal._user_info(pool, config.user, 'key')
-                page(request, pool, user)
-                with counting_statements() as statements:
-                    response = page(request, pool, user)
+        with portal_session(config.database_name, config.user, path,
+                query) as (request, pool, user):
+            page(request, pool, user)
+            with counting_statements() as statements:
+                response = page(request, pool, user)
         self.assertEqual(response.status_code, 200)
         return statements, response.get_data(as_text=True)
 

@@ -7,7 +7,6 @@ the click (not of the request as it is then) with its digest, once.
 Without a worker the PDF is made in the click (the other tests)."""
 import datetime as dt
 import hashlib
-import subprocess
 import unittest
 from unittest import mock
 
@@ -15,25 +14,17 @@ from proteus import Model
 from sql import Table
 from trytond import config
 from trytond.pool import Pool
-from trytond.protocols.wrappers import Request as WebRequest
 from trytond.tests.test_tryton import drop_db
 from trytond.tests.tools import activate_modules
-from trytond.transaction import Transaction, check_access
-from werkzeug.test import EnvironBuilder
+from trytond.transaction import Transaction
 
 from .. import letter, portal
+from .portal_tools import portal_session
 from .tools import (
-    SMTPSink, create_users, fill_step, load_indonesian, login, new_request)
+    SMTPSink, pdf_text, create_users, fill_step, load_indonesian, login, new_request)
 
 LETTER_FIELDS = ['file_id', 'digest', 'size', 'filename', 'number',
     'version', 'issued_at', 'html']
-
-
-def pdf_text(data):
-    "The text of a PDF, whitespace folded"
-    out = subprocess.run(['pdftotext', '-', '-'], input=data,
-        capture_output=True, check=True)
-    return ' '.join(out.stdout.decode().split())
 
 
 def render_tasks(database):
@@ -87,18 +78,11 @@ class QueuedLettersTestCase(unittest.TestCase):
     def portal_page(self, path, function, *args, as_text=True):
         "A portal page as the OPD's head sees it: (status, HTML)"
         user_config = login('kadis.dinkes')
-        request = WebRequest(EnvironBuilder(
-                path=f'/{self.database}{path}').get_environ())
-        with Transaction().start(self.database, user_config.user) as tx:
-            pool = Pool()
-            preferences = pool.get('res.user').get_preferences(
-                context_only=True)
-            with tx.set_context(preferences, language='id'), \
-                    check_access():
-                user = portal._user_info(pool, user_config.user, 'key')
-                response = function(request, pool, user, *args)
-                return response.status_code, response.get_data(
-                    as_text=as_text)
+        with portal_session(self.database, user_config.user, path) as (
+                request, pool, user):
+            response = function(request, pool, user, *args)
+            return response.status_code, response.get_data(
+                as_text=as_text)
 
     def decided_mails(self):
         "The e-mails received that tell the OPD of the decision"

@@ -1,6 +1,7 @@
 """Helpers shared by the scenarios, the browser tests and the demo data:
 the users of the SOP roles and complete requests, made through proteus."""
 import datetime
+import subprocess
 from pathlib import Path
 
 from proteus import Model
@@ -367,3 +368,10 @@ def shipped_calendar():
                 interval)
     return WorkCalendar(
         weekly, [tuple(p) for p in periods.values()], holidays)
+
+
+def pdf_text(data):
+    "The text of a PDF (pdftotext), whitespace folded"
+    out = subprocess.run(['pdftotext', '-', '-'], input=data,
+        capture_output=True, check=True)
+    return ' '.join(out.stdout.decode().split())
