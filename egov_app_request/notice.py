@@ -10,7 +10,9 @@ the state and the history record that start); trytond-worker delivers them
 after the commit (`deliver`): the bell notices (res.notification), the
 e-mails, and the notices of the step that ended marked done. Without a
 worker (the demo, the tests) they are delivered in the press."""
+import datetime as dt
 import json
+import logging
 import string
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -30,6 +32,11 @@ from .workcalendar import to_local
 # The queue of the notices' tasks (ir.queue's name): trytond-worker runs
 # every queue; the name tells the notices' tasks from the others.
 QUEUE = 'egov_notices'
+# A notices' task still not finished this long after the press is run by
+# the cron (Request.deliver_late_notices): the worker was down, or the task
+# failed with an error that trytond-worker does not retry.
+LATE_NOTICES = dt.timedelta(minutes=5)
+logger = logging.getLogger(__name__)
 
 
 class EmailTemplate(DeactivableMixin, ModelSQL, ModelView):
@@ -391,3 +398,29 @@ class Request(metaclass=PoolMeta):
         # The requests that still exist (ir.queue keeps those only).
         ids = {r.id for r in requests}
         Pool().get('egov.notice').deliver([m for m in moves if m[0] in ids])
+
+    @classmethod
+    def deliver_late_notices(cls):
+        """The cron's safety net (ir.cron): the notices' tasks not finished
+        LATE_NOTICES after the press (trytond-worker was down, or the task
+        failed with an error it does not retry; a database error it retries
+        itself) are run now, each in a transaction of its own: one that
+        fails again is logged and left for the next run. A task the worker
+        runs as well delivers nothing twice (Notice.deliver)."""
+        Queue = Pool().get('ir.queue')
+        transaction = Transaction()
+        # ir.queue stamps its tasks with the server's clock, not clock.now()
+        # (the demo's clock).
+        with without_check_access():
+            tasks = Queue.search([
+                    ('name', '=', QUEUE),
+                    ('finished_at', '=', None),
+                    ('enqueued_at', '<', dt.datetime.now() - LATE_NOTICES),
+                    ], order=[('enqueued_at', 'ASC'), ('id', 'ASC')])
+        for task_id in [t.id for t in tasks]:
+            try:
+                with transaction.new_transaction():
+                    Queue(task_id).run()
+            except Exception:
+                logger.exception(
+                    'the notices of task %s failed again', task_id)

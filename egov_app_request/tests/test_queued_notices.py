@@ -6,11 +6,13 @@ in the same languages, the same e-mails, the notices of the step that ended
 marked done), once, and a task run after the request moved on leaves no
 notice asking for a step that has ended, whichever task runs first.
 Without a worker the notices leave in the click (the other tests)."""
+import datetime as dt
 import json
 import re
 import unittest
 
 from proteus import Model
+from sql import Table
 from trytond import config
 from trytond.pool import Pool
 from trytond.tests.test_tryton import drop_db
@@ -207,3 +209,43 @@ class QueuedNoticesTestCase(unittest.TestCase):
         expected, bells, mails, asking = self.moved_twice(reverse=False)
         self.assertEqual(asking, {'disposition'})
         self.assertEqual(bells, expected)
+
+    def test_cron_delivers_the_tasks_the_worker_did_not(self):
+        """A notices' task that never ran (the worker down) or failed is
+        run by the cron five minutes after the press, once"""
+        request, number = self.submitted("Aplikasi Antrean Puskesmas")
+        config.set('queue', 'worker', 'True')
+        self.mail.pop()
+        self.register(request)
+        task, = notice_tasks(self.database)
+
+        def deliver_late():
+            with Transaction().start(self.database, 0):
+                Pool().get('egov.request').deliver_late_notices()
+
+        # Just pressed: the worker's turn, the cron leaves it.
+        deliver_late()
+        self.assertEqual(notice_tasks(self.database), [task])
+        self.assertEqual(self.mails(number), [])
+
+        with Transaction().start(self.database, 0) as transaction:
+            table = Table('ir_queue')
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(table.enqueued_at,
+                    where=table.id == task))
+            (enqueued_at,), = cursor.fetchall()
+            cursor.execute(*table.update([table.enqueued_at],
+                    [enqueued_at - dt.timedelta(minutes=6)],
+                    where=table.id == task))
+        deliver_late()
+        self.assertEqual(notice_tasks(self.database), [])
+        mails = self.mails(number)
+        self.assertIn("[e-Gov] Pengajuan NUMBER telah diregistrasi",
+            [s for _, s, _ in mails])
+        self.assertEqual(self.asking(request.id, number), {'completeness'})
+
+        # The worker runs it as well: nothing new.
+        bells = self.bells(request.id, number)
+        run_task(self.database, task)
+        self.assertEqual(self.bells(request.id, number), bells)
+        self.assertEqual(self.mails(number), [])
