@@ -295,7 +295,9 @@ class Notice(Model):
     @classmethod
     def step_ended(cls, request, state):
         """The notices that asked to act on `state` of `request` are read
-        and say that the step is done"""
+        and say that the step is done. Not those of a pass of that step
+        still open: a task of an earlier move delivered after the request
+        came back to `state` (deliver) leaves the new pass's notices."""
         Notification = Pool().get('res.notification')
         with without_check_access():
             notifications = Notification.search([
@@ -303,6 +305,10 @@ class Notice(Model):
                     ('records', '=', json.dumps([request.id])),
                     ('egov_act_on', '=', state),
                     ('unread', '=', True),
+                    ['OR',
+                        ('egov_move', '=', None),
+                        ('egov_move.finished', '!=', None),
+                        ],
                     ])
             for notification in notifications:
                 user = notification.user

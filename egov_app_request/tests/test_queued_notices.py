@@ -249,3 +249,28 @@ class QueuedNoticesTestCase(unittest.TestCase):
         run_task(self.database, task)
         self.assertEqual(self.bells(request.id, number), bells)
         self.assertEqual(self.mails(number), [])
+
+    def test_late_task_leaves_the_notices_of_a_new_pass(self):
+        """The analysis sent for validation and returned for revision
+        before the tasks ran, the task of the return first: the task of
+        the submission, which ends step 4's first pass, leaves the notices
+        of its second pass asking"""
+        request, number = self.submitted("Aplikasi Antrean Puskesmas")
+        self.register(request)
+        fill_step(self.as_('tatakelola', request)).click('mark_complete')
+        self.as_('kabid.egov', request).click('forward')
+        r = self.as_('tatakelola', request)
+        r.feasibility_analysis = "Sesuai arsitektur SPBE kota."
+        r.feasibility_conclusion = 'feasible'
+        fill_step(r).save()
+
+        config.set('queue', 'worker', 'True')
+        r.click('submit_feasibility')
+        r = self.as_('kabid.egov', request)
+        r.step_note = "Lengkapi analisis integrasi data."
+        r.click('revise_feasibility')
+        submission, revision = notice_tasks(self.database)
+        run_task(self.database, revision)
+        self.assertEqual(self.asking(request.id, number), {'feasibility'})
+        run_task(self.database, submission)
+        self.assertEqual(self.asking(request.id, number), {'feasibility'})
