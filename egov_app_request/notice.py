@@ -217,8 +217,9 @@ class Notice(Model):
         with without_check_access():
             Request._lock_rows(Request.browse(
                     sorted({m[0] for m in moves})))
-            records = {h.id: h for h in History.browse(
-                    [m[4] for m in moves if m[4]])}
+            records = {h.id: h for h in History.search([
+                        ('id', 'in', [m[4] for m in moves if m[4]]),
+                        ])}
             delivered = {n.egov_move.id for n in Notification.search([
                         ('egov_move', 'in', list(records)),
                         ])} if records else set()
