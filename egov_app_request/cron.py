@@ -19,6 +19,8 @@ class Cron(metaclass=PoolMeta):
             # provisional.py
             ('egov.holiday|fill_provisional',
                 "Fill the Provisional Calendar"),
+            ('egov.request|deliver_late_notices',
+                "Deliver the e-Government Notices Still Queued"),
             # letter.py
             ('egov.request.letter|render_late',
                 "Make the PDFs of Documents Still Being Prepared"),

@@ -518,8 +518,8 @@ class Letter(
     @classmethod
     def _notify_ready(cls, letter):
         """The notice held back while the first version of `letter` was
-        being prepared (Notice.send below), sent now that the OPD can
-        download it, to whom the move would have sent it"""
+        being prepared (Notice._waits_for_document below), sent now that
+        the OPD can download it, to whom the move would have sent it"""
         Notice = Pool().get('egov.notice')
         if letter.replaces:
             # A correction: its move sent no notice.
@@ -578,20 +578,12 @@ class Notice(metaclass=PoolMeta):
     __name__ = 'egov.notice'
 
     @classmethod
-    def send(cls, request, code, users, *args, **kwargs):
-        kind = DOCUMENT_NOTICES.get(code)
-        if kind and queued():
-            Letter = Pool().get('egov.request.letter')
-            with without_check_access():
-                preparing = Letter.search([
-                        ('request', '=', request.id),
-                        ('kind', '=', kind),
-                        ('digest', '=', None),
-                        ], limit=1)
-            if preparing:
-                # Sent by the task that makes the PDF (render_pdf).
-                return
-        return super().send(request, code, users, *args, **kwargs)
+    def _waits_for_document(cls, code):
+        """With a worker, the move's notice of a document (DOCUMENT_NOTICES)
+        is not delivered with the others (Notice.deliver): the task that
+        makes the document's PDF sends it (render_pdf, _notify_ready),
+        once, when the OPD can download it"""
+        return code in DOCUMENT_NOTICES or super()._waits_for_document(code)
 
 
 class LetterCorrectStart(ModelView):

@@ -563,11 +563,9 @@ class Request(
         the notices of the step that ended stop asking. `opened`: the
         history records of the steps that start, {request id: record}
         (their deadline and timing are the notices'.)"""
-        Notice = Pool().get('egov.notice')
-        opened = opened or {}
-        for request in requests:
-            Notice.request_moved(request, outcomes.get(request.id),
-                ended=ended.get(request.id), opened=opened.get(request.id))
+        # With a worker, delivered after the commit (notice.py).
+        Pool().get('egov.notice').moved(
+            requests, outcomes, ended, opened or {})
 
     @classmethod
     def _start_values(cls, request, state):

@@ -25,7 +25,8 @@ Then the smoke test of the three addresses (the web client /, the portal
 portal clients logging in, listing, creating and submitting requests,
 Diskominfo registering them: throughput, latency percentiles, errors), a
 press that issues a document (the receipt) with its PDF made by
-trytond-worker seconds later (polled: the time from the press to the PDF),
+trytond-worker seconds later (polled: the time from the press to the PDF)
+and the OPD's notice of it (bell and e-mail, delivered by trytond-worker),
 a check that the cron ran and that e-mail reached the sink; then everything
 is stopped (process groups, also on Ctrl-C or an error) and the database
 dropped (--keep leaves it and the work directory .prod/ for a look).
@@ -417,7 +418,9 @@ def document_check(stack, base, database, passwords, seconds=60):
     """A press that issues a document (`register`: the receipt) returns
     with the letter issued and its PDF queued (ir.queue); trytond-worker
     makes the PDF after the commit: polled until its digest is stored, its
-    file's SHA-256 checked, and the OPD downloads it from the portal.
+    file's SHA-256 checked, and the OPD downloads it from the portal; the
+    OPD's notice that the request is registered (bell and e-mail, sent by
+    trytond-worker after the commit) is polled too.
     Returns (lines of the report, seconds from the press to the PDF);
     raises AssertionError."""
     opd = (OPD_LOGINS[0], passwords[OPD_LOGINS[0]])
@@ -453,12 +456,43 @@ def document_check(stack, base, database, passwords, seconds=60):
         f'/portal/request/{request_id}/letter/{letter}')
     assert download.status == 200 and download.text.startswith('%PDF'), (
         download.status, download.text[:200])
+    # The OPD's notice that its request is registered (the bell and the
+    # e-mail), delivered by trytond-worker after the commit: polled.
+    (number,), = stack.sql(
+        'SELECT number FROM egov_request WHERE id = %s', request_id)
+    told = notice_delivered(stack, request_id, number, opd[0], deadline)
+    assert told, f'no notice of {number} to {opd[0]} {seconds} s after ' \
+        'the press'
     return [f'  ok  register (the receipt issued) returned in '
         f'{pressed * 1000:.0f} ms, its PDF '
         + ('being prepared' if preparing else 'already made'),
         f'  ok  trytond-worker made {filename} ({size} bytes, SHA-256 '
         f'{digest[:12]}…) {ready:.1f} s after the press; the OPD '
-        'downloads it from the portal'], ready
+        'downloads it from the portal',
+        f'  ok  trytond-worker told the OPD ({opd[0]}) in the web client '
+        f'and by e-mail ("{told}") {time.perf_counter() - clock:.1f} s '
+        'after the press'], ready
+
+
+def notice_delivered(stack, request_id, number, login, deadline):
+    """The subject of the e-mail to `login` of request `number` once its
+    bell notice of request `request_id` is stored too; None at `deadline`
+    (time.monotonic())"""
+    (email,), = stack.sql('SELECT email FROM res_user WHERE login = %s',
+        login)
+    while True:
+        (bells,), = stack.sql('SELECT count(*) FROM res_notification n '
+            'JOIN res_user u ON u.id = n."user" WHERE u.login = %s '
+            'AND n.model = %s AND n.records = %s', login, 'egov.request',
+            json.dumps([request_id]))
+        subjects = [m['Subject'] for m in mailbox.Maildir(
+                str(stack.maildir), create=False)
+            if email in (m['To'] or '') and number in (m['Subject'] or '')]
+        if bells and subjects:
+            return subjects[-1]
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
 
 
 # --- Mixed load --------------------------------------------------------------
