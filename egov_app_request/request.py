@@ -24,6 +24,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
+from trytond.tools.string_ import LazyString
 from trytond.transaction import Transaction, without_check_access
 
 from .access import CheckModificationFirstMixin, RelationRuleMixin
@@ -315,6 +316,29 @@ class Request(
         return without_unreadable_fields(
             cls, super().fields_get(fields_names, level=level))
 
+    @classmethod
+    def field_strings(cls, names):
+        """The labels of the fields `names` in the user's language, as
+        fields_get gives them, without building the fields' whole
+        definitions (fields_get of a few fields cost as much as the rest of
+        a step's output): {name: label}"""
+        Translation = Pool().get('ir.translation')
+        language = Transaction().language
+        labels = {}
+        for name in names:
+            field = cls._fields.get(name)
+            if field is None:
+                continue
+            key = f'{cls.__name__},{name}'
+            label = ''
+            for source in field.string:
+                if not isinstance(source, LazyString):
+                    source = (Translation.get_source(
+                            key, 'field', language, source) or source)
+                label += source
+            labels[name] = label
+        return labels
+
     def get_rec_name(self, name):
         if self.number:
             return f'{self.number} — {self.title}'
@@ -395,7 +419,6 @@ class Request(
                     group=group.name, step=self.state_string))
 
     def _require(self, *field_names):
-        labels = self.fields_get(list(field_names))
         for name in field_names:
             value = getattr(self, name)
             if isinstance(value, str):
@@ -404,7 +427,7 @@ class Request(
                 raise StepRequirementError(gettext(
                         'egov_app_request.msg_step_requirement',
                         request=self.rec_name,
-                        field=labels[name]['string']))
+                        field=self.field_strings([name])[name]))
 
     # --- Storage ---------------------------------------------------------
 
@@ -490,11 +513,15 @@ class Request(
                     ('finished', '=', None),
                     ])}
         to_close, to_open, to_create_closed = [], [], []
-        ended = {}
+        # The state that ended and its outcome as recorded: {id: (state,
+        # outcome)}, for the document of the step (issue_for_move).
+        ended, ended_outcomes = {}, {}
         for request in requests:
             record = open_records.get(request.id)
             if record:
                 ended[request.id] = record.state
+                ended_outcomes[request.id] = (
+                    record.state, outcomes.get(request.id))
                 to_close.extend(([record], {
                             'finished': now,
                             'actor': transaction.user or None,
@@ -508,6 +535,8 @@ class Request(
                 # Submit: the draft had no record (no step, no deadline).
                 state = left[request.id]
                 ended[request.id] = state
+                ended_outcomes[request.id] = (state, outcomes.get(request.id)
+                    or ('submitted' if state == 'draft' else None))
                 to_create_closed.append({
                         'request': request.id,
                         'state': state,
@@ -519,8 +548,7 @@ class Request(
                             else now),
                         'finished': now,
                         'actor': transaction.user or None,
-                        'outcome': outcomes.get(request.id) or (
-                            'submitted' if state == 'draft' else None),
+                        'outcome': ended_outcomes[request.id][1],
                         'notes': notes.get(request.id),
                         })
             steps = request.sop_steps()
@@ -554,7 +582,8 @@ class Request(
         # The document of the step that ended (receipt, checklist, sheets,
         # reply letter) is issued in this same transaction: a move and its
         # document stand or fall together.
-        pool.get('egov.request.letter').issue_for_move(requests, outcomes)
+        pool.get('egov.request.letter').issue_for_move(
+            requests, ended_outcomes)
         cls._notify_moves(requests, outcomes, ended, opened)
 
     @classmethod
@@ -596,16 +625,16 @@ class Request(
         "A snapshot of what the step produced, kept in its history record"
         names = self._step_output_names(state)
         lines = []
-        labels = self.fields_get(names)
+        labels = self.field_strings(names)
         for name in names:
             value = getattr(self, name)
             if not value:
                 continue
-            if labels[name]['type'] == 'selection':
+            if self._fields[name]._type == 'selection':
                 value = getattr(self, f'{name}_string')
             elif hasattr(value, 'rec_name'):
                 value = value.rec_name
-            lines.append(f"{labels[name]['string']}: {value}")
+            lines.append(f"{labels[name]}: {value}")
         # The structured lines as they stood when the step ended.
         if state in self._step_lines:
             field, _, result = self._step_lines[state]

@@ -131,7 +131,7 @@ class Step(ModelSQL, ModelView):
         # (ModelButton.get_groups below), in every server process: a
         # trytond Cache is cleared for all of them at commit.
         cls._button_groups_cache.clear()
-        cls._by_state_cache.clear()
+        cls.forget_by_state()
         # ...and so does which buttons a form shows active: the cached form
         # marks a button readonly for the groups that may not press it.
         # Why private: trytond has no public call to invalidate its views;
@@ -159,6 +159,19 @@ class Step(ModelSQL, ModelView):
             version = Pool().get('egov.sop.version').in_force_at()
             if version is None:
                 return {}
+        # The steps as built below, kept for the transaction and its
+        # context (the records read their fields in it, the language of
+        # their names): a press asks for them about seven times (who may
+        # press, the history, the responsible, the notices).
+        transaction = Transaction()
+        started, kept = getattr(transaction, '_egov_steps', (None, None))
+        if kept is None or started != transaction.started_at:
+            kept = []
+            transaction._egov_steps = (transaction.started_at, kept)
+        context = transaction.context
+        for version_id, kept_context, steps in kept:
+            if version_id == version.id and kept_context == context:
+                return dict(steps)
         cached = cls._by_state_cache.get(version.id)
         if cached is None:
             # Searched once per version until a step or its groups change
@@ -178,7 +191,15 @@ class Step(ModelSQL, ModelView):
         group_ids = dict(cached.values())
         for step in steps:
             step.groups = Group.browse(group_ids[step.id])
-        return {s.state: s for s in steps}
+        steps = {s.state: s for s in steps}
+        kept.append((version.id, dict(context), steps))
+        return dict(steps)
+
+    @classmethod
+    def forget_by_state(cls):
+        "A step, its groups or a version changed: by_state() reads again"
+        cls._by_state_cache.clear()
+        Transaction()._egov_steps = (None, None)
 
 
 class StepGroup(ModelSQL):
@@ -202,7 +223,7 @@ class StepGroup(ModelSQL):
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
         # Step.by_state keeps the groups of the steps.
-        Pool().get('egov.step')._by_state_cache.clear()
+        Pool().get('egov.step').forget_by_state()
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):
@@ -519,4 +540,4 @@ class Group(metaclass=PoolMeta):
         if mode == 'delete':
             # Its steps lose it (ON DELETE CASCADE): Step.by_state keeps
             # the groups of the steps.
-            Pool().get('egov.step')._by_state_cache.clear()
+            Pool().get('egov.step').forget_by_state()
