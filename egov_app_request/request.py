@@ -20,10 +20,13 @@ States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 from functools import wraps
 
+from sql.conditionals import Coalesce
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.tools.string_ import LazyString
 from trytond.transaction import Transaction, without_check_access
 
@@ -92,13 +95,15 @@ def from_state(*sources):
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
             transaction = Transaction()
-            if transaction.user and transaction.check_access:
-                # Tell nothing about a request the user may not read.
+            refused = [r for r in requests if r.state not in sources]
+            if refused and transaction.user and transaction.check_access:
+                # Tell nothing about a request the user may not read (a
+                # click that goes on meets the same check in the button,
+                # ModelView.button).
                 Pool().get('ir.model.access').check(cls.__name__, 'read')
                 cls.read([r.id for r in requests], ['id'])
-            for request in requests:
-                if request.state not in sources:
-                    request._refuse_click(sources)
+            for request in refused:
+                request._refuse_click(sources)
             result = func(cls, requests, *args, **kwargs)
             if result is None and wants_feedback():
                 # The web client then shows what happened and what is next.
@@ -394,6 +399,29 @@ class Request(
                     opd=opd.name, type=opd.type.name))
 
     @classmethod
+    def check_eligible_organizations(cls, requests):
+        """check_eligible_organization of each request, the organizations
+        of all read in one query (a create read the OPD, then its type):
+        only a request whose OPD may not submit is checked record by
+        record, for its message"""
+        pool = Pool()
+        Opd = pool.get('egov.opd')
+        OpdType = pool.get('egov.opd.type')
+        table, opd, type_ = (
+            cls.__table__(), Opd.__table__(), OpdType.__table__())
+        cursor = Transaction().connection.cursor()
+        refused = set()
+        for sub_ids in grouped_slice([r.id for r in requests]):
+            cursor.execute(*table.join(opd, condition=table.opd == opd.id
+                    ).join(type_, 'LEFT', condition=opd.type == type_.id
+                    ).select(table.id, where=reduce_ids(table.id, sub_ids)
+                    & ~Coalesce(type_.may_submit, False)))
+            refused.update(i for i, in cursor)
+        for request in requests:
+            if request.id in refused:
+                request.check_eligible_organization()
+
+    @classmethod
     def check_eligible_position(cls):
         "SOP warning 2: only the listed positions submit"
         pool = Pool()
@@ -490,8 +518,27 @@ class Request(
                 setattr(request, name, value)
         cls.save(requests)
         if moved:
-            cls.log(moved, 'transition', f'{cls._transition_state}:{target}')
+            cls._log_transition(moved, target)
         return result, notes
+
+    @classmethod
+    def _log_transition(cls, requests, target):
+        """The `transition` entry of ir.model.log, as Workflow.transition
+        writes it, in the context of the button's entry (ModelView.button)
+        when there is one: trytond saves the entries of one context in one
+        create (one validation, which reads the request), and only the
+        access check of the context told them apart."""
+        transaction = Transaction()
+        button = [r for r in transaction.log_records
+            if r.event == 'button' and r.resource in requests]
+        if button:
+            with transaction.reset_context(), \
+                    transaction.set_context(button[-1]._context):
+                cls.log(requests, 'transition',
+                    f'{cls._transition_state}:{target}')
+        else:
+            cls.log(requests, 'transition',
+                f'{cls._transition_state}:{target}')
 
     @classmethod
     def _record_move(cls, requests, outcomes, left=None, notes=None):

@@ -156,8 +156,7 @@ class Request(metaclass=PoolMeta):
         pool.get('egov.throttle').check(
             'request', amount=len(vlist), record=True, model=cls.__name__)
         requests = super().create(vlist)
-        for request in requests:
-            request.check_eligible_organization()
+        cls.check_eligible_organizations(requests)
         return requests
 
     @classmethod
