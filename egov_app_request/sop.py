@@ -168,7 +168,10 @@ class Step(ModelSQL, ModelView):
         if kept is None or started != transaction.started_at:
             kept = []
             transaction._egov_steps = (transaction.started_at, kept)
-        context = transaction.context
+        # The steps are read without access check (the procedure's data,
+        # as from the trytond Cache below), whatever the caller's.
+        context = {k: v for k, v in transaction.context.items()
+            if k != '_check_access'}
         for version_id, kept_context, steps in kept:
             if version_id == version.id and kept_context == context:
                 return dict(steps)
@@ -187,12 +190,13 @@ class Step(ModelSQL, ModelView):
             cached = {state: (id_, groups[id_]) for state, id_ in ids.items()}
             cls._by_state_cache.set(version.id, cached)
         Group = Pool().get('res.group')
-        steps = cls.browse([id_ for id_, _ in cached.values()])
-        group_ids = dict(cached.values())
-        for step in steps:
-            step.groups = Group.browse(group_ids[step.id])
-        steps = {s.state: s for s in steps}
-        kept.append((version.id, dict(context), steps))
+        with without_check_access():
+            steps = cls.browse([id_ for id_, _ in cached.values()])
+            group_ids = dict(cached.values())
+            for step in steps:
+                step.groups = Group.browse(group_ids[step.id])
+            steps = {s.state: s for s in steps}
+        kept.append((version.id, context, steps))
         return dict(steps)
 
     @classmethod
@@ -440,10 +444,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 if n != 'id' and not isinstance(f, fields.Function)]
             with without_check_access():
                 values, = cls.read([1], names)
-            values = {n: values[n] for n in names}
+            # The record itself is kept: a press asks for it about eight
+            # times (the time zone of each date computed).
+            values = cls(1, **{n: values[n] for n in names})
             transaction._egov_configuration = (
                 transaction.started_at, values)
-        return cls(1, **values)
+        return values
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
