@@ -26,7 +26,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.tools.string_ import LazyString
 from trytond.transaction import Transaction, without_check_access
 
@@ -414,7 +414,8 @@ class Request(
         for sub_ids in grouped_slice([r.id for r in requests]):
             cursor.execute(*table.join(opd, condition=table.opd == opd.id
                     ).join(type_, 'LEFT', condition=opd.type == type_.id
-                    ).select(table.id, where=reduce_ids(table.id, sub_ids)
+                    ).select(table.id,
+                    where=fields.SQL_OPERATORS['in'](table.id, sub_ids)
                     & ~Coalesce(type_.may_submit, False)))
             refused.update(i for i, in cursor)
         for request in requests:
