@@ -24,6 +24,7 @@ from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
 from trytond.pool import Pool
@@ -36,8 +37,6 @@ WINDOW = dt.timedelta(minutes=1)
 KEEP = dt.timedelta(hours=1)
 # How often a server process removes the rows older than KEEP (seconds).
 CLEAN_EVERY = 5 * 60
-# When this process last removed them, by database: {name: monotonic time}.
-_cleaned = {}
 
 #: kind: (configuration field per user, per IP network, message)
 LIMITS = {
@@ -59,6 +58,9 @@ class Throttle(ModelSQL):
     user = fields.Integer("User")
     ip_network = fields.Char("IP Network")
     amount = fields.Integer("Amount", required=True)
+    # When this server process last removed the old rows of the database
+    # (time.monotonic()).
+    _cleaned_cache = Cache('egov.throttle.cleaned', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -145,12 +147,11 @@ class Throttle(ModelSQL):
     @classmethod
     def _clean(cls, cursor):
         "Remove the rows older than KEEP, once every CLEAN_EVERY seconds"
-        database = Transaction().database.name
         now = time.monotonic()
-        last = _cleaned.get(database)
+        last = cls._cleaned_cache.get('cleaned')
         if last is not None and now - last < CLEAN_EVERY:
             return
         table = cls.__table__()
         cursor.execute(*table.delete(
                 where=table.create_date < dt.datetime.now() - KEEP))
-        _cleaned[database] = now
+        cls._cleaned_cache.set('cleaned', now)
