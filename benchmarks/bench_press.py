@@ -39,9 +39,15 @@ PATH = [
     ]
 
 
+# The CPU time of this process (the server's Python) of each timed call,
+# beside its wall time: less moved by the load of a shared machine.
+CPU = []
+
+
 def timed(call):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     call()
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - start
 
 
@@ -116,9 +122,11 @@ def line(name, times, statements, base=None):
     with open(f'/tmp/bench_press-{name.replace(" ", "_")}.sql', 'w') as f:
         f.write('\n'.join(statements) + '\n')
     median = statistics.median(times) * 1000
+    cpu = statistics.median(CPU[-len(times):]) * 1000
     ratio = f'  {median / base:.2f}×' if base else ''
     print(f'{name:20} {len(statements):4} statements  '
-        f'{median:7.1f} ms median{ratio}', flush=True)
+        f'{median:7.1f} ms median{ratio}  (CPU of this process '
+        f'{cpu:5.1f} ms)', flush=True)
     return median
 
 
