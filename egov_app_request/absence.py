@@ -288,7 +288,7 @@ class Absence(Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         records = super().create(vlist)
         cls.check_official(records)
-        cls._substitution_cache.clear()
+        cls._forget_substitutions()
         return records
 
     @classmethod
@@ -300,13 +300,13 @@ class Absence(Workflow, ModelSQL, ModelView):
         actions = iter(args)
         for absences, _ in zip(actions, actions):
             cls.check_official(absences)
-        cls._substitution_cache.clear()
+        cls._forget_substitutions()
 
     @classmethod
     def delete(cls, absences):
         cls.check_official(absences)
         super().delete(absences)
-        cls._substitution_cache.clear()
+        cls._forget_substitutions()
 
     @classmethod
     def _confirmed(cls):
@@ -316,6 +316,15 @@ class Absence(Workflow, ModelSQL, ModelView):
         the day changes"""
         utc_day = clock.now().date()
         key = ('confirmed', utc_day.isoformat())
+        # Kept in the transaction as well: res.user.get_groups asks about
+        # thirty times in one press, and the trytond Cache copies its value
+        # at each get.
+        transaction = Transaction()
+        started, kept_key, rows = getattr(
+            transaction, '_egov_absences', (None, None, None))
+        if (rows is not None and started == transaction.started_at
+                and kept_key == key):
+            return rows
         rows = cls._substitution_cache.get(key)
         if rows is None:
             table = cls.__table__()
@@ -327,7 +336,14 @@ class Absence(Workflow, ModelSQL, ModelView):
                     & (table.date_to >= utc_day - dt.timedelta(days=1))))
             rows = [[o, s, k, str(f), str(t)] for o, s, k, f, t in cursor]
             cls._substitution_cache.set(key, rows)
+        transaction._egov_absences = (transaction.started_at, key, rows)
         return rows
+
+    @classmethod
+    def _forget_substitutions(cls):
+        "An absence changed: _confirmed() reads again"
+        cls._substitution_cache.clear()
+        Transaction()._egov_absences = (None, None, None)
 
     @classmethod
     def running(cls, date=None):

@@ -361,23 +361,19 @@ class Letter(
     # --- Issuing -----------------------------------------------------------
 
     @classmethod
-    def issue_for_move(cls, requests, outcomes):
+    def issue_for_move(cls, requests, ended):
         """After a move of the workflow (Request._record_move): issue the
-        document of the step that ended, if it has one."""
-        History = Pool().get('egov.request.history')
+        document of the step that ended, if it has one. `ended`: the state
+        that ended and its outcome as its history record has them, {request
+        id: (state, outcome)} (the move knows them: no search of the
+        history)."""
         for request in requests:
-            with without_check_access():
-                ended = History.search([
-                        ('request', '=', request.id),
-                        ('finished', '!=', None),
-                        ], order=[('finished', 'DESC'), ('id', 'DESC')],
-                    limit=1)
-            if not ended:
+            if request.id not in ended:
                 continue
-            for kind, document in cls.documents_of_step(
-                    ended[0].state).items():
+            state, outcome = ended[request.id]
+            for kind, document in cls.documents_of_step(state).items():
                 if (document.outcomes is None
-                        or ended[0].outcome in document.outcomes):
+                        or outcome in document.outcomes):
                     cls.issue(request, kind)
 
     @classmethod

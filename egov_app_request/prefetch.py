@@ -47,12 +47,25 @@ def unreadable_fields(Model, field_names=None):
     return names
 
 
+def _stored_fields(Model):
+    "The fields of `Model` trytond reads together into its record cache"
+    return [name for name, field in Model._fields.items()
+        if name != 'id' and not isinstance(field, fields.Function)
+        and field._type not in _PREFETCHED
+        and not field.context
+        and not getattr(field, 'datetime_field', None)]
+
+
 def prefetch_unreadable(Model, records, field_names=None):
     """Read the fields of `records` their user may not read that trytond
     validates after a save of `field_names`, in one statement, into the
-    transaction's record cache"""
+    transaction's record cache. After a create (every field validated) all
+    its stored fields are read so: trytond's validation would read those
+    the user may read in one more statement."""
     records = [r for r in records if r.id is not None and r.id >= 0]
     names = unreadable_fields(Model, field_names) if records else []
+    if names and field_names is None:
+        names = _stored_fields(Model)
     # One field alone is read in one statement by the validation itself.
     if len(names) < 2:
         return

@@ -20,10 +20,14 @@ States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 from functools import wraps
 
+from sql.conditionals import Coalesce
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
+from trytond.tools import grouped_slice
+from trytond.tools.string_ import LazyString
 from trytond.transaction import Transaction, without_check_access
 
 from .access import CheckModificationFirstMixin, RelationRuleMixin
@@ -91,13 +95,15 @@ def from_state(*sources):
         @wraps(func)
         def wrapper(cls, requests, *args, **kwargs):
             transaction = Transaction()
-            if transaction.user and transaction.check_access:
-                # Tell nothing about a request the user may not read.
+            refused = [r for r in requests if r.state not in sources]
+            if refused and transaction.user and transaction.check_access:
+                # Tell nothing about a request the user may not read (a
+                # click that goes on meets the same check in the button,
+                # ModelView.button).
                 Pool().get('ir.model.access').check(cls.__name__, 'read')
                 cls.read([r.id for r in requests], ['id'])
-            for request in requests:
-                if request.state not in sources:
-                    request._refuse_click(sources)
+            for request in refused:
+                request._refuse_click(sources)
             result = func(cls, requests, *args, **kwargs)
             if result is None and wants_feedback():
                 # The web client then shows what happened and what is next.
@@ -315,6 +321,29 @@ class Request(
         return without_unreadable_fields(
             cls, super().fields_get(fields_names, level=level))
 
+    @classmethod
+    def field_strings(cls, names):
+        """The labels of the fields `names` in the user's language, as
+        fields_get gives them, without building the fields' whole
+        definitions (fields_get of a few fields cost as much as the rest of
+        a step's output): {name: label}"""
+        Translation = Pool().get('ir.translation')
+        language = Transaction().language
+        labels = {}
+        for name in names:
+            field = cls._fields.get(name)
+            if field is None:
+                continue
+            key = f'{cls.__name__},{name}'
+            label = ''
+            for source in field.string:
+                if not isinstance(source, LazyString):
+                    source = (Translation.get_source(
+                            key, 'field', language, source) or source)
+                label += source
+            labels[name] = label
+        return labels
+
     def get_rec_name(self, name):
         if self.number:
             return f'{self.number} — {self.title}'
@@ -370,6 +399,30 @@ class Request(
                     opd=opd.name, type=opd.type.name))
 
     @classmethod
+    def check_eligible_organizations(cls, requests):
+        """check_eligible_organization of each request, the organizations
+        of all read in one query (a create read the OPD, then its type):
+        only a request whose OPD may not submit is checked record by
+        record, for its message"""
+        pool = Pool()
+        Opd = pool.get('egov.opd')
+        OpdType = pool.get('egov.opd.type')
+        table, opd, type_ = (
+            cls.__table__(), Opd.__table__(), OpdType.__table__())
+        cursor = Transaction().connection.cursor()
+        refused = set()
+        for sub_ids in grouped_slice([r.id for r in requests]):
+            cursor.execute(*table.join(opd, condition=table.opd == opd.id
+                    ).join(type_, 'LEFT', condition=opd.type == type_.id
+                    ).select(table.id,
+                    where=fields.SQL_OPERATORS['in'](table.id, sub_ids)
+                    & ~Coalesce(type_.may_submit, False)))
+            refused.update(i for i, in cursor)
+        for request in requests:
+            if request.id in refused:
+                request.check_eligible_organization()
+
+    @classmethod
     def check_eligible_position(cls):
         "SOP warning 2: only the listed positions submit"
         pool = Pool()
@@ -395,7 +448,6 @@ class Request(
                     group=group.name, step=self.state_string))
 
     def _require(self, *field_names):
-        labels = self.fields_get(list(field_names))
         for name in field_names:
             value = getattr(self, name)
             if isinstance(value, str):
@@ -404,7 +456,7 @@ class Request(
                 raise StepRequirementError(gettext(
                         'egov_app_request.msg_step_requirement',
                         request=self.rec_name,
-                        field=labels[name]['string']))
+                        field=self.field_strings([name])[name]))
 
     # --- Storage ---------------------------------------------------------
 
@@ -467,8 +519,27 @@ class Request(
                 setattr(request, name, value)
         cls.save(requests)
         if moved:
-            cls.log(moved, 'transition', f'{cls._transition_state}:{target}')
+            cls._log_transition(moved, target)
         return result, notes
+
+    @classmethod
+    def _log_transition(cls, requests, target):
+        """The `transition` entry of ir.model.log, as Workflow.transition
+        writes it, in the context of the button's entry (ModelView.button)
+        when there is one: trytond saves the entries of one context in one
+        create (one validation, which reads the request), and only the
+        access check of the context told them apart."""
+        transaction = Transaction()
+        button = [r for r in transaction.log_records
+            if r.event == 'button' and r.resource in requests]
+        if button:
+            with transaction.reset_context(), \
+                    transaction.set_context(button[-1]._context):
+                cls.log(requests, 'transition',
+                    f'{cls._transition_state}:{target}')
+        else:
+            cls.log(requests, 'transition',
+                f'{cls._transition_state}:{target}')
 
     @classmethod
     def _record_move(cls, requests, outcomes, left=None, notes=None):
@@ -490,11 +561,15 @@ class Request(
                     ('finished', '=', None),
                     ])}
         to_close, to_open, to_create_closed = [], [], []
-        ended = {}
+        # The state that ended and its outcome as recorded: {id: (state,
+        # outcome)}, for the document of the step (issue_for_move).
+        ended, ended_outcomes = {}, {}
         for request in requests:
             record = open_records.get(request.id)
             if record:
                 ended[request.id] = record.state
+                ended_outcomes[request.id] = (
+                    record.state, outcomes.get(request.id))
                 to_close.extend(([record], {
                             'finished': now,
                             'actor': transaction.user or None,
@@ -508,6 +583,8 @@ class Request(
                 # Submit: the draft had no record (no step, no deadline).
                 state = left[request.id]
                 ended[request.id] = state
+                ended_outcomes[request.id] = (state, outcomes.get(request.id)
+                    or ('submitted' if state == 'draft' else None))
                 to_create_closed.append({
                         'request': request.id,
                         'state': state,
@@ -519,8 +596,7 @@ class Request(
                             else now),
                         'finished': now,
                         'actor': transaction.user or None,
-                        'outcome': outcomes.get(request.id) or (
-                            'submitted' if state == 'draft' else None),
+                        'outcome': ended_outcomes[request.id][1],
                         'notes': notes.get(request.id),
                         })
             steps = request.sop_steps()
@@ -554,7 +630,8 @@ class Request(
         # The document of the step that ended (receipt, checklist, sheets,
         # reply letter) is issued in this same transaction: a move and its
         # document stand or fall together.
-        pool.get('egov.request.letter').issue_for_move(requests, outcomes)
+        pool.get('egov.request.letter').issue_for_move(
+            requests, ended_outcomes)
         cls._notify_moves(requests, outcomes, ended, opened)
 
     @classmethod
@@ -594,16 +671,16 @@ class Request(
         "A snapshot of what the step produced, kept in its history record"
         names = self._step_output_names(state)
         lines = []
-        labels = self.fields_get(names)
+        labels = self.field_strings(names)
         for name in names:
             value = getattr(self, name)
             if not value:
                 continue
-            if labels[name]['type'] == 'selection':
+            if self._fields[name]._type == 'selection':
                 value = getattr(self, f'{name}_string')
             elif hasattr(value, 'rec_name'):
                 value = value.rec_name
-            lines.append(f"{labels[name]['string']}: {value}")
+            lines.append(f"{labels[name]}: {value}")
         # The structured lines as they stood when the step ended.
         if state in self._step_lines:
             field, _, result = self._step_lines[state]

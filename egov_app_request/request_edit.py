@@ -79,9 +79,6 @@ class Request(metaclass=PoolMeta):
         of the form they show."""
         User = Pool().get('res.user')
         groups = set(User.get_groups())
-        with without_check_access():
-            # Name the field even to those who may not read it.
-            labels = cls.fields_get(list(values))
         for request in requests:
             allowed = cls._editable_fields(request, groups)
             for name, value in values.items():
@@ -89,7 +86,8 @@ class Request(metaclass=PoolMeta):
                     continue
                 raise ProtectedFieldError(gettext(
                         'egov_app_request.msg_protected_field',
-                        field=labels.get(name, {}).get('string', name),
+                        # Named even to those who may not read it.
+                        field=cls.field_strings([name]).get(name, name),
                         request=request.rec_name,
                         step=request.state_string,
                         owners=request._field_owners(name)))
@@ -158,8 +156,7 @@ class Request(metaclass=PoolMeta):
         pool.get('egov.throttle').check(
             'request', amount=len(vlist), record=True, model=cls.__name__)
         requests = super().create(vlist)
-        for request in requests:
-            request.check_eligible_organization()
+        cls.check_eligible_organizations(requests)
         return requests
 
     @classmethod

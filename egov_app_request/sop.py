@@ -131,7 +131,7 @@ class Step(ModelSQL, ModelView):
         # (ModelButton.get_groups below), in every server process: a
         # trytond Cache is cleared for all of them at commit.
         cls._button_groups_cache.clear()
-        cls._by_state_cache.clear()
+        cls.forget_by_state()
         # ...and so does which buttons a form shows active: the cached form
         # marks a button readonly for the groups that may not press it.
         # Why private: trytond has no public call to invalidate its views;
@@ -159,6 +159,22 @@ class Step(ModelSQL, ModelView):
             version = Pool().get('egov.sop.version').in_force_at()
             if version is None:
                 return {}
+        # The steps as built below, kept for the transaction and its
+        # context (the records read their fields in it, the language of
+        # their names): a press asks for them about seven times (who may
+        # press, the history, the responsible, the notices).
+        transaction = Transaction()
+        started, kept = getattr(transaction, '_egov_steps', (None, None))
+        if kept is None or started != transaction.started_at:
+            kept = []
+            transaction._egov_steps = (transaction.started_at, kept)
+        # The steps are read without access check (the procedure's data,
+        # as from the trytond Cache below), whatever the caller's.
+        context = {k: v for k, v in transaction.context.items()
+            if k != '_check_access'}
+        for version_id, kept_context, steps in kept:
+            if version_id == version.id and kept_context == context:
+                return dict(steps)
         cached = cls._by_state_cache.get(version.id)
         if cached is None:
             # Searched once per version until a step or its groups change
@@ -174,11 +190,20 @@ class Step(ModelSQL, ModelView):
             cached = {state: (id_, groups[id_]) for state, id_ in ids.items()}
             cls._by_state_cache.set(version.id, cached)
         Group = Pool().get('res.group')
-        steps = cls.browse([id_ for id_, _ in cached.values()])
-        group_ids = dict(cached.values())
-        for step in steps:
-            step.groups = Group.browse(group_ids[step.id])
-        return {s.state: s for s in steps}
+        with without_check_access():
+            steps = cls.browse([id_ for id_, _ in cached.values()])
+            group_ids = dict(cached.values())
+            for step in steps:
+                step.groups = Group.browse(group_ids[step.id])
+            steps = {s.state: s for s in steps}
+        kept.append((version.id, context, steps))
+        return dict(steps)
+
+    @classmethod
+    def forget_by_state(cls):
+        "A step, its groups or a version changed: by_state() reads again"
+        cls._by_state_cache.clear()
+        Transaction()._egov_steps = (None, None)
 
 
 class StepGroup(ModelSQL):
@@ -202,7 +227,7 @@ class StepGroup(ModelSQL):
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
         # Step.by_state keeps the groups of the steps.
-        Pool().get('egov.step')._by_state_cache.clear()
+        Pool().get('egov.step').forget_by_state()
 
 
 class Category(DeactivableMixin, ModelSQL, ModelView):
@@ -419,10 +444,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 if n != 'id' and not isinstance(f, fields.Function)]
             with without_check_access():
                 values, = cls.read([1], names)
-            values = {n: values[n] for n in names}
+            # The record itself is kept: a press asks for it about eight
+            # times (the time zone of each date computed).
+            values = cls(1, **{n: values[n] for n in names})
             transaction._egov_configuration = (
                 transaction.started_at, values)
-        return cls(1, **values)
+        return values
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
@@ -519,4 +546,4 @@ class Group(metaclass=PoolMeta):
         if mode == 'delete':
             # Its steps lose it (ON DELETE CASCADE): Step.by_state keeps
             # the groups of the steps.
-            Pool().get('egov.step')._by_state_cache.clear()
+            Pool().get('egov.step').forget_by_state()

@@ -186,7 +186,7 @@ class SopVersion(ModelSQL, ModelView):
     def on_modification(cls, mode, versions, field_names=None):
         super().on_modification(mode, versions, field_names=field_names)
         cls._versions_cache.clear()
-        Pool().get('egov.step')._by_state_cache.clear()
+        Pool().get('egov.step').forget_by_state()
 
     @classmethod
     def check_modification(cls, mode, versions, values=None, external=False):

@@ -86,14 +86,13 @@ class Request(metaclass=PoolMeta):
     def check_complete_inputs(self):
         "SOP step 1: every input filled in and every required document"
         DocumentType = Pool().get('egov.document.type')
-        labels = self.fields_get(STEP1_INPUTS)
-        missing = [labels[f]['string'] for f in STEP1_INPUTS
+        missing = [f for f in STEP1_INPUTS
             if not (getattr(self, f) or '').strip()]
         if self.kind == 'development' and not self.developed_application:
             # A development names the catalog application it develops.
-            missing.append(self.fields_get(
-                    ['developed_application'])['developed_application'][
-                    'string'])
+            missing.append('developed_application')
+        labels = self.field_strings(missing)
+        missing = [labels[f] for f in missing]
         # A request not saved yet (the portal checks before saving) has no
         # rec_name: name it by its title.
         label = self.rec_name if self.id and self.id >= 0 else self.title

@@ -5,7 +5,9 @@ The counters are rows of a table, like trytond's res.user.login.attempt, so
 that every WSGI worker process sees the same counts. A row is written in
 the transaction of what it counts: a creation or an upload that is
 refused for another reason (and rolled back) is not counted. Rows older
-than an hour are removed as new ones come.
+than an hour are removed by a counted call at most every five minutes in
+each server process (CLEAN_EVERY), not by every call: the counts read only
+the last minute, and a DELETE on every create cost a statement each.
 
 The limits are fields of the e-Government configuration (sop.py): the
 Dinas adjusts them without restarting the server, every worker reads the
@@ -15,12 +17,14 @@ Only calls that come over the network (JSON-RPC, the portal: a `_request`
 in the context) are throttled; the scripts an administrator runs
 in-process (proteus, trytond-admin, the demo build) are not."""
 import datetime as dt
+import time
 
 from sql import Literal
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
 from trytond.pool import Pool
@@ -31,6 +35,8 @@ from .exceptions import ThrottledError
 
 WINDOW = dt.timedelta(minutes=1)
 KEEP = dt.timedelta(hours=1)
+# How often a server process removes the rows older than KEEP (seconds).
+CLEAN_EVERY = 5 * 60
 
 #: kind: (configuration field per user, per IP network, message)
 LIMITS = {
@@ -52,6 +58,9 @@ class Throttle(ModelSQL):
     user = fields.Integer("User")
     ip_network = fields.Char("IP Network")
     amount = fields.Integer("Amount", required=True)
+    # When this server process last removed the old rows of the database
+    # (time.monotonic()).
+    _cleaned_cache = Cache('egov.throttle.cleaned', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -124,8 +133,7 @@ class Throttle(ModelSQL):
             if record:
                 table = cls.__table__()
                 cursor = Transaction().connection.cursor()
-                cursor.execute(*table.delete(
-                        where=table.create_date < dt.datetime.now() - KEEP))
+                cls._clean(cursor)
                 # A counter row, written as the ORM would (create_uid,
                 # create_date) without its validation: nothing of it is
                 # user input, and it is written on every counted call.
@@ -135,3 +143,15 @@ class Throttle(ModelSQL):
                             table.create_date],
                         [[kind, user, network, amount,
                                 Transaction().user, CurrentTimestamp()]]))
+
+    @classmethod
+    def _clean(cls, cursor):
+        "Remove the rows older than KEEP, once every CLEAN_EVERY seconds"
+        now = time.monotonic()
+        last = cls._cleaned_cache.get('cleaned')
+        if last is not None and now - last < CLEAN_EVERY:
+            return
+        table = cls.__table__()
+        cursor.execute(*table.delete(
+                where=table.create_date < dt.datetime.now() - KEEP))
+        cls._cleaned_cache.set('cleaned', now)

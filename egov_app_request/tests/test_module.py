@@ -1,9 +1,13 @@
+import datetime as dt
 import io
 import zipfile
+from unittest import mock
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
+from .. import throttle
 from ..document import upload_type_ok
 from .tools import PDF
 
@@ -21,6 +25,44 @@ def _zip(names, mimetype=None):
 class EgovAppRequestTestCase(ModuleTestCase):
     "Test e-Government application request module"
     module = 'egov_app_request'
+
+    @with_transaction()
+    def test_throttle_cleans_old_counters_now_and_then(self):
+        """A counted call removes the counters older than an hour at most
+        every CLEAN_EVERY seconds in a server process, not at every call"""
+        Throttle = Pool().get('egov.throttle')
+        table = Throttle.__table__()
+        cursor = Transaction().connection.cursor()
+        old = dt.datetime.now() - throttle.KEEP - dt.timedelta(minutes=5)
+
+        def add_old():
+            cursor.execute(*table.insert(
+                    [table.kind, table.user, table.amount,
+                        table.create_date],
+                    [['request', 1, 1, old]]))
+
+        def olds():
+            cursor.execute(*table.select(
+                    table.id, where=table.create_date < old
+                    + dt.timedelta(seconds=1)))
+            return len(cursor.fetchall())
+        clock = [1000.0]
+        with mock.patch.object(Throttle, '_source',
+                    return_value=(1, '10.0.0.0/24')), \
+                mock.patch.object(throttle.time, 'monotonic',
+                    lambda: clock[0]):
+            # As in a server process that has not cleaned yet.
+            Throttle._cleaned_cache.clear()
+            add_old()
+            Throttle.check('request', record=True)
+            self.assertEqual(olds(), 0)
+            add_old()
+            clock[0] += throttle.CLEAN_EVERY - 1
+            Throttle.check('request', record=True)
+            self.assertEqual(olds(), 1)
+            clock[0] += 1
+            Throttle.check('request', record=True)
+            self.assertEqual(olds(), 0)
 
     def test_upload_type_by_content(self):
         "Uploads are recognised by their content, not only their name"
