@@ -52,7 +52,7 @@ demo: install sao
 
 test: install sao chromium
 	case "$(DB_CACHE)" in postgresql*) ;; *) mkdir -p "$(DB_CACHE)" ;; esac
-	$(PYTEST) $(PYTEST_ARGS) egov_app_request/tests tests
+	$(PYTEST) --durations=25 $(PYTEST_ARGS) egov_app_request/tests tests
 
 # The production stack on this machine (README, Production): PostgreSQL,
 # gunicorn, one trytond-cron, one trytond-worker, an SMTP sink; smoke test,

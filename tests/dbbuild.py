@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -226,6 +227,8 @@ class TestDatabase:
 # Kesehatan submitted by its head (state 'received') and one draft.
 BASE_CONTENT = {'received': 6, 'draft': 1}
 _bases = {}
+# backend -> the thread building its base ahead of the first new_database
+_prebuilds = {}
 
 
 def _drop_bases():
@@ -234,23 +237,62 @@ def _drop_bases():
     _bases.clear()
 
 
+def _backend(backend=None):
+    return backend or ('postgresql' if postgresql_uri() else 'sqlite')
+
+
+def _build_base(backend):
+    if not _bases:
+        atexit.register(_drop_bases)
+    base = TestDatabase('egov_base', backend=backend)
+    try:
+        base.build(**BASE_CONTENT)
+    except BaseException:
+        base.destroy()
+        raise
+    _bases[backend] = base
+    return base
+
+
+def prebuild(backend=None):
+    """Start building the base database of this test run in a thread (the
+    session does it when it has collected a test that calls new_database,
+    tests/conftest.py): trytond-admin and the filling run in child
+    processes, beside the tests that run in the runner's own process; the
+    first new_database waits for it. Not a daemon: the interpreter waits
+    for it at exit, before the base is dropped."""
+    backend = _backend(backend)
+    if backend in _bases or backend in _prebuilds:
+        return
+
+    def build():
+        try:
+            _build_base(backend)
+        except BaseException as error:
+            thread.error = error
+
+    thread = threading.Thread(target=build, name=f'egov-base-{backend}')
+    thread.error = None
+    _prebuilds[backend] = thread
+    thread.start()
+
+
 def new_database(prefix, backend=None):
     """A database of its own, built like the others of this test run.
 
     The first call of a test run builds a base database (trytond-admin and
-    proteus, 20 s on SQLite, 70 s on PostgreSQL); the others copy it."""
-    backend = backend or ('postgresql' if postgresql_uri() else 'sqlite')
+    proteus, 20 s on SQLite, 70 s on PostgreSQL), or waits for the build
+    that prebuild() started; the others copy it."""
+    backend = _backend(backend)
+    thread = _prebuilds.pop(backend, None)
+    if thread is not None:
+        thread.join()
+        if thread.error is not None:
+            raise RuntimeError('the base database could not be built'
+                ) from thread.error
     base = _bases.get(backend)
     if base is None:
-        if not _bases:
-            atexit.register(_drop_bases)
-        base = TestDatabase('egov_base', backend=backend)
-        try:
-            base.build(**BASE_CONTENT)
-        except BaseException:
-            base.destroy()
-            raise
-        _bases[backend] = base
+        base = _build_base(backend)
     return base.clone(prefix)
 
 

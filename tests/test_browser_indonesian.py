@@ -459,7 +459,11 @@ class Walk:
                 return  # sao asks something first: the caller answers
             assert time.monotonic() < deadline, "the tab does not close"
             page.locator('#tablist li.active .close').first.click()
-            time.sleep(0.5)
+            # Up to half a second for the tab to go before clicking again
+            # (polled: most tabs go at once).
+            gone = time.monotonic() + 0.5
+            while tabs.count() >= count and time.monotonic() < gone:
+                time.sleep(0.05)
         self.idle()
 
     def queue(self):

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'scripts'))
 from demo_catalog import applications  # noqa: E402
 
+# No database: .ci/run runs it in the SQLite pass only.
+ENGINE_INDEPENDENT = True
 PAIRS = ROOT / 'tests' / 'data' / 'duplicate_pairs.json'
 NATIONAL = ROOT / 'egov_app_request' / 'data' / 'national_applications.xml'
 FLOOR = 0.90

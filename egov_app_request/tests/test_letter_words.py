@@ -41,6 +41,9 @@ def selections_used():
 
 
 class LetterWordsTestCase(unittest.TestCase):
+    # No database: .ci/run runs it in the SQLite pass only.
+    ENGINE_INDEPENDENT = True
+
     "The documents' words are the translated selections"
 
     def test_templates_keep_no_word_list(self):

@@ -15,7 +15,7 @@ from trytond.tests.test_tryton import drop_db
 from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 
-from .tools import create_users, login, new_request
+from .tools import create_users, load_indonesian, login, new_request
 
 
 def local_day(moment):
@@ -56,8 +56,10 @@ class RecomputeTestCase(unittest.TestCase):
 
     def setUp(self):
         drop_db()
+        # The database of the other tests (Indonesian loaded, users without
+        # a language: English): one build of the module in DB_CACHE, not two.
         self.database = activate_modules(
-            'egov_app_request', create_users).database_name
+            'egov_app_request', load_indonesian, create_users).database_name
         self.worker = config.get('queue', 'worker', default=None)
         self.addCleanup(self.restore_worker)
         self.addCleanup(drop_db)
