@@ -1,12 +1,13 @@
 "Organizations (OPD) of Kota Tangerang and the positions of their officials."
 import logging
 
+from trytond.cache import Cache
 from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 from . import security_policy
 from .exceptions import WeakPasswordError
@@ -90,6 +91,36 @@ class User(metaclass=PoolMeta):
         help="The organization this user works for.")
     egov_position = fields.Many2One('egov.position', "Position")
     egov_nip = fields.Char("NIP", help="Nomor Induk Pegawai")
+    # The record rules ask for the user's OPD at each check, a create for
+    # its default: one column, not res.user's whole read.
+    _egov_opd_cache = Cache('res_user.egov_opd', context=False)
+
+    @classmethod
+    def egov_opd_id(cls, user_id):
+        """The id of the OPD of the user `user_id`, or None; kept by the
+        server processes until a user's OPD changes (write, delete)"""
+        opd_id = cls._egov_opd_cache.get(user_id, -1)
+        if opd_id == -1:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.egov_opd,
+                    where=table.id == user_id))
+            row = cursor.fetchone()
+            opd_id = row[0] if row else None
+            cls._egov_opd_cache.set(user_id, opd_id)
+        return opd_id
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        if any('egov_opd' in values for _, values in zip(actions, actions)):
+            cls._egov_opd_cache.clear()
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, users):
+        cls._egov_opd_cache.clear()
+        super().delete(users)
 
     @classmethod
     def validate_password(cls, password, users):
@@ -148,8 +179,5 @@ class Rule(metaclass=PoolMeta):
 
 def _user_opd_id():
     User = Pool().get('res.user')
-    # Read without access check: the rule itself is being computed.
-    with without_check_access():
-        user = User(Transaction().user)
-        # -1 matches no organization: a user without OPD sees no request.
-        return user.egov_opd.id if user.egov_opd else -1
+    # -1 matches no organization: a user without OPD sees no request.
+    return User.egov_opd_id(Transaction().user) or -1

@@ -308,9 +308,7 @@ class Request(
 
     @classmethod
     def default_opd(cls):
-        User = Pool().get('res.user')
-        user = User(Transaction().user)
-        return user.egov_opd.id if user.egov_opd else None
+        return Pool().get('res.user').egov_opd_id(Transaction().user)
 
     @classmethod
     def default_rejection_concluded(cls):

@@ -173,6 +173,29 @@ class EgovAppRequestTestCase(ModuleTestCase):
                 self.assertTrue(unit.submitting_parent.may_submit)
 
     @with_transaction()
+    def test_user_opd_follows_its_changes(self):
+        "A user's OPD, kept for the record rules, follows a change of it"
+        pool = Pool()
+        User = pool.get('res.user')
+        OPD = pool.get('egov.opd')
+        Request = pool.get('egov.request')
+        first, second = OPD.search([('type.may_submit', '=', True)],
+            limit=2)
+        user, = User.create([{'login': 'opd.berganti', 'name': "Berganti",
+                    'egov_opd': first.id}])
+        with Transaction().set_user(user.id):
+            self.assertEqual(Request.default_opd(), first.id)
+        User.write([user], {'egov_opd': second.id})
+        with Transaction().set_user(user.id):
+            self.assertEqual(Request.default_opd(), second.id)
+        User.write([user], {'egov_opd': None})
+        with Transaction().set_user(user.id):
+            self.assertIsNone(Request.default_opd())
+        # Another user's save (its preferences) keeps what was read.
+        User.write([user], {'signature': "x"})
+        self.assertIsNone(User.egov_opd_id(user.id))
+
+    @with_transaction()
     def test_security_policy_in_effect(self):
         """The product's policy is trytond's configuration once the module
         is loaded, and res.user applies it (the running servers are probed
