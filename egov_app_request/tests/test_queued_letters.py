@@ -7,21 +7,18 @@ the click (not of the request as it is then) with its digest, once.
 Without a worker the PDF is made in the click (the other tests)."""
 import datetime as dt
 import hashlib
-import unittest
 from unittest import mock
 
 from proteus import Model
 from sql import Table
 from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import drop_db
-from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 
 from .. import letter, portal
 from .portal_tools import portal_session
-from .tools import (
-    SMTPSink, pdf_text, create_users, fill_step, load_indonesian, login, new_request)
+from .queue_tools import WorkerTestCase
+from .tools import pdf_text, fill_step, login, new_request
 
 LETTER_FIELDS = ['file_id', 'digest', 'size', 'filename', 'number',
     'version', 'issued_at', 'html']
@@ -52,28 +49,7 @@ def stored(database, letter_id):
         return values
 
 
-class QueuedLettersTestCase(unittest.TestCase):
-
-    def setUp(self):
-        drop_db()
-        self.database = activate_modules(
-            'egov_app_request', load_indonesian, create_users).database_name
-        self.worker = config.get('queue', 'worker', default=None)
-        self.addCleanup(self.restore_worker)
-        self.addCleanup(drop_db)
-        # The notices of the steps go to a local sink.
-        self.mail = SMTPSink()
-        self.addCleanup(self.mail.stop)
-
-    def restore_worker(self):
-        if self.worker is None:
-            config.remove_option('queue', 'worker')
-        else:
-            config.set('queue', 'worker', self.worker)
-
-    def as_(self, user, request):
-        login(user)
-        return Model.get('egov.request')(request.id)
+class QueuedLettersTestCase(WorkerTestCase):
 
     def portal_page(self, path, function, *args, as_text=True):
         "A portal page as the OPD's head sees it: (status, HTML)"

@@ -9,19 +9,16 @@ Without a worker the notices leave in the click (the other tests)."""
 import datetime as dt
 import json
 import re
-import unittest
 
 from proteus import Model
 from sql import Table
 from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import drop_db
-from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 
 from ..notice import QUEUE
-from .tools import (
-    SMTPSink, create_users, fill_step, load_indonesian, login, new_request)
+from .queue_tools import WorkerTestCase
+from .tools import fill_step, login, new_request
 
 NOTIFICATION_FIELDS = ['label', 'description', 'icon', 'unread',
     'egov_act_on']
@@ -44,27 +41,7 @@ def run_task(database, task_id):
         Queue(task_id).run()
 
 
-class QueuedNoticesTestCase(unittest.TestCase):
-
-    def setUp(self):
-        drop_db()
-        self.database = activate_modules(
-            'egov_app_request', load_indonesian, create_users).database_name
-        self.worker = config.get('queue', 'worker', default=None)
-        self.addCleanup(self.restore_worker)
-        self.addCleanup(drop_db)
-        self.mail = SMTPSink()
-        self.addCleanup(self.mail.stop)
-
-    def restore_worker(self):
-        if self.worker is None:
-            config.remove_option('queue', 'worker')
-        else:
-            config.set('queue', 'worker', self.worker)
-
-    def as_(self, user, request):
-        login(user)
-        return Model.get('egov.request')(request.id)
+class QueuedNoticesTestCase(WorkerTestCase):
 
     def submitted(self, title):
         "A request of Dinas Kesehatan submitted (step 1), and its number"

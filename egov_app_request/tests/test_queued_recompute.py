@@ -5,17 +5,15 @@ run later, writes the figures of the calendar as it is when it runs, so a
 job run twice, or run after a second change, leaves no stale deadline.
 Without a worker the save recomputes (the scenarios of the calendar)."""
 import datetime as dt
-import unittest
 
 from proteus import Model
 from proteus import config as pconfig
 from trytond import config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import drop_db
-from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 
-from .tools import create_users, load_indonesian, login, new_request
+from .queue_tools import WorkerTestCase
+from .tools import login, new_request
 
 
 def local_day(moment):
@@ -51,24 +49,8 @@ def figures(database, step_id):
             (expected['deadline'], expected['nearly_late_at']))
 
 
-class RecomputeTestCase(unittest.TestCase):
+class RecomputeTestCase(WorkerTestCase):
     "A database with the module and its users; `[queue] worker` restored"
-
-    def setUp(self):
-        drop_db()
-        # The database of the other tests (Indonesian loaded, users without
-        # a language: English): one build of the module in DB_CACHE, not two.
-        self.database = activate_modules(
-            'egov_app_request', load_indonesian, create_users).database_name
-        self.worker = config.get('queue', 'worker', default=None)
-        self.addCleanup(self.restore_worker)
-        self.addCleanup(drop_db)
-
-    def restore_worker(self):
-        if self.worker is None:
-            config.remove_option('queue', 'worker')
-        else:
-            config.set('queue', 'worker', self.worker)
 
 
 class QueuedRecomputeTestCase(RecomputeTestCase):
