@@ -443,7 +443,16 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             names = [n for n, f in cls._fields.items()
                 if n != 'id' and not isinstance(f, fields.Function)]
             with without_check_access():
-                values, = cls.read([1], names)
+                # As ModelSingleton.read, with its row looked up once: it
+                # looks again for the defaults when there is none.
+                singleton = cls.get_singleton()
+                if singleton:
+                    values, = super(ModelSingleton, cls).read(
+                        [singleton.id], names)
+                else:
+                    values = super(ModelSingleton, cls).default_get(
+                        names, with_rec_name=False)
+                    values = {n: values.get(n) for n in names}
             # The record itself is kept: a press asks for it about eight
             # times (the time zone of each date computed).
             values = cls(1, **{n: values[n] for n in names})

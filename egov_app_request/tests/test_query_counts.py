@@ -32,8 +32,10 @@ LIST_FIELDS = [
 # The requests the OPD keeps: more than the longest list read below.
 REQUESTS = 82
 # One step transition (the OPD's submission: it checks the file, locks the
-# documents, numbers the request and opens step 1 in the history): 78
-# statements on SQLite, 75 on PostgreSQL (88 and 84 before the click's
+# documents, numbers the request and opens step 1 in the history): 76
+# statements on SQLite, 73 on PostgreSQL (78 and 75 before the
+# configuration without its row was looked up once, not twice; 88 and 84
+# before the click's
 # access check was made once, the transition logged with the button, the
 # document of a move chosen without a search and the configuration, steps
 # and absences kept for the transaction; 92 before a move wrote the request
@@ -42,22 +44,25 @@ REQUESTS = 82
 # request's fields hidden from its user read in one statement; 111 before
 # the steps by state were cached).
 # Raise it only knowingly, for a statement the transition needs.
-TRANSITION_BOUND = 80
+TRANSITION_BOUND = 78
 # `register` (step 1 ends: the receipt numbered, rendered and stored, the
-# OPD told, step 2's checklist opened): 101 statements on SQLite, 92 on
-# PostgreSQL (110 and 100 before the changes above; 125 before a move wrote
+# OPD told, step 2's checklist opened): 100 statements on SQLite, 91 on
+# PostgreSQL (101 and 92 before the configuration was looked up once; 110
+# and 100 before the changes above; 125 before a move wrote
 # the request once, 137 before the other changes).
-REGISTER_BOUND = 103
+REGISTER_BOUND = 102
 # `forward` (step 3 ends: the disposition sheet numbered and rendered, step
-# 4's criteria opened): 112 on SQLite, 96 on PostgreSQL (121 and 104
-# before). `submit_feasibility` (step 4 ends, no document): 57 and 54 (66
-# and 62 before).
-FORWARD_BOUND = 114
-FEASIBILITY_BOUND = 59
-# The OPD's create of a request: 15 on both (16 before its OPD's right to
+# 4's criteria opened): 111 on SQLite, 95 on PostgreSQL (112 and 96
+# before the configuration was looked up once; 121 and 104 before).
+# `submit_feasibility` (step 4 ends, no document): 56 and 53 (57 and 54;
+# 66 and 62 before).
+FORWARD_BOUND = 113
+FEASIBILITY_BOUND = 58
+# The OPD's create of a request: 14 on both (15 before the configuration
+# was looked up once; 16 before its OPD's right to
 # submit was read in one query and its fields for the validation in one
 # statement; trytond's test mode also validates the Function fields).
-CREATE_BOUND = 17
+CREATE_BOUND = 16
 
 
 def _cursor_class():
