@@ -519,7 +519,8 @@ class Request(metaclass=PoolMeta):
                     date_to=format_date_id(absence.date_to)))
 
     @classmethod
-    def _record_move(cls, requests, outcomes, left=None, notes=None):
+    def _record_move(cls, requests, outcomes, left=None, notes=None,
+            outputs=None):
         """Who acted by substitution: the reply letter is signed Plh. /
         Plt., the history record names the official acted for"""
         pool = Pool()
@@ -540,8 +541,8 @@ class Request(metaclass=PoolMeta):
             for request in signed:
                 cls._procedure_write([request], {
                         'signatory_acting': acting[request.id][1]})
-        super()._record_move(
-            cls.browse(requests), outcomes, left=left, notes=notes)
+        super()._record_move(cls.browse(requests), outcomes, left=left,
+            notes=notes, outputs=outputs)
         if acting:
             History = pool.get('egov.request.history')
             with without_check_access():

@@ -1,12 +1,16 @@
 "Organizations (OPD) of Kota Tangerang and the positions of their officials."
 import logging
 
+from sql.conditionals import Coalesce
+
+from trytond import backend
 from trytond.cache import Cache
 from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields, tree
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import security_policy
@@ -34,6 +38,11 @@ class OrganizationType(DeactivableMixin, ModelSQL, ModelView):
     def default_may_submit(cls):
         return True
 
+    @classmethod
+    def on_modification(cls, mode, types, field_names=None):
+        super().on_modification(mode, types, field_names=field_names)
+        Pool().get('egov.opd')._submitting_cache.clear()
+
 
 class Organization(DeactivableMixin, tree(), ModelSQL, ModelView):
     "Organisasi Perangkat Daerah (OPD) or one of its units"
@@ -49,6 +58,10 @@ class Organization(DeactivableMixin, tree(), ModelSQL, ModelView):
     children = fields.One2Many('egov.opd', 'parent', "Units")
     may_submit = fields.Function(
         fields.Boolean("May Submit"), 'get_may_submit')
+    # Whether each organization may submit, asked by every create of a
+    # request: kept by the server processes until an organization or a
+    # type is saved.
+    _submitting_cache = Cache('egov.opd.submitting', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -57,6 +70,38 @@ class Organization(DeactivableMixin, tree(), ModelSQL, ModelView):
 
     def get_may_submit(self, name):
         return bool(self.type and self.type.may_submit)
+
+    @classmethod
+    def submitting(cls, ids):
+        """{id: may submit} of the organizations `ids` (their type's
+        may_submit), those not kept yet read in one query"""
+        result, missing = {}, []
+        for id_ in ids:
+            may = cls._submitting_cache.get(id_)
+            if may is None:
+                missing.append(id_)
+            else:
+                result[id_] = may
+        if missing:
+            OrganizationType = Pool().get('egov.opd.type')
+            table, type_ = cls.__table__(), OrganizationType.__table__()
+            cursor = Transaction().connection.cursor()
+            for sub_ids in grouped_slice(missing, backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.join(type_, 'LEFT',
+                        condition=table.type == type_.id
+                        ).select(table.id,
+                        Coalesce(type_.may_submit, False),
+                        where=fields.SQL_OPERATORS['in'](table.id, sub_ids)))
+                for id_, may in cursor:
+                    result[id_] = bool(may)
+                    cls._submitting_cache.set(id_, bool(may))
+        return result
+
+    @classmethod
+    def on_modification(cls, mode, organizations, field_names=None):
+        super().on_modification(
+            mode, organizations, field_names=field_names)
+        cls._submitting_cache.clear()
 
     @property
     def submitting_parent(self):

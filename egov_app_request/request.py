@@ -20,13 +20,10 @@ States and moves are code; who acts on a step, its time standard and the
 required documents are data (sop.py)."""
 from functools import wraps
 
-from sql.conditionals import Coalesce
-
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
-from trytond.tools import grouped_slice
 from trytond.tools.string_ import LazyString
 from trytond.transaction import Transaction, without_check_access
 
@@ -128,9 +125,10 @@ def step_move(target, outcome):
                 r.id: outcome(r) if callable(outcome) else outcome
                 for r in requests}
             left = {r.id: r.state for r in requests}
-            result, notes = cls._move(target, func, requests, *args, **kwargs)
-            cls._record_move(
-                cls.browse(requests), outcomes, left=left, notes=notes)
+            result, notes, outputs = cls._move(
+                target, func, requests, *args, **kwargs)
+            cls._record_move(cls.browse(requests), outcomes, left=left,
+                notes=notes, outputs=outputs)
             return result
         return wrapper
     return decorator
@@ -398,26 +396,15 @@ class Request(
 
     @classmethod
     def check_eligible_organizations(cls, requests):
-        """check_eligible_organization of each request, the organizations
-        of all read in one query (a create read the OPD, then its type):
-        only a request whose OPD may not submit is checked record by
-        record, for its message"""
-        pool = Pool()
-        Opd = pool.get('egov.opd')
-        OpdType = pool.get('egov.opd.type')
-        table, opd, type_ = (
-            cls.__table__(), Opd.__table__(), OpdType.__table__())
-        cursor = Transaction().connection.cursor()
-        refused = set()
-        for sub_ids in grouped_slice([r.id for r in requests]):
-            cursor.execute(*table.join(opd, condition=table.opd == opd.id
-                    ).join(type_, 'LEFT', condition=opd.type == type_.id
-                    ).select(table.id,
-                    where=fields.SQL_OPERATORS['in'](table.id, sub_ids)
-                    & ~Coalesce(type_.may_submit, False)))
-            refused.update(i for i, in cursor)
+        """check_eligible_organization of each request, whether its
+        organization may submit asked of the organizations' cache
+        (Organization.submitting): only a request whose OPD may not submit
+        is checked record by record, for its message"""
+        Opd = Pool().get('egov.opd')
+        opd_ids = {r.opd.id for r in requests if r.opd}
+        submitting = Opd.submitting(opd_ids) if opd_ids else {}
         for request in requests:
-            if request.id in refused:
+            if request.opd and not submitting.get(request.opd.id):
                 request.check_eligible_organization()
 
     @classmethod
@@ -500,8 +487,11 @@ class Request(
         As Workflow.transition: only the requests allowed to go to `target`
         (cls._transitions) are passed to the button and moved, a request the
         button moved elsewhere stays there, and the move is logged
-        (ir.model.log). Returns the button's result and the step notes of
-        the step that ends, {id: note}, for its history record."""
+        (ir.model.log). Returns the button's result, the step notes of the
+        step that ends, {id: note}, and what it produced, {id: (state,
+        _step_output)}, for its history record: taken before the save,
+        while the records still hold what the button read (the step's
+        lines), not read again after it."""
         assert len(requests) == len(set(requests)), "Duplicate records"
         allowed = [r for r in requests
             if (r.state, target) in cls._transitions]
@@ -509,6 +499,8 @@ class Request(
         result = func(cls, allowed, *args, **kwargs)
         moved = [r for r, state in to_update.items() if r.state == state]
         notes = {r.id: r.step_note for r in requests}
+        outputs = {r.id: (r.state, r._step_output(r.state))
+            for r in requests}
         for request in requests:
             request.step_note = None
         for request in moved:
@@ -518,7 +510,7 @@ class Request(
         cls.save(requests)
         if moved:
             cls._log_transition(moved, target)
-        return result, notes
+        return result, notes, outputs
 
     @classmethod
     def _log_transition(cls, requests, target):
@@ -540,7 +532,8 @@ class Request(
                 f'{cls._transition_state}:{target}')
 
     @classmethod
-    def _record_move(cls, requests, outcomes, left=None, notes=None):
+    def _record_move(cls, requests, outcomes, left=None, notes=None,
+            outputs=None):
         """Close the history record of the step that ended and open one for
         the step that starts, with its deadline in working time.
 
@@ -548,8 +541,16 @@ class Request(
         when (actor, finished): a state that had no open record (the draft,
         which the OPD's submit ends) gets one, from its start to now.
         `notes`: the step notes of the step that ended, {id: note} (the
-        move cleared them on the requests, _move)."""
+        move cleared them on the requests, _move); `outputs`: what the step
+        produced, {id: (state, output)}, taken before the move's save."""
         notes = notes or {}
+        outputs = outputs or {}
+
+        def output(request, state):
+            taken = outputs.get(request.id)
+            if taken and taken[0] == state:
+                return taken[1]
+            return request._step_output(state)
         pool = Pool()
         History = pool.get('egov.request.history')
         transaction = Transaction()
@@ -573,7 +574,7 @@ class Request(
                             'actor': transaction.user or None,
                             'outcome': outcomes.get(request.id),
                             'notes': notes.get(request.id),
-                            'output': (request._step_output(record.state)
+                            'output': (output(request, record.state)
                                 or record.output),
                             'used_minutes': record.working_minutes(now),
                             }))
@@ -610,7 +611,7 @@ class Request(
                 if record and request.state in OPD_STATES:
                     # The pause keeps its reason: the output of the step
                     # that paused (what the OPD must complete).
-                    values['output'] = request._step_output(record.state)
+                    values['output'] = output(request, record.state)
                 if step:
                     values.update(History.standard_of(
                             step, now, resumed=(

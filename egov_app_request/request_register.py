@@ -10,6 +10,7 @@ import io
 
 import xlsxwriter
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -94,7 +95,9 @@ def register_rows(from_date, to_date):
                     ('submitted_at', '<', end),
                     ], order=[('number', 'ASC'), ('id', 'ASC')])
             passes = {}
-            for sub_requests in grouped_slice(requests):
+            # Many requests per search (grouped_slice alone gives one).
+            for sub_requests in grouped_slice(
+                    requests, backend.MAX_QUERY_PARAMS):
                 for record in History.search([
                             ('request', 'in', [r.id for r in sub_requests]),
                             ]):

@@ -44,6 +44,12 @@ STATES = [
     ]
 
 
+# What by_state() keeps of each step besides its groups: the stored
+# values that are not translated.
+STEP_FIGURES = ['version', 'number', 'state', 'route_by_category',
+    'duration', 'duration_unit']
+
+
 class Step(ModelSQL, ModelView):
     "SOP step"
     __name__ = 'egov.step'
@@ -179,22 +185,33 @@ class Step(ModelSQL, ModelView):
         if cached is None:
             # Searched once per version until a step or its groups change
             # (in any server process), not once per request of a list; the
-            # groups with them: every check of who may press a button,
-            # every notice and history row asks for them, and every save
-            # empties the record cache, so that `step.groups` was read
-            # again at each use.
+            # groups and the figures of the steps with them: every check of
+            # who may press a button, every notice and history row asks for
+            # them, and every save empties the record cache, so that
+            # `step.groups` was read again at each use.
             with without_check_access():
                 ids = {s.state: s.id for s in cls.search([
                             ('version', '=', version.id)])}
                 groups = cls.groups.get(list(ids.values()), cls, 'groups')
-            cached = {state: (id_, groups[id_]) for state, id_ in ids.items()}
+                values = {v['id']: v for v in cls.read(
+                        list(ids.values()), STEP_FIGURES)}
+            cached = {state: (id_, groups[id_],
+                    {n: values[id_][n] for n in STEP_FIGURES})
+                for state, id_ in ids.items()}
             cls._by_state_cache.set(version.id, cached)
         Group = Pool().get('res.group')
         with without_check_access():
-            steps = cls.browse([id_ for id_, _ in cached.values()])
-            group_ids = dict(cached.values())
+            # The figures as kept; the translated texts (the name) are read
+            # in the caller's language when asked for, for all the steps at
+            # once (browsed together).
+            steps = cls.browse([id_ for id_, _, _ in cached.values()])
+            kept_values = {id_: (group_ids, figures)
+                for id_, group_ids, figures in cached.values()}
             for step in steps:
-                step.groups = Group.browse(group_ids[step.id])
+                group_ids, figures = kept_values[step.id]
+                step.groups = Group.browse(group_ids)
+                for name, value in figures.items():
+                    setattr(step, name, value)
             steps = {s.state: s for s in steps}
         kept.append((version.id, context, steps))
         return dict(steps)
@@ -274,6 +291,9 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     "e-Government request configuration"
     __name__ = 'egov.configuration'
     __string__ = "e-Government Configuration"
+    # The stored values, for cached(): kept until the configuration is
+    # saved.
+    _values_cache = Cache('egov.configuration.values', context=False)
     request_sequence = fields.Many2One(
         'ir.sequence.strict', "Request Number Sequence", required=True,
         domain=[
@@ -426,45 +446,57 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def cached(cls):
-        """The configuration, read once per transaction, for reading only.
+        """The configuration, for reading only: its stored values kept by
+        each server process until the configuration is saved, the record
+        built once per transaction.
 
-        `Configuration(1)` reads the row again at each use once anything
-        was saved in the transaction (every save empties trytond's record
-        cache): about six times in one step transition. Its stored values
-        are kept in the transaction from their first use (or its last
-        commit) until the configuration is saved. Not in a trytond Cache:
-        without a PostgreSQL channel (`[cache] clean_timeout` above 0) the
-        other server processes would see a change only minutes later.
-        Function fields are read as by `Configuration(1)`."""
+        `Configuration(1)` looks up the singleton and reads its row again
+        at each use once anything was saved in the transaction (every save
+        empties trytond's record cache): about six times in one step
+        transition, and two statements in every create (the throttle's
+        limits). The other server processes drop their values when the
+        configuration is saved, as trytond's own caches: at once with
+        `[cache] clean_timeout = 0` (etc/trytond.conf.example, PostgreSQL's
+        channel), which several processes require. Function fields are
+        read as by `Configuration(1)`."""
         transaction = Transaction()
-        started, values = getattr(
+        started, record = getattr(
             transaction, '_egov_configuration', (None, None))
-        if values is None or started != transaction.started_at:
+        if record is None or started != transaction.started_at:
             names = [n for n, f in cls._fields.items()
                 if n != 'id' and not isinstance(f, fields.Function)]
-            with without_check_access():
-                # As ModelSingleton.read, with its row looked up once: it
-                # looks again for the defaults when there is none.
-                singleton = cls.get_singleton()
-                if singleton:
-                    values, = super(ModelSingleton, cls).read(
-                        [singleton.id], names)
-                else:
-                    values = super(ModelSingleton, cls).default_get(
-                        names, with_rec_name=False)
-                    values = {n: values.get(n) for n in names}
+            values = cls._values_cache.get(None)
+            if values is None:
+                values = cls._read_values(names)
+                cls._values_cache.set(None, values)
             # The record itself is kept: a press asks for it about eight
             # times (the time zone of each date computed).
-            values = cls(1, **{n: values[n] for n in names})
+            record = cls(1, **{n: values[n] for n in names})
             transaction._egov_configuration = (
-                transaction.started_at, values)
-        return values
+                transaction.started_at, record)
+        return record
+
+    @classmethod
+    def _read_values(cls, names):
+        "The stored values `names` of the configuration: {name: value}"
+        with without_check_access():
+            # As ModelSingleton.read, with its row looked up once: it
+            # looks again for the defaults when there is none.
+            singleton = cls.get_singleton()
+            if singleton:
+                values, = super(ModelSingleton, cls).read(
+                    [singleton.id], names)
+            else:
+                values = super(ModelSingleton, cls).default_get(
+                    names, with_rec_name=False)
+            return {n: values.get(n) for n in names}
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
         Transaction()._egov_configuration = (None, None)
+        cls._values_cache.clear()
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(
                 field_names or []):

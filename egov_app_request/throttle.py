@@ -19,11 +19,12 @@ in-process (proteus, trytond-admin, the demo build) are not."""
 import datetime as dt
 import time
 
-from sql import Literal
+from sql import Literal, With
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 
+from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, fields
@@ -85,21 +86,42 @@ class Throttle(ModelSQL):
         return transaction.user, str(network) if network else None
 
     @classmethod
-    def _used(cls, kind, user, network):
-        "What `user` and `network` used of `kind` in the window: one query"
+    def _used(cls, kind, user, network, record=None):
+        """What `user` and `network` used of `kind` in the window: one
+        query. `record`: the amount to count, its row written by the same
+        statement on PostgreSQL (which the sum, of the statement's
+        snapshot, does not see); the caller writes it on SQLite."""
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
         since = dt.datetime.now() - WINDOW
         by_network = (table.ip_network == network) if network else Literal(
             False)
+        with_ = []
+        if record is not None and backend.name == 'postgresql':
+            with_.append(With(query=cls._insert(
+                        table, kind, user, network, record,
+                        returning=[table.id])))
         cursor.execute(*table.select(
                 Coalesce(Sum(Case(
                             (table.user == user, table.amount), else_=0)), 0),
                 Coalesce(Sum(Case(
                             (by_network, table.amount), else_=0)), 0),
-                where=(table.kind == kind) & (table.create_date >= since)))
+                where=(table.kind == kind) & (table.create_date >= since),
+                with_=with_))
         used_user, used_ip = cursor.fetchone()
-        return {'user': used_user or 0, 'ip': used_ip or 0}
+        return {'user': used_user or 0, 'ip': used_ip or 0}, bool(with_)
+
+    @staticmethod
+    def _insert(table, kind, user, network, amount, returning=None):
+        """A counter row, written as the ORM would (create_uid,
+        create_date) without its validation: nothing of it is user input,
+        and it is written on every counted call"""
+        return table.insert(
+            [table.kind, table.user, table.ip_network, table.amount,
+                table.create_uid, table.create_date],
+            [[kind, user, network, amount, Transaction().user,
+                    CurrentTimestamp()]],
+            returning=returning)
 
     @classmethod
     def check(cls, kind, amount=1, record=False, model=None,
@@ -113,11 +135,18 @@ class Throttle(ModelSQL):
         user, network = source
         Configuration = Pool().get('egov.configuration')
         user_field, ip_field, message = LIMITS[kind]
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
         with without_check_access():
             configuration = Configuration.cached()
             user_limit = getattr(configuration, user_field)
             ip_limit = getattr(configuration, ip_field)
-            used = cls._used(kind, user, network)
+            if record:
+                cls._clean(cursor)
+            # A refused call raises: its transaction, and the row counted
+            # with the sum, is rolled back.
+            used, recorded = cls._used(kind, user, network,
+                record=amount if record else None)
             over = None
             if used['user'] + amount > user_limit:
                 over = ('user', user_limit)
@@ -130,19 +159,9 @@ class Throttle(ModelSQL):
                 raise ThrottledError(gettext(message, limit=over[1],
                         per=gettext('egov_app_request.msg_throttle_per_'
                             + over[0])))
-            if record:
-                table = cls.__table__()
-                cursor = Transaction().connection.cursor()
-                cls._clean(cursor)
-                # A counter row, written as the ORM would (create_uid,
-                # create_date) without its validation: nothing of it is
-                # user input, and it is written on every counted call.
-                cursor.execute(*table.insert(
-                        [table.kind, table.user, table.ip_network,
-                            table.amount, table.create_uid,
-                            table.create_date],
-                        [[kind, user, network, amount,
-                                Transaction().user, CurrentTimestamp()]]))
+            if record and not recorded:
+                cursor.execute(*cls._insert(
+                        table, kind, user, network, amount))
 
     @classmethod
     def _clean(cls, cursor):

@@ -39,6 +39,11 @@ def write_config(directory, uri='sqlite://', sqlite_path=None, extra=''):
         lines.append(f'path = {sqlite_path}')
     lines += [
         '', '[web]', f'root = {SAO_ROOT}',
+        # As in production (etc/trytond.conf.example): what one process
+        # saves (the configuration, the SOP's steps, the calendar) is
+        # dropped at once from the caches of the others (PostgreSQL's
+        # channel; SQLite reads ir_cache at each transaction).
+        '', '[cache]', 'clean_timeout = 0',
         '', extra]
     config = directory / 'trytond.conf'
     config.write_text('\n'.join(lines) + '\n')

@@ -9,6 +9,7 @@ from trytond.transaction import Transaction
 
 from .. import throttle
 from ..document import upload_type_ok
+from .test_query_counts import counting_statements
 from .tools import PDF
 
 
@@ -194,6 +195,68 @@ class EgovAppRequestTestCase(ModuleTestCase):
         # Another user's save (its preferences) keeps what was read.
         User.write([user], {'signature': "x"})
         self.assertIsNone(User.egov_opd_id(user.id))
+
+    @with_transaction()
+    def test_configuration_kept_until_saved(self):
+        """The configuration is read once by a server process, not by each
+        transaction, and read again once saved"""
+        Configuration = Pool().get('egov.configuration')
+        size = Configuration.cached().max_upload_size
+        with Transaction().new_transaction():
+            with counting_statements() as statements:
+                self.assertEqual(
+                    Configuration.cached().max_upload_size, size)
+            self.assertEqual(statements, [])
+        Configuration.write([Configuration(1)], {'max_upload_size': size + 1})
+        self.assertEqual(Configuration.cached().max_upload_size, size + 1)
+        Configuration.write([Configuration(1)], {'max_upload_size': size})
+        self.assertEqual(Configuration.cached().max_upload_size, size)
+
+    @with_transaction()
+    def test_organization_may_submit_follows_its_changes(self):
+        """Whether an OPD may submit, kept for the creates of requests,
+        follows a change of its type and of the type's right"""
+        pool = Pool()
+        OPD = pool.get('egov.opd')
+        OPDType = pool.get('egov.opd.type')
+        opd, = OPD.search([('type.may_submit', '=', True)], limit=1)
+        other, = OPDType.search([('may_submit', '=', False)], limit=1)
+        self.assertEqual(OPD.submitting([opd.id]), {opd.id: True})
+        with counting_statements() as statements:
+            self.assertEqual(OPD.submitting([opd.id]), {opd.id: True})
+        self.assertEqual(statements, [])
+        OPDType.write([opd.type], {'may_submit': False})
+        self.assertEqual(OPD.submitting([opd.id]), {opd.id: False})
+        OPDType.write([opd.type], {'may_submit': True})
+        self.assertEqual(OPD.submitting([opd.id]), {opd.id: True})
+        OPD.write([opd], {'type': other.id})
+        self.assertEqual(OPD.submitting([opd.id]), {opd.id: False})
+
+    @with_transaction()
+    def test_steps_keep_their_figures_until_changed(self):
+        """The steps of a version are read once by a server process with
+        their groups and figures, and read again once a step changes"""
+        pool = Pool()
+        Step = pool.get('egov.step')
+        Version = pool.get('egov.sop.version')
+        version = Version.in_force_at()
+        steps = Step.by_state(version)
+        received = steps['received']
+        self.assertTrue(received.groups)
+        with Transaction().new_transaction():
+            with counting_statements() as statements:
+                kept = Step.by_state(version)['received']
+                self.assertEqual(
+                    (kept.duration, kept.duration_unit, kept.number,
+                        [g.id for g in kept.groups]),
+                    (received.duration, received.duration_unit,
+                        received.number, [g.id for g in received.groups]))
+            self.assertEqual(statements, [])
+        # The version has no request yet: its steps may change.
+        Step.write([Step(received.id)],
+            {'duration': received.duration + 7})
+        self.assertEqual(Step.by_state(version)['received'].duration,
+            received.duration + 7)
 
     @with_transaction()
     def test_security_policy_in_effect(self):

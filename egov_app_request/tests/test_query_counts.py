@@ -32,10 +32,12 @@ LIST_FIELDS = [
 # The requests the OPD keeps: more than the longest list read below.
 REQUESTS = 82
 # One step transition (the OPD's submission: it checks the file, locks the
-# documents, numbers the request and opens step 1 in the history): 76
-# statements on SQLite, 73 on PostgreSQL (78 and 75 before the
-# configuration without its row was looked up once, not twice; 88 and 84
-# before the click's
+# documents, numbers the request and opens step 1 in the history): 62
+# statements on SQLite, 60 on PostgreSQL (76 and 73 before the
+# configuration and the steps' figures were kept by the server process,
+# the audit log stored without reading the request again and the step's
+# output taken before the save; 78 and 75 before the configuration without
+# its row was looked up once, not twice; 88 and 84 before the click's
 # access check was made once, the transition logged with the button, the
 # document of a move chosen without a search and the configuration, steps
 # and absences kept for the transaction; 92 before a move wrote the request
@@ -44,25 +46,29 @@ REQUESTS = 82
 # request's fields hidden from its user read in one statement; 111 before
 # the steps by state were cached).
 # Raise it only knowingly, for a statement the transition needs.
-TRANSITION_BOUND = 78
+TRANSITION_BOUND = 64
 # `register` (step 1 ends: the receipt numbered, rendered and stored, the
-# OPD told, step 2's checklist opened): 100 statements on SQLite, 91 on
-# PostgreSQL (101 and 92 before the configuration was looked up once; 110
-# and 100 before the changes above; 125 before a move wrote
-# the request once, 137 before the other changes).
-REGISTER_BOUND = 102
+# OPD told, step 2's checklist opened): 88 statements on SQLite, 80 on
+# PostgreSQL (100 and 91 before the changes of the transition above; 101
+# and 92 before the configuration was looked up once; 110 and 100 before
+# the changes above; 125 before a move wrote the request once, 137 before
+# the other changes).
+REGISTER_BOUND = 90
 # `forward` (step 3 ends: the disposition sheet numbered and rendered, step
-# 4's criteria opened): 111 on SQLite, 95 on PostgreSQL (112 and 96
-# before the configuration was looked up once; 121 and 104 before).
-# `submit_feasibility` (step 4 ends, no document): 56 and 53 (57 and 54;
-# 66 and 62 before).
-FORWARD_BOUND = 113
-FEASIBILITY_BOUND = 58
-# The OPD's create of a request: 14 on both (15 before the configuration
-# was looked up once; 16 before its OPD's right to
-# submit was read in one query and its fields for the validation in one
-# statement; trytond's test mode also validates the Function fields).
-CREATE_BOUND = 16
+# 4's criteria opened): 99 on SQLite, 84 on PostgreSQL (111 and 95 before
+# the changes of the transition above; 112 and 96 before the configuration
+# was looked up once; 121 and 104 before).
+# `submit_feasibility` (step 4 ends, no document): 42 and 40 (56 and 53;
+# 57 and 54; 66 and 62 before).
+FORWARD_BOUND = 101
+FEASIBILITY_BOUND = 44
+# The OPD's create of a request: 10 on both (14 before the configuration
+# was kept by the server process and whether its OPD may submit kept with
+# the organizations; 15 before the configuration was looked up once; 16
+# before its OPD's right to submit was read in one query and its fields
+# for the validation in one statement; trytond's test mode also validates
+# the Function fields).
+CREATE_BOUND = 12
 
 
 def _cursor_class():
