@@ -11,10 +11,12 @@ statements per save. They are read here in one statement, without access
 checks as trytond's validation reads them, into the transaction's record
 cache where the validation finds them.
 
-And the audit log entries trytond writes at the commit of a press
-(ir.model.log: the button, the transition) are stored without their
-validation, which read the entries back and the request again to check
-the reference: three statements on every press."""
+And the platform's own rows that a press writes through trytond's code,
+not a user's (access checks off): the audit log entries stored at the
+commit (ir.model.log: the button, the transition), whose validation read
+the entries back and the request again to check the reference, and the
+tasks queued for trytond-worker (ir.queue: the PDF, the notices), read
+back: four statements on every press."""
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
@@ -98,5 +100,16 @@ class ModelLog(metaclass=PoolMeta):
         # Nobody may create or write entries (ir.model.access): they are
         # the platform's own, built by ModelStorage.log from the records it
         # just wrote and stored by the transaction without access checks.
+        if Transaction().check_access:
+            super()._validate(records, field_names=field_names)
+
+
+class Queue(metaclass=PoolMeta):
+    __name__ = 'ir.queue'
+
+    @classmethod
+    def _validate(cls, records, field_names=None):
+        # Pushed by trytond's Queue.push (without access checks) with the
+        # name and data of the call it queues.
         if Transaction().check_access:
             super()._validate(records, field_names=field_names)
