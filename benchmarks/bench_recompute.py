@@ -198,6 +198,9 @@ def main():
     try:
         from trytond import config
         config.update_etc(str(database.site_config()))
+        # No cache listener in this process: it would outlive the database
+        # dropped at the end.
+        config.set('cache', 'clean_timeout', '300')
         from trytond.pool import Pool
         Pool(database.name).init()
         steps = open_steps(database)

@@ -266,17 +266,17 @@ def require_lines_filled(request):
     "Every line of the step's content has its result"
     field, _, result = request._step_lines[request.state]
     lines = getattr(request, field)
-    labels = request.fields_get([field])
     if not lines:
         raise StepRequirementError(gettext(
                 'egov_app_request.msg_step_requirement',
-                request=request.rec_name, field=labels[field]['string']))
+                request=request.rec_name,
+                field=request.field_strings([field])[field]))
     empty = [l.rec_name for l in lines if not getattr(l, result)]
     if empty:
         raise StepRequirementError(gettext(
                 'egov_app_request.msg_step_lines_unfilled',
                 request=request.rec_name,
-                field=labels[field]['string'],
+                field=request.field_strings([field])[field],
                 lines=', '.join(empty)))
 
 

@@ -680,13 +680,19 @@ class Request(
             elif hasattr(value, 'rec_name'):
                 value = value.rec_name
             lines.append(f"{labels[name]}: {value}")
-        # The structured lines as they stood when the step ended.
+        # The structured lines as they stood when the step ended; their
+        # results' words looked up once, not line by line.
         if state in self._step_lines:
-            field, _, result = self._step_lines[state]
-            for line in getattr(self, field):
+            field, model, result = self._step_lines[state]
+            step_lines = getattr(self, field)
+            if step_lines:
+                words = dict(Pool().get(model).fields_get(
+                        [result])[result]['selection'])
+            for line in step_lines:
                 note = f' ({line.note})' if line.note else ''
+                value = getattr(line, result)
                 lines.append(f"- {line.rec_name}: "
-                    f"{getattr(line, f'{result}_string')}{note}")
+                    f"{words.get(value, value or '')}{note}")
         return '\n'.join(lines) or None
 
     # --- What the validations (steps 5 and 8) share ---------------------
