@@ -44,6 +44,9 @@ STATES = [
     ]
 
 
+# The kinds of field whose value is a record (or records), made from ids.
+_RELATIONS = {'many2one', 'one2many', 'many2many', 'one2one', 'reference'}
+
 # What by_state() keeps of each step besides its groups: the stored
 # values that are not translated.
 STEP_FIGURES = ['version', 'number', 'state', 'route_by_category',
@@ -471,9 +474,25 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 cls._values_cache.set(None, values)
             # The record itself is kept: a press asks for it about eight
             # times (the time zone of each date computed).
-            record = cls(1, **{n: values[n] for n in names})
+            record = cls._kept_record(values)
             transaction._egov_configuration = (
                 transaction.started_at, record)
+        return record
+
+    @classmethod
+    def _kept_record(cls, values):
+        """The configuration record holding `values` as its own: read from
+        them, not from the database, whatever the transaction saves. The
+        plain values are set as they were read (setting each through its
+        field, as cls(1, **values) does, cost as much as a statement); the
+        relations through their fields, which make records of ids."""
+        record = cls(1)
+        record._values = record._record()
+        for name, value in values.items():
+            if cls._fields[name]._type in _RELATIONS:
+                setattr(record, name, value)
+            else:
+                setattr(record._values, name, value)
         return record
 
     @classmethod
