@@ -495,18 +495,21 @@ class Request(
         assert len(requests) == len(set(requests)), "Duplicate records"
         allowed = [r for r in requests
             if (r.state, target) in cls._transitions]
+        ended = {r.id: r.state for r in requests}
         to_update = {r: r.state for r in allowed if r.state != target}
         result = func(cls, allowed, *args, **kwargs)
         moved = [r for r, state in to_update.items() if r.state == state]
         notes = {r.id: r.step_note for r in requests}
-        outputs = {r.id: (r.state, r._step_output(r.state))
-            for r in requests}
         for request in requests:
             request.step_note = None
         for request in moved:
             request.state = target
             for name, value in cls._start_values(request, target).items():
                 setattr(request, name, value)
+        # Once moved (what a step's output holds may depend on where the
+        # request goes: step 2 keeps its message only when it returns it).
+        outputs = {r.id: (ended[r.id], r._step_output(ended[r.id]))
+            for r in requests}
         cls.save(requests)
         if moved:
             cls._log_transition(moved, target)
