@@ -454,7 +454,10 @@ class Letter(
         # from the records' names, the conversion) is left out: the
         # template rendered as Report._execute renders it.
         with transaction.set_user(0), transaction.set_context(
-                language='id', _egov_letter_html=True):
+                language='id'):
+            # Why private: trytond has no public call that renders a
+            # report's template without executing the whole print; this is
+            # what Report.execute passes to Report._execute.
             records = Report._get_records([letter.id], cls.__name__, data)
             # Restored after the template (set_lang may change it).
             with transaction.set_context(transaction.context):
@@ -754,17 +757,6 @@ class LetterReport(CheckedReport):
                 })
         return context
 
-
-    @classmethod
-    def convert(cls, report, data, timeout=5 * 60, retry=5):
-        """The HTML itself when the issuing code (as the root user) asks
-        for it: the PDF is made from it now or by the worker
-        (Letter._store_pdf)"""
-        transaction = Transaction()
-        if (not transaction.user
-                and transaction.context.get('_egov_letter_html')):
-            return 'html', data
-        return super().convert(report, data, timeout=timeout, retry=retry)
 
     @classmethod
     def render(cls, report, report_context):

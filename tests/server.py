@@ -37,14 +37,15 @@ def write_config(directory, uri='sqlite://', sqlite_path=None, extra=''):
     lines = ['[database]', f'uri = {uri}']
     if sqlite_path:
         lines.append(f'path = {sqlite_path}')
-    lines += [
-        '', '[web]', f'root = {SAO_ROOT}',
-        # As in production (etc/trytond.conf.example): what one process
-        # saves (the configuration, the SOP's steps, the calendar) is
-        # dropped at once from the caches of the others (PostgreSQL's
-        # channel; SQLite reads ir_cache at each transaction).
-        '', '[cache]', 'clean_timeout = 0',
-        '', extra]
+    lines += ['', '[web]', f'root = {SAO_ROOT}']
+    if uri.startswith('postgresql'):
+        # As in production (etc/trytond.conf.example): what one server
+        # process saves (the configuration, the SOP's steps, the calendar)
+        # is dropped at once from the caches of the others, through
+        # PostgreSQL's channel. A SQLite server runs one process, whose
+        # threads share its caches.
+        lines += ['', '[cache]', 'clean_timeout = 0']
+    lines += ['', extra]
     config = directory / 'trytond.conf'
     config.write_text('\n'.join(lines) + '\n')
     # One site file, as in production: the product's security settings
