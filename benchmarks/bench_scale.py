@@ -130,10 +130,23 @@ class Filler:
     outside the timed presses"""
 
     def __init__(self, database):
+        import configparser
+
         from proteus import config as pconfig
         self.pconfig = pconfig
         self.database = database
-        self.config_file = str(database.site_config())
+        # The site file without the cache listener (clean_timeout = 0): this
+        # process needs none, and it would outlive the databases dropped at
+        # the end.
+        parser = configparser.RawConfigParser()
+        parser.read(database.site_config())
+        if not parser.has_section('cache'):
+            parser.add_section('cache')
+        parser.set('cache', 'clean_timeout', '300')
+        path = database.directory / 'filler.conf'
+        with open(path, 'w') as file:
+            parser.write(file)
+        self.config_file = str(path)
 
     def as_(self, login):
         return self.pconfig.set_trytond(database=self.database.name,
@@ -377,12 +390,9 @@ def report(args, small, big, open_steps):
     # assessed in this process (not timed), then `submit_feasibility` ends
     # the step without issuing a document, each press beside a bare write
     # of the same user.
-    from trytond import config
-    config.update_etc(str(big.site_config()))
-    # This process needs no cache listener of its own (the servers have
-    # theirs): it would outlive the databases dropped at the end.
-    config.set('cache', 'clean_timeout', '300')
     filler = Filler(big)
+    from trytond import config
+    config.update_etc(filler.config_file)
     for request_id in forwarded:
         filler.fill('tatakelola', request_id)
     tatakelola = big.client('tatakelola')

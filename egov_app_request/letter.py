@@ -88,10 +88,21 @@ def position_of(user, kind=None):
     """The position of an official as documents print it: from their role
     (group), else the role that signs the document `kind`."""
     Letter = Pool().get('egov.request.letter')
-    groups = {g.id for g in user.groups} if user else set()
+    groups = _group_ids(user.id) if user else set()
     document = Letter._documents.get(kind)
     return (group_position(groups) or (document and document.signer)
         or _head())
+
+
+def _group_ids(user_id):
+    """The ids of the groups of the user `user_id`, in one statement (not
+    the user's read and the relation's search and read)"""
+    UserGroup = Pool().get('res.user-res.group')
+    table = UserGroup.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(table.group,
+            where=table.user == user_id))
+    return {g for g, in cursor}
 
 
 def _head():
@@ -692,6 +703,14 @@ class LetterReport(CheckedReport):
         Letter = pool.get('egov.request.letter')
         context = super().get_context(records, header, data)
         config = Configuration.cached()
+        # The officials every letter names (the OPD's submitter, the
+        # signatory) read together, not one statement each.
+        User = pool.get('res.user')
+        officials = {o.id for r in records
+            for o in (r.request.submitter, r.signatory) if o}
+        for official in User.browse(sorted(officials))[:1]:
+            # Reading one reads the stored fields of all of them.
+            official.rec_name
 
         def setting(name):
             return (getattr(config, name, None)
