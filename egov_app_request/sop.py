@@ -466,18 +466,27 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         started, record = getattr(
             transaction, '_egov_configuration', (None, None))
         if record is None or started != transaction.started_at:
-            names = [n for n, f in cls._fields.items()
-                if n != 'id' and not isinstance(f, fields.Function)]
-            values = cls._values_cache.get(None)
-            if values is None:
-                values = cls._read_values(names)
-                cls._values_cache.set(None, values)
             # The record itself is kept: a press asks for it about eight
             # times (the time zone of each date computed).
-            record = cls._kept_record(values)
+            record = cls._kept_record(cls.cached_values())
             transaction._egov_configuration = (
                 transaction.started_at, record)
         return record
+
+    @classmethod
+    def cached_values(cls):
+        """The stored values of the configuration as cached() holds them,
+        {name: value} (ids for the relations), without building its record:
+        for a call that reads a setting or two (the throttle's limits)"""
+        values = cls._values_cache.get(None)
+        if values is None:
+            names = [n for n, f in cls._fields.items()
+                if n != 'id' and not isinstance(f, fields.Function)]
+            values = cls._read_values(names)
+            cls._values_cache.set(None, values)
+            # As kept: what the cache gives back (immutable values).
+            values = cls._values_cache.get(None, values)
+        return values
 
     @classmethod
     def _kept_record(cls, values):

@@ -138,9 +138,9 @@ class Throttle(ModelSQL):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         with without_check_access():
-            configuration = Configuration.cached()
-            user_limit = getattr(configuration, user_field)
-            ip_limit = getattr(configuration, ip_field)
+            settings = Configuration.cached_values()
+            user_limit = settings[user_field]
+            ip_limit = settings[ip_field]
             if record:
                 cls._clean(cursor)
             # A refused call raises: its transaction, and the row counted
