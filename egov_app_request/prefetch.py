@@ -92,24 +92,23 @@ class Request(metaclass=PoolMeta):
         super()._validate(records, field_names=field_names)
 
 
-class ModelLog(metaclass=PoolMeta):
+class PlatformRowsMixin:
+    """The rows trytond's own code stores without access checks, not read
+    back for a validation: built by the platform from the call that
+    stores them, never by a user (no access to create them)"""
+
+    @classmethod
+    def _validate(cls, records, field_names=None):
+        if Transaction().check_access:
+            super()._validate(records, field_names=field_names)
+
+
+class ModelLog(PlatformRowsMixin, metaclass=PoolMeta):
+    # The entries ModelStorage.log builds from the records just written,
+    # stored by the transaction at its commit.
     __name__ = 'ir.model.log'
 
-    @classmethod
-    def _validate(cls, records, field_names=None):
-        # Nobody may create or write entries (ir.model.access): they are
-        # the platform's own, built by ModelStorage.log from the records it
-        # just wrote and stored by the transaction without access checks.
-        if Transaction().check_access:
-            super()._validate(records, field_names=field_names)
 
-
-class Queue(metaclass=PoolMeta):
+class Queue(PlatformRowsMixin, metaclass=PoolMeta):
+    # The tasks Queue.push stores with the name and data of the call.
     __name__ = 'ir.queue'
-
-    @classmethod
-    def _validate(cls, records, field_names=None):
-        # Pushed by trytond's Queue.push (without access checks) with the
-        # name and data of the call it queues.
-        if Transaction().check_access:
-            super()._validate(records, field_names=field_names)
