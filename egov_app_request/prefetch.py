@@ -96,6 +96,7 @@ class PlatformRowsMixin:
     """The rows trytond's own code stores without access checks, not read
     back for a validation: built by the platform from the call that
     stores them, never by a user (no access to create them)"""
+    __slots__ = ()
 
     @classmethod
     def _validate(cls, records, field_names=None):
