@@ -33,6 +33,7 @@ from .exceptions import (
     AbsenceOfficialError, AbsencePeriodError, OfficialAbsentError,
     OwnRequestSubstitutionError, SubstituteRankError)
 from .formatting import format_date_id
+from .kept import forget_memo, transaction_memo
 from .letter import group_position
 from .workcalendar import to_local
 
@@ -319,11 +320,9 @@ class Absence(Workflow, ModelSQL, ModelView):
         # Kept in the transaction as well: res.user.get_groups asks about
         # thirty times in one press, and the trytond Cache copies its value
         # at each get.
-        transaction = Transaction()
-        started, kept_key, rows = getattr(
-            transaction, '_egov_absences', (None, None, None))
-        if (rows is not None and started == transaction.started_at
-                and kept_key == key):
+        memo = transaction_memo('egov.absence.confirmed')
+        rows = memo.get(key)
+        if rows is not None:
             return rows
         rows = cls._substitution_cache.get(key)
         if rows is None:
@@ -336,14 +335,15 @@ class Absence(Workflow, ModelSQL, ModelView):
                     & (table.date_to >= utc_day - dt.timedelta(days=1))))
             rows = [[o, s, k, str(f), str(t)] for o, s, k, f, t in cursor]
             cls._substitution_cache.set(key, rows)
-        transaction._egov_absences = (transaction.started_at, key, rows)
+        memo.clear()
+        memo[key] = rows
         return rows
 
     @classmethod
     def _forget_substitutions(cls):
         "An absence changed: _confirmed() reads again"
         cls._substitution_cache.clear()
-        Transaction()._egov_absences = (None, None, None)
+        forget_memo('egov.absence.confirmed')
 
     @classmethod
     def running(cls, date=None):

@@ -31,18 +31,19 @@ again."""
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from fractions import Fraction
-from itertools import chain, compress
+from itertools import compress
 from operator import ne, or_
 
-from sql import Cast, Column, Literal, Null, Table, Values
+from sql import Cast, Column, Literal, Null, Values
 from sql.conditionals import Case
-from sql.functions import CurrentTimestamp, Extract
+from sql.functions import CurrentTimestamp, Extract, Function
 from trytond import backend, config
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import clock
+from .kept import written_behind_orm
 from .workcalendar import dinas_timezone, work_calendar
 from .worktime import DAY, MICROSECOND, MINUTE, WorkIndex, whole_minutes
 
@@ -340,56 +341,23 @@ def _write_values(table, chunks, now, sql_type):
     """The figures of new_values() (`chunks`, an iterable of them) into the
     open steps of egov.request.history; returns the ids written. A notice
     sent for a moment now ahead again may be sent again."""
+    if backend.name == 'postgresql':
+        return _write_chunks(table, chunks, now, sql_type)
     transaction = Transaction()
     cursor = transaction.connection.cursor()
-    chunks = iter(chunks)
-    # The table is created for a first chunk with rows to write.
-    first = next((c for c in chunks if c[0]), None)
-    if first is None:
-        return []
-    written = []
-    if backend.name == 'postgresql':
-        # One COPY into a temporary table, one UPDATE from it: binding the
-        # parameters of 100,000 rows costs more than the arithmetic (and
-        # arrays through unnest() cost more than COPY, by measure). The
-        # chunks are sent as they are computed: PostgreSQL takes in one
-        # while the next is computed. The moments travel as microseconds
-        # since EPOCH, PostgreSQL turns them back into timestamps.
-        cursor.execute('CREATE TEMPORARY TABLE egov_new_deadline ('
-            'id INTEGER, minutes INTEGER, deadline BIGINT, nearly BIGINT) '
-            'ON COMMIT DROP')
-        with cursor.copy('COPY egov_new_deadline FROM STDIN '
-                "WITH (NULL '')") as copy:
-            for ids, minutes, deadlines, nearlies in chain([first], chunks):
-                if not ids:
-                    continue
-                written.extend(ids)
-                copy.write(''.join([
-                            f'{i}\t{"" if m is None else m}\t{d}\t{n}\n'
-                            for i, m, d, n in zip(
-                                ids, minutes, deadlines, nearlies)]))
-        new = Table('egov_new_deadline')
-        epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
-        unit = Literal(MICROSECOND)
-        deadline = epoch + new.deadline * unit
-        nearly = epoch + new.nearly * unit
-        sources = [(new, new.id, new.minutes, deadline, nearly,
-                deadline > now, nearly > now)]
-    else:
-        def moment(micros):
-            return EPOCH + dt.timedelta(microseconds=micros)
-        now = (now - EPOCH) // MICROSECOND
-        rows = []
-        for ids, minutes, deadlines, nearlies in chain([first], chunks):
-            written.extend(ids)
-            rows.extend((i, m, moment(d), moment(n), d > now, n > now)
-                for i, m, d, n in zip(ids, minutes, deadlines, nearlies))
-        sources = []
-        for sub_rows in grouped_slice(rows, BATCH):
-            new = Values(list(sub_rows))
-            sources.append((new,
-                    *[Column(new, f'column{i}') for i in range(1, 7)]))
-    for new, id_, minutes, deadline, nearly, not_late, not_nearly in sources:
+
+    def moment(micros):
+        return EPOCH + dt.timedelta(microseconds=micros)
+    now = (now - EPOCH) // MICROSECOND
+    written, rows = [], []
+    for ids, minutes, deadlines, nearlies in chunks:
+        written.extend(ids)
+        rows.extend((i, m, moment(d), moment(n), d > now, n > now)
+            for i, m, d, n in zip(ids, minutes, deadlines, nearlies))
+    for sub_rows in grouped_slice(rows, BATCH):
+        new = Values(list(sub_rows))
+        id_, minutes, deadline, nearly, not_late, not_nearly = [
+            Column(new, f'column{i}') for i in range(1, 7)]
         cursor.execute(*table.update(
                 [table.standard_minutes, table.deadline,
                     table.nearly_late_at, table.warned_late,
@@ -400,12 +368,76 @@ def _write_values(table, chunks, now, sql_type):
                     Case((not_nearly, Null), else_=table.warned_nearly_late),
                     transaction.user, CurrentTimestamp()],
                 from_=[new],
-                # The open steps' condition too: PostgreSQL then reads
-                # only them (the partial index of the open steps) to join,
-                # not the whole history.
+                # The open steps' condition too: SQLite then reads only
+                # them to join, not the whole history.
                 where=(table.id == id_) & _open(table)))
-    if backend.name == 'postgresql':
-        cursor.execute('DROP TABLE egov_new_deadline')
+    return written
+
+
+def _array(values):
+    "`values` (integers, None) as the text of a PostgreSQL array"
+    return '{%s}' % ','.join(
+        ['NULL' if v is None else str(v) for v in values])
+
+
+class _Rows(Function):
+    """UNNEST(arrays) AS alias (names): the rows of parallel arrays, their
+    columns named (python-sql writes the names as a column definition
+    list; an empty type leaves them aliases)"""
+    __slots__ = ()
+    _function = 'UNNEST'
+
+    def __init__(self, *arrays, names):
+        super().__init__(*arrays, columns_definitions=[(n, '') for n in names])
+
+
+def _write_chunks(table, chunks, now, sql_type):
+    """_write_values on PostgreSQL: one UPDATE per chunk, sent in pipeline
+    mode as soon as the chunk is computed, so that PostgreSQL writes one
+    chunk while the next is computed. A chunk travels as four arrays in
+    text, one parameter each (psycopg's lists, or a COPY into a temporary
+    table then one UPDATE, cost more, by measure), and is joined on the
+    primary key: each UPDATE reads only its own rows. The open steps'
+    condition is left out on purpose: with it PostgreSQL reads every open
+    step (their partial index) again for each chunk. The ids are those
+    open_steps() read in this transaction, which closes no step meanwhile;
+    under trytond's REPEATABLE READ a step another transaction changed
+    since fails the UPDATE (serialization error) and the call is run
+    again."""
+    transaction = Transaction()
+    connection = transaction.connection
+    cursor = connection.cursor()
+    epoch = Cast(Literal(EPOCH), 'TIMESTAMP')
+    unit = Literal(MICROSECOND)
+    # The moments compared with now as the arrays hold them.
+    now = Literal((now - EPOCH) // MICROSECOND)
+    written = []
+    with connection.pipeline():
+        for ids, minutes, deadlines, nearlies in chunks:
+            if not ids:
+                continue
+            written.extend(ids)
+            new = _Rows(*(Cast(Literal(_array(values)), f'{kind}[]')
+                    for values, kind in [(ids, 'INTEGER'),
+                        (minutes, 'INTEGER'), (deadlines, 'BIGINT'),
+                        (nearlies, 'BIGINT')]),
+                names=['id', 'minutes', 'deadline', 'nearly'])
+            cursor.execute(*table.update(
+                    [table.standard_minutes, table.deadline,
+                        table.nearly_late_at, table.warned_late,
+                        table.warned_nearly_late,
+                        table.write_uid, table.write_date],
+                    [Cast(new.minutes, sql_type),
+                        epoch + new.deadline * unit,
+                        epoch + new.nearly * unit,
+                        Case((new.deadline > now, Null),
+                            else_=table.warned_late),
+                        Case((new.nearly > now, Null),
+                            else_=table.warned_nearly_late),
+                        transaction.user, CurrentTimestamp()],
+                    from_=[new],
+                    where=table.id == new.id),
+                prepare=False)
     return written
 
 
@@ -418,7 +450,6 @@ def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     holiday added or removed), only the steps that run across them are
     computed (open_steps)."""
     History = Pool().get('egov.request.history')
-    transaction = Transaction()
     rows = open_steps(days, old=changed_only)
     if not rows:
         return 0
@@ -430,13 +461,7 @@ def recompute_open_deadlines(cached=True, changed_only=True, days=None):
     if not ids:
         return 0
 
-    # What the records of this transaction read before is stale now.
-    transaction.counter += 1
-    for cache in transaction.cache.values():
-        if History.__name__ in cache:
-            cache_history = cache[History.__name__]
-            for id_ in ids:
-                cache_history.pop(id_, None)
+    written_behind_orm(History, ids)
     return len(ids)
 
 

@@ -45,6 +45,8 @@ from .exceptions import (
     LetterFrozenError, NotResponsibleError, ReportAccessError)
 from .filestore import TransactionalBinary
 from .formatting import format_date_id, format_datetime_id, local_date
+from .kept import written_behind_orm
+from .prefetch import read_together
 from .report import CheckedReport
 from .workcalendar import to_local
 
@@ -488,8 +490,7 @@ class Letter(
                 [table.html, table.write_uid, table.write_date],
                 [html, transaction.user, CurrentTimestamp()],
                 where=table.id == letter.id))
-        # What the records of this transaction read before is stale now.
-        transaction.counter += 1
+        written_behind_orm(cls, [letter.id])
 
     @classmethod
     def _store_pdf(cls, letter, html, report):
@@ -705,12 +706,8 @@ class LetterReport(CheckedReport):
         config = Configuration.cached()
         # The officials every letter names (the OPD's submitter, the
         # signatory) read together, not one statement each.
-        User = pool.get('res.user')
-        officials = {o.id for r in records
-            for o in (r.request.submitter, r.signatory) if o}
-        for official in User.browse(sorted(officials))[:1]:
-            # Reading one reads the stored fields of all of them.
-            official.rec_name
+        read_together([o for r in records
+                for o in (r.request.submitter, r.signatory)])
 
         def setting(name):
             return (getattr(config, name, None)

@@ -76,9 +76,21 @@ def prefetch_unreadable(Model, records, field_names=None):
     # One field alone is read in one statement by the validation itself.
     if len(names) < 2:
         return
-    by_id = {r.id: r for r in records}
+    read_together(records, names)
+
+
+def read_together(records, names=None):
+    """Read the stored fields `names` (None: those trytond reads together)
+    of `records`, of one model, in one statement without access check,
+    into the transaction's record cache, where these records find them
+    (and any record of the same model, id and context): records met one by
+    one (each letter's submitter, its signatory) then read nothing more"""
+    by_id = {r.id: r for r in records if r and r.id is not None and r.id >= 0}
+    if not by_id:
+        return
+    Model = type(next(iter(by_id.values())))
     with without_check_access():
-        rows = Model.read(list(by_id), names)
+        rows = Model.read(sorted(by_id), names or _stored_fields(Model))
     for row in rows:
         by_id[row['id']]._cache[row['id']]._update(**row)
 

@@ -12,6 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction, without_check_access
 
+from .kept import forget_memo, transaction_memo
 from .upload_check import ARCHIVE_ENTRIES, ARCHIVE_INFLATED_MB
 
 # The request states that are SOP steps, in order: structure, not data.
@@ -173,10 +174,7 @@ class Step(ModelSQL, ModelView):
         # their names): a press asks for them about seven times (who may
         # press, the history, the responsible, the notices).
         transaction = Transaction()
-        started, kept = getattr(transaction, '_egov_steps', (None, None))
-        if kept is None or started != transaction.started_at:
-            kept = []
-            transaction._egov_steps = (transaction.started_at, kept)
+        kept = transaction_memo('egov.step.by_state').setdefault('steps', [])
         # The steps are read without access check (the procedure's data,
         # as from the trytond Cache below), whatever the caller's.
         context = {k: v for k, v in transaction.context.items()
@@ -223,7 +221,7 @@ class Step(ModelSQL, ModelView):
     def forget_by_state(cls):
         "A step, its groups or a version changed: by_state() reads again"
         cls._by_state_cache.clear()
-        Transaction()._egov_steps = (None, None)
+        forget_memo('egov.step.by_state')
 
 
 class StepGroup(ModelSQL):
@@ -462,15 +460,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         `[cache] clean_timeout = 0` (etc/trytond.conf.example, PostgreSQL's
         channel), which several processes require. Function fields are
         read as by `Configuration(1)`."""
-        transaction = Transaction()
-        started, record = getattr(
-            transaction, '_egov_configuration', (None, None))
-        if record is None or started != transaction.started_at:
+        memo = transaction_memo('egov.configuration.cached')
+        record = memo.get('record')
+        if record is None:
             # The record itself is kept: a press asks for it about eight
             # times (the time zone of each date computed).
-            record = cls._kept_record(cls.cached_values())
-            transaction._egov_configuration = (
-                transaction.started_at, record)
+            record = memo['record'] = cls._kept_record(cls.cached_values())
         return record
 
     @classmethod
@@ -523,7 +518,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         History = pool.get('egov.request.history')
-        Transaction()._egov_configuration = (None, None)
+        forget_memo('egov.configuration.cached')
         cls._values_cache.clear()
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and {'timezone', 'day_rule', 'day_minutes'} & set(

@@ -5,6 +5,7 @@ run later, writes the figures of the calendar as it is when it runs, so a
 job run twice, or run after a second change, leaves no stale deadline.
 Without a worker the save recomputes (the scenarios of the calendar)."""
 import datetime as dt
+from unittest.mock import patch
 
 from proteus import Model
 from proteus import config as pconfig
@@ -12,6 +13,7 @@ from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from .. import clock, deadline_recompute
 from .queue_tools import WorkerTestCase
 from .tools import login, new_request
 
@@ -117,3 +119,59 @@ class QueuedRecomputeTestCase(RecomputeTestCase):
         stored, expected = figures(self.database, step.id)
         self.assertEqual(stored, expected)
         self.assertGreater(stored[0], before)
+
+
+class RecomputeWritesTestCase(RecomputeTestCase):
+
+    def test_every_chunk_written_and_warnings_asked_again_when_ahead(self):
+        """The recompute writes its figures chunk by chunk (one UPDATE
+        each on PostgreSQL, pipelined): every step gets the figures of the
+        calendar, and a warning already sent is asked for again only where
+        the new moment lies ahead of now"""
+        login('kadis.dinkes')
+        for i in range(5):
+            new_request(f"Aplikasi Peta Sekolah {i}").click('submit')
+        warned = dt.datetime(2026, 1, 2, 3, 4, 5)
+        with Transaction().start(self.database, 0) as transaction:
+            History = Pool().get('egov.request.history')
+            steps = History.search([('finished', '=', None)],
+                order=[('id', 'ASC')])
+            self.assertEqual(len(steps), 5)
+            table = History.__table__()
+            cursor = transaction.connection.cursor()
+            for k, step in enumerate(steps):
+                # The first started two months ago: its deadline stays
+                # behind now. All hold stale figures, both warnings sent.
+                started = step.started - dt.timedelta(days=60 if k == 0 else 0)
+                cursor.execute(*table.update(
+                        [table.started, table.deadline, table.nearly_late_at,
+                            table.warned_late, table.warned_nearly_late],
+                        [started, started + dt.timedelta(minutes=1),
+                            started, warned, warned],
+                        where=table.id == step.id))
+            ids = [s.id for s in steps]
+
+        with Transaction().start(self.database, 0), \
+                patch.object(deadline_recompute, 'CHUNK', 2):
+            self.assertEqual(deadline_recompute.recompute_open_deadlines(
+                    cached=False), 5)
+
+        with Transaction().start(self.database, 0, readonly=True):
+            History = Pool().get('egov.request.history')
+            for k, step in enumerate(History.browse(ids)):
+                expected = History._deadlines(step.started,
+                    standard_minutes=step.standard_minutes,
+                    standard_days=step.standard_days)
+                self.assertEqual((step.deadline, step.nearly_late_at),
+                    (expected['deadline'], expected['nearly_late_at']))
+                self.assertIsNotNone(step.write_date)
+                if k == 0:
+                    self.assertLess(step.deadline, clock.now())
+                    self.assertEqual(
+                        (step.warned_late, step.warned_nearly_late),
+                        (warned, warned))
+                else:
+                    self.assertGreater(step.deadline, clock.now())
+                    self.assertEqual(
+                        (step.warned_late, step.warned_nearly_late),
+                        (None, None))
