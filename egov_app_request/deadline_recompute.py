@@ -9,11 +9,11 @@ minutes. Here the configuration, the timezone and the calendar are read
 once, the working-time arithmetic answers from an index of the calendar's
 intervals (worktime.WorkIndex: binary searches, in integers: microseconds
 since 1970, one loop for all the steps), and the new values go to the
-database in one UPDATE … FROM a temporary table filled by COPY (PostgreSQL)
-or a few UPDATE … FROM (VALUES …) (SQLite). A day added or removed (a
-holiday) can only move the steps that run across it: only those are read
-and computed (`_bound`); hours, periods and the settings recompute every
-open step.
+database in one UPDATE per chunk of 4,096 steps, pipelined while the
+next chunk is computed (PostgreSQL), or a few UPDATE … FROM (VALUES …)
+(SQLite). A day added or removed (a holiday) can only move the steps that
+run across it: only those are read and computed (`_bound`); hours, periods
+and the settings recompute every open step.
 
 When: with a worker (`[queue] worker = True`, `trytond-worker` running), a
 change of the calendar only queues the recompute (ir.queue, with the days
@@ -47,8 +47,8 @@ from .kept import written_behind_orm
 from .workcalendar import dinas_timezone, work_calendar
 from .worktime import DAY, MICROSECOND, MINUTE, WorkIndex, whole_minutes
 
-# Open steps computed at a time: PostgreSQL takes in one chunk (COPY) while
-# the next is computed.
+# Open steps computed at a time: PostgreSQL writes one chunk (one UPDATE)
+# while the next is computed.
 CHUNK = 4096
 # Rows per UPDATE … FROM (VALUES …) (SQLite): large enough to be few
 # statements, small enough for the parameters' limits of the drivers.
