@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 SAO := .sao/package
 SAO_STAMP := .sao/.installed
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 # Tryton's test database cache does not notice module changes: key it by the
 # module's sources, so that a change gets a fresh cache.
 SOURCES_HASH := $(shell cat egov_app_request/*.py egov_app_request/*.xml \
@@ -23,7 +24,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider \
 	--doctest-glob='scenario_*.rst' \
 	-o doctest_optionflags='ELLIPSIS IGNORE_EXCEPTION_DETAIL NORMALIZE_WHITESPACE'
 
-.PHONY: demo test install sao chromium clean prod-check backup-drill
+.PHONY: demo test install sao chromium nginx clean prod-check backup-drill
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,17 +48,23 @@ chromium: $(CHROMIUM)
 $(CHROMIUM):
 	sh scripts/install_chromium.sh
 
+# The reverse proxy of the production stack (deploy/nginx/egov.conf).
+nginx: $(NGINX)
+
+$(NGINX):
+	sh scripts/install_nginx.sh
+
 demo: install sao
 	$(PY) scripts/demo.py $(DEMO_ARGS)
 
-test: install sao chromium
+test: install sao chromium nginx
 	case "$(DB_CACHE)" in postgresql*) ;; *) mkdir -p "$(DB_CACHE)" ;; esac
 	$(PYTEST) --durations=25 $(PYTEST_ARGS) egov_app_request/tests tests
 
 # The production stack on this machine (README, Production): PostgreSQL,
 # gunicorn, one trytond-cron, one trytond-worker, an SMTP sink; smoke test,
 # 30 s of mixed load, cron and e-mail checked, everything stopped (~1.5 min).
-prod-check: install sao
+prod-check: install sao nginx
 	$(PY) scripts/prod_stack.py check $(PROD_ARGS)
 
 # Backup while transitions run, restore into a fresh database, prove it.
