@@ -89,22 +89,15 @@ GROUP_TITLES = [
 def position_of(user, kind=None):
     """The position of an official as documents print it: from their role
     (group), else the role that signs the document `kind`."""
-    Letter = Pool().get('egov.request.letter')
-    groups = _group_ids(user.id) if user else set()
+    pool = Pool()
+    Letter = pool.get('egov.request.letter')
+    User = pool.get('res.user')
+    # Their SOP roles in one statement (absence.py), not the user's read
+    # and the relation's search and read.
+    groups = User._role_groups_of([user.id]) if user else set()
     document = Letter._documents.get(kind)
     return (group_position(groups) or (document and document.signer)
         or _head())
-
-
-def _group_ids(user_id):
-    """The ids of the groups of the user `user_id`, in one statement (not
-    the user's read and the relation's search and read)"""
-    UserGroup = Pool().get('res.user-res.group')
-    table = UserGroup.__table__()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*table.select(table.group,
-            where=table.user == user_id))
-    return {g for g, in cursor}
 
 
 def _head():
