@@ -74,12 +74,26 @@ class StepLineMixin(CheckModificationFirstMixin):
     _step_state = None
     # What the step's role writes on a line.
     _writable = set()
+    # The line's item (checklist item, criterion), whose name is the line's.
+    _named_by = None
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         # Whoever may not read the request may not read its lines.
         cls.__access__.add('request')
+
+    @classmethod
+    def get_rec_name(cls, lines, name):
+        """The names of the lines' items, read for all the lines at once:
+        read line by line, through the item's own name, they cost half of
+        the snapshot of a step's lines kept in its history (_step_output)"""
+        Item = cls._fields[cls._named_by].get_target()
+        items = {l.id: getattr(l, cls._named_by).id for l in lines}
+        # Items and criteria are named by their name field (_rec_name).
+        names = {i['id']: i[Item._rec_name] for i in Item.read(
+                list(set(items.values())), [Item._rec_name])}
+        return {id_: names[item] for id_, item in items.items()}
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
@@ -118,6 +132,7 @@ class ChecklistLine(
     __string__ = "Checklist Line"
     _step_state = 'completeness'
     _writable = {'result', 'note'}
+    _named_by = 'item'
 
     request = fields.Many2One(
         'egov.request', "Request", required=True, readonly=True,
@@ -145,9 +160,6 @@ class ChecklistLine(
             ]
         cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
 
-    def get_rec_name(self, name):
-        return self.item.rec_name
-
     @classmethod
     def view_attributes(cls):
         return super().view_attributes() + [
@@ -174,6 +186,7 @@ class FeasibilityLine(StepLineMixin, ModelSQL, ModelView):
     __string__ = "Feasibility Assessment"
     _step_state = 'feasibility'
     _writable = {'assessment', 'note'}
+    _named_by = 'criterion'
 
     request = fields.Many2One(
         'egov.request', "Request", required=True, readonly=True,
@@ -204,9 +217,6 @@ class FeasibilityLine(StepLineMixin, ModelSQL, ModelView):
                 'egov_app_request.msg_feasibility_criterion_unique'),
             ]
         cls._order = [('sequence', 'ASC'), ('id', 'ASC')]
-
-    def get_rec_name(self, name):
-        return self.criterion.rec_name
 
     @classmethod
     def view_attributes(cls):

@@ -4,7 +4,7 @@ adding a field to a step touches only that step's files."""
 import unittest
 from pathlib import Path
 
-from trytond.model import fields
+from trytond.model import ModelStorage, fields
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 
@@ -71,6 +71,32 @@ class StepsTestCase(unittest.TestCase):
             self.assertEqual(Request._fields[field]._type, 'one2many')
             self.assertEqual(Request._fields[field].model_name, model)
             self.assertIn(result, pool.get(model)._fields)
+
+    @with_transaction()
+    def test_step_lines_are_named_by_their_items(self):
+        """A line is named by its checklist item or criterion, the names of
+        all the lines read at once by the items' name field: the items keep
+        trytond's naming by that field (no get_rec_name of their own)"""
+        pool = Pool()
+        Request = pool.get('egov.request')
+        opd, = pool.get('egov.opd').search(
+            [('type.may_submit', '=', True)], limit=1)
+        request, = Request.create([{
+                    'title': "Aplikasi Antrian", 'kind': 'new',
+                    'opd': opd.id}])
+        for state, (_, model, _) in Request._step_lines.items():
+            with self.subTest(state=state):
+                Line = pool.get(model)
+                Item = Line._fields[Line._named_by].get_target()
+                self.assertEqual(
+                    [c for c in Item.__mro__ if 'get_rec_name' in vars(c)],
+                    [ModelStorage])
+                request.state = state
+                Line.create(Line.lines_for(request))
+                lines = Line.search([('request', '=', request.id)])
+                self.assertGreater(len(lines), 1)
+                self.assertEqual([l.rec_name for l in lines],
+                    [getattr(l, Line._named_by).name for l in lines])
 
     @with_transaction()
     def test_step_documents_are_declared_by_their_step(self):
