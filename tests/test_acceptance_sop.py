@@ -43,6 +43,7 @@ import shutil
 import subprocess
 import sys
 
+from playwright.sync_api import expect
 from sao import (
     ARTIFACTS, MENU_QUEUE, TAB_COMPLETENESS, Session, Tally, rpc_client)
 from server import ROOT
@@ -252,13 +253,16 @@ class Story:
             f"expected {expected}")
 
 
-def rows_text(tree, column):
-    "The texts of one column of an editable list"
+def rows_text(tree, column, count):
+    """The texts of one column of an editable list, once it shows its
+    `count` rows: after a reload sao draws the list before all its rows."""
     headers = tree.locator('thead th').evaluate_all(
         "ths => ths.map(th => th.textContent.trim())")
     index = next(i for i, h in enumerate(headers) if column.match(h))
-    return [' '.join(t.split()) for t in tree.locator(
-            f'tbody tr:visible td:nth-child({index + 1})').all_inner_texts()]
+    rows = tree.locator('tbody tr:visible')
+    expect(rows).to_have_count(count)
+    return [' '.join(t.split()) for t in rows.locator(
+            f'td:nth-child({index + 1})').all_inner_texts()]
 
 
 def pdf_text(data):
@@ -340,7 +344,7 @@ def _play(story, opd):
     story.step(name)
     rina.select_tab(TAB_COMPLETENESS)
     tree = rina.editable_list(RESULT)
-    items = rows_text(tree, ITEM)
+    items = rows_text(tree, ITEM, 6)
     assert len(items) == 6 and MISSING_ITEM in items, items
     rina.edit_cell(tree, 0, RESULT)
     for i, item in enumerate(items):
@@ -400,8 +404,8 @@ def _play(story, opd):
     rina.reload()
     assert rina.shown_state()[0] == 'completeness', rina.shown_state()
     tree = rina.editable_list(RESULT)
-    results = rows_text(tree, RESULT)
-    missing = rows_text(tree, ITEM).index(MISSING_ITEM)
+    results = rows_text(tree, RESULT, 6)
+    missing = rows_text(tree, ITEM, 6).index(MISSING_ITEM)
     assert results[missing] == 'Tidak Ada', results
     rina.edit_cell(tree, missing, RESULT)
     story.keyed(rina, 'a', 'present')
@@ -434,7 +438,7 @@ def _play(story, opd):
     rina.reload()
     rina.select_tab(re.compile(r'^\s*4-5\.'))
     tree = rina.editable_list(ASSESSMENT)
-    criteria = rows_text(tree, CRITERION)
+    criteria = rows_text(tree, CRITERION, 8)
     assert len(criteria) == 8 and PARTLY in criteria, criteria
     rina.edit_cell(tree, 0, ASSESSMENT)
     for i, criterion in enumerate(criteria):
