@@ -12,7 +12,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from . import clock
+from . import clock, vocabulary
 from .analysis import require_lines_filled
 from .exceptions import MissingInputError, StepRequirementError
 from .letter import LetterReport, StepDocument
@@ -188,6 +188,7 @@ class Request(metaclass=PoolMeta):
     @step_move('incomplete', outcome='incomplete')
     def mark_incomplete(cls, requests):
         "Step 2: back to the OPD with the list of what is missing"
+        Line = Pool().get('egov.request.checklist')
         for request in requests:
             require_lines_filled(request)
             missing = [l for l in request.checklist if l.result == 'missing']
@@ -196,8 +197,12 @@ class Request(metaclass=PoolMeta):
                         'egov_app_request.msg_checklist_none_missing',
                         request=request.rec_name))
             if not (request.missing_items or '').strip():
+                # Addressed to the OPD: in Indonesian, like its letters,
+                # whatever the language of the staff member who presses.
+                with Transaction().set_context(language=vocabulary.LANGUAGE):
+                    names = {l.id: l.rec_name for l in Line.browse(missing)}
                 request.missing_items = '\n'.join(
-                    f"- {l.rec_name}" + (f": {l.note}" if l.note else '')
+                    f"- {names[l.id]}" + (f": {l.note}" if l.note else '')
                     for l in missing)
         # Written with the move (step_move).
 
