@@ -171,6 +171,6 @@ def board(request, pool, user):
         opds=opds, categories=categories, periods=PERIODS,
         opd_id=opd_id, category_id=category_id, period=period,
         # Next year's calendar not confirmed: Indonesian, like the board.
-        calendar_warning=warning_text(language='id'))
+        calendar_warning=warning_text(language=vocabulary.LANGUAGE))
     return page(database, "Papan Pemantauan", body, user=user,
         current='board', body_class='board', status=HTTPStatus.OK)

@@ -460,7 +460,7 @@ class Letter(
         # from the records' names, the conversion) is left out: the
         # template rendered as Report._execute renders it.
         with transaction.set_user(0), transaction.set_context(
-                language='id'):
+                language=vocabulary.LANGUAGE):
             # Why private: trytond has no public call that renders a
             # report's template without executing the whole print; this is
             # what Report.execute passes to Report._execute.

@@ -37,6 +37,7 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction, check_access
 from trytond.wsgi import app
 
+from . import vocabulary
 from .exceptions import ThrottledError
 from .portal_forms import (
     Rollback, _eligibility_errors, _refused_eligibility,
@@ -374,7 +375,8 @@ def portal_login(request, pool):
             error="Isi nama pengguna dan kata sandi.")
     try:
         session = security.login(database, login, {'password': password},
-            context=dict(_context(request), language='id'))
+            context=dict(
+                _context(request), language=vocabulary.LANGUAGE))
     except RateLimitException:
         return _login_page(request, database, login=login,
             status=HTTPStatus.TOO_MANY_REQUESTS,
@@ -430,7 +432,9 @@ def portal_reset(request, pool):
             if login:
                 try:
                     security.reset_password(database, login,
-                        context=dict(_context(request), language='id'))
+                        context=dict(
+                            _context(request),
+                            language=vocabulary.LANGUAGE))
                 except RateLimitException:
                     pass
                 # The same answer whether the account exists or not.

@@ -87,7 +87,7 @@ def register_rows(from_date, to_date):
     end = to_utc(dt.datetime.combine(
             to_date + dt.timedelta(days=1), dt.time()))
     # Step names and states as the Indonesian documents name them.
-    with Transaction().set_context(language='id'):
+    with Transaction().set_context(language=vocabulary.LANGUAGE):
         with check_access():
             requests = Request.search([
                     ('state', '!=', 'draft'),

@@ -200,7 +200,7 @@ class Request(metaclass=PoolMeta):
                 # Addressed to the OPD: in Indonesian, like its letters,
                 # whatever the language of the staff member who presses.
                 with Transaction().set_context(language=vocabulary.LANGUAGE):
-                    names = {l.id: l.rec_name for l in Line.browse(missing)}
+                    names = Line.get_rec_name(missing, 'rec_name')
                 request.missing_items = '\n'.join(
                     f"- {names[l.id]}" + (f": {l.note}" if l.note else '')
                     for l in missing)

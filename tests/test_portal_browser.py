@@ -64,6 +64,19 @@ class Visit:
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
+    def said_once(self, text):
+        """The message `text` about what was just done is shown, and the
+        address no longer carries it: a reload does not say it again"""
+        page = self.page
+        page.get_by_text(text).wait_for()
+        assert 'pesan=' not in page.url, page.url
+        heading = page.locator('h1').inner_text()
+        page.reload()
+        page.wait_for_load_state()
+        assert page.locator('h1').inner_text() == heading
+        assert page.get_by_text(text).count() == 0
+        assert page.locator('main > .msg[role=status]').count() == 0
+
     def login(self, login, shot=None):
         page = self.page
         page.goto(self.server.base + '/portal/login')
@@ -347,6 +360,7 @@ def test_failed_submit_keeps_the_chosen_files(browser, portal_server, mobile):
         page.get_by_text('Permohonan telah diajukan').wait_for()
         assert page.locator('h1').inner_text() == title
         visit.shot('03_submitted')
+        visit.said_once('Permohonan telah diajukan')
     finally:
         visit.close()
     found = rpc(portal_server, 'kadis.dinkes').call(
@@ -396,6 +410,7 @@ def test_incomplete_answers_corrected_and_resubmission_confirmed(
         page.get_by_role('button', name='Ajukan ulang').click()
         page.get_by_text('telah diajukan ulang').wait_for()
         visit.shot('05_resubmitted')
+        visit.said_once('telah diajukan ulang')
     finally:
         visit.close()
     read, = rpc(portal_server, 'kadis.dinkes').call(

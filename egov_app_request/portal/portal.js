@@ -4,6 +4,7 @@
 // - Before anything is sent, the forms check what the server would refuse:
 //   required fields, the SOP step 1 inputs and required documents when
 //   submitting, the size and the type of each chosen file.
+// - The message about what was just done is said once (not on a reload).
 // - The forms are sent in the background: when the server refuses, its
 //   message is shown and the chosen files stay chosen.
 (function () {
@@ -194,6 +195,19 @@
         buttons.forEach(function (b) { b.disabled = false; });
         form.removeAttribute('aria-busy');
       });
+  }
+
+  // The message about what was just done (?pesan=…, after a redirect) is
+  // said once: the address loses it, so that a reload or a bookmark does
+  // not say it again once the request has moved on.
+  if (/[?&]pesan=/.test(window.location.search) && window.history &&
+      window.history.replaceState && window.URLSearchParams) {
+    var params = new URLSearchParams(window.location.search);
+    params.delete('pesan');
+    var query = params.toString();
+    window.history.replaceState(window.history.state, '',
+      window.location.pathname + (query ? '?' + query : '') +
+      window.location.hash);
   }
 
   document.querySelectorAll('form[data-request-form]').forEach(function (form) {
