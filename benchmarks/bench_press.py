@@ -130,16 +130,25 @@ def line(name, times, statements, base=None):
     return median
 
 
+def create_indonesian_users(config):
+    "The users of the SOP roles, in Indonesian as the demo's and the Dinas's"
+    create_users(config=config, language='id')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--presses', type=int, default=30)
     parser.add_argument('--profile', default=None)
+    parser.add_argument('--language', choices=['id', 'en'], default='id',
+        help="the users' language (their context in each call)")
     args = parser.parse_args()
     n = args.presses
     # As in production: the documents' PDFs are made by trytond-worker
     # after the commit (queued here, not made).
     trytond_config.set('queue', 'worker', 'True')
-    activate_modules('egov_app_request', load_indonesian, create_users)
+    activate_modules('egov_app_request', load_indonesian,
+        create_indonesian_users if args.language == 'id' else create_users)
+    print(f"users in language {args.language!r}", flush=True)
     # As a server runs (the tests also validate the Function fields after
     # each save: trytond's test mode).
     Pool.test = False

@@ -169,6 +169,8 @@ class Client:
         self.database = database
         self.session = None
         self._id = 0
+        # Sent with each call (use_preferences).
+        self.context = {}
 
     def _post(self, method, params):
         self._id += 1
@@ -193,8 +195,23 @@ class Client:
             'common.db.login', [login, {'password': password}, 'en'])[:2]
         return self
 
+    def use_preferences(self):
+        """Send the user's preferences (language, …) with each call, as
+        sao does from its login on"""
+        self.context = self.call('model.res.user.get_preferences', True)
+        return self
+
     def call(self, method, *args, context=None):
-        return self._post(method, [*args, context or {}])
+        return self._post(method, [*args, {**self.context, **(context or {})}])
+
+    def read(self, model, ids, fields, context=None):
+        """`model`'s read of `ids`, in the order of `ids` (the list of a
+        One2Many field is in its order): trytond's read answers in the
+        order the database finds the rows, which PostgreSQL changes when
+        a row is updated"""
+        rows = {r['id']: r for r in self.call(
+                f'model.{model}.read', ids, fields, context=context)}
+        return [rows[i] for i in ids]
 
 
 # The throttle of request creation and uploads (egov_app_request/

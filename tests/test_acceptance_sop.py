@@ -635,11 +635,11 @@ def _check_record(story):
                 f"expected {value!r}")
     if (request['category.'] or {}).get('code') != 'layanan_publik':
         story.note(f"record: category {request['category.']}")
-    lines = admin.call('model.egov.request.checklist.read',
+    lines = admin.read('egov.request.checklist',
         request['checklist'], ['item.rec_name', 'result', 'note'])
     if [l['result'] for l in lines] != ['present'] * 6:
         story.note(f"record: checklist {lines}")
-    lines = admin.call('model.egov.request.feasibility.read',
+    lines = admin.read('egov.request.feasibility',
         request['feasibility_lines'],
         ['criterion.rec_name', 'assessment', 'note'])
     partly = [l for l in lines if l['assessment'] == 'partly']
@@ -648,7 +648,7 @@ def _check_record(story):
             or any(l['assessment'] != 'met' for l in lines
                 if l not in partly)):
         story.note(f"record: feasibility criteria {lines}")
-    history = admin.call('model.egov.request.history.read',
+    history = admin.read('egov.request.history',
         request['history'], ['state', 'outcome', 'actor.login'])
     actors = [(h['state'], h['outcome'], (h['actor.'] or {}).get('login'))
         for h in history]

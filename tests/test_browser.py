@@ -96,10 +96,10 @@ def test_register_at_step_1(browser, demo_server):
     read, = tatakelola.call('model.egov.request.read', [request['id']],
         ['state', 'history', 'checklist'])
     assert read['state'] == 'disposition'
-    lines = tatakelola.call('model.egov.request.checklist.read',
+    lines = tatakelola.read('egov.request.checklist',
         read['checklist'], ['result'])
     assert [l['result'] for l in lines] == ['present'] * 6
-    history = tatakelola.call('model.egov.request.history.read',
+    history = tatakelola.read('egov.request.history',
         read['history'], ['state', 'outcome', 'actor.login'])
     registered = [h for h in history if h['state'] == 'received']
     assert registered and registered[-1]['outcome'] == 'done'
@@ -280,7 +280,7 @@ def test_step_4_criteria_then_one_press(browser, demo_server):
         ['state', 'feasibility_conclusion', 'feasibility_lines'])
     assert after['state'] == 'feasibility_validation'
     assert after['feasibility_conclusion'] == 'feasible'
-    lines = tatakelola.call('model.egov.request.feasibility.read',
+    lines = tatakelola.read('egov.request.feasibility',
         after['feasibility_lines'], ['assessment'])
     assert [l['assessment'] for l in lines] == ['met'] * 8
     if request_kind == 'new':
@@ -351,7 +351,7 @@ def test_steps_5_and_6_in_one_tab(browser, demo_server):
     assert after['state'] == 'technical'
     assert after['spbe_class'] == 'khusus'
     assert after['category.']['code'] == 'layanan_publik'
-    validations = kabid.call('model.egov.request.validation.read',
+    validations = kabid.read('egov.request.validation',
         after['validations'], ['analysis', 'decision', 'reason'])
     assert validations[-1] == {'id': validations[-1]['id'],
         'analysis': 'feasibility', 'decision': 'validated',
@@ -537,7 +537,7 @@ def test_step8_each_kabid_validates(browser, demo_server):
         ['state', 'validations', 'step_note'])
     assert read['state'] == 'signing'
     assert read['step_note'] is None
-    validations = sarpras.call('model.egov.request.validation.read',
+    validations = sarpras.read('egov.request.validation',
         read['validations'], ['analysis', 'validator.login', 'reason'])
     assert [(v['validator.']['login'], v['reason']) for v in validations
         if v['analysis'] == 'technical'] == [

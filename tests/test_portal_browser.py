@@ -289,7 +289,7 @@ def make_incomplete(server, title):
     tatakelola.call('model.egov.request.register', [request_id])
     record, = tatakelola.call('model.egov.request.read', [request_id],
         ['checklist'])
-    lines = tatakelola.call('model.egov.request.checklist.read',
+    lines = tatakelola.read('egov.request.checklist',
         record['checklist'], ['item.document_type'])
     missing = [l for l in lines if l['item.']['document_type']][-1]
     tatakelola.call('model.egov.request.checklist.write',

@@ -186,11 +186,8 @@ def upload(visitor, request_id, filename, content, type_id='1'):
 def stored_names(site, request_id):
     "The names of the request's documents, in the order of its list"
     ids, _ = documents_of(site, request_id)
-    # `read` returns the rows as the database finds them (PostgreSQL: an
-    # updated row moves), not in the order of `ids`.
-    names = {d['id']: d['filename'] for d in site.admin.call(
-            'model.egov.request.document.read', ids, ['filename'])}
-    return [names[i] for i in ids]
+    return [d['filename'] for d in site.admin.read(
+            'egov.request.document', ids, ['filename'])]
 
 
 def refused_lines(site, since=0):
